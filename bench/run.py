@@ -1,0 +1,155 @@
+"""Benchmark: wall time of every stage and peak memory of whole `reportgen run`s.
+
+Each case runs in a fresh Python process (so imports and peak memory are measured honestly):
+
+    python bench/run.py                      # sample data + 10k and 100k synthetic rows
+    python bench/run.py --sizes 10000,1000000 --json bench/results.json
+    python bench/run.py --cases mall,k10     # only some cases
+
+Cases: `mall` (the quick start), `k10` (a 10-segment report, to time the PDF), and one
+`synthetic-N` per size (8 skewed numeric measures, 2 categorical columns, 2% missing values,
+seeded).  Prints a table and, with --json, writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = (
+    "load",
+    "profile",
+    "features",
+    "select k",
+    "fit",
+    "describe",
+    "narrative",
+    "charts",
+    "html",
+    "pdf",
+    "write",
+)
+CHILD = """
+import json, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from reportgen.config import Config
+from reportgen.pipeline import run
+imported = time.perf_counter() - start
+args = json.loads(sys.argv[1])
+config = Config(input=Path(args["input"]), out=Path(args["out"]), force=True,
+                **args.get("config", {}))
+result = run(config)
+print(json.dumps({"import": round(imported, 3), "stages": result.timings,
+                  "k": result.selection.k, "rows": result.profile.n_rows}))
+"""
+
+
+def synthetic(n: int, path: Path, seed: int = 0, k: int = 5) -> Path:
+    """A customer table with k latent segments, skewed measures and a few missing values."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(k, size=n, p=np.linspace(1, 2, k) / np.linspace(1, 2, k).sum())
+    centers = rng.normal(0, 1.2, size=(k, 8))
+    X = centers[labels] + rng.normal(0, 0.5, size=(n, 8))
+    frame = pd.DataFrame(
+        np.round(np.exp(X + 3), 2),
+        columns=[
+            "spend_total",
+            "orders",
+            "avg_basket",
+            "web_visits",
+            "store_visits",
+            "discount_use",
+            "tenure_days",
+            "income",
+        ],
+    )
+    frame.insert(0, "customer_id", np.arange(1, n + 1))
+    frame["region"] = rng.choice(["north", "south", "east", "west"], size=n)
+    frame["plan"] = np.where(labels % 2 == 0, "basic", "premium")
+    holes = rng.random((n, 2)) < 0.02
+    frame.loc[holes[:, 0], "income"] = np.nan
+    frame.loc[holes[:, 1], "web_visits"] = np.nan
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def measure(input_path: Path, out: Path, config: dict[str, object] | None = None) -> dict:
+    """Run reportgen in a child process; wall time, stage times and the child's peak RSS."""
+    payload = json.dumps({"input": str(input_path), "out": str(out), "config": config or {}})
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, payload],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark run failed on {input_path}:\n{stderr.decode()[-2000:]}")
+    data = json.loads(stdout.decode().strip().splitlines()[-1])
+    data.update(wall=round(wall, 3), peak_mb=round(usage.ru_maxrss / 1024, 1))
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="comma-separated synthetic table sizes (rows)"
+    )
+    parser.add_argument("--cases", default="", help="only these cases (mall, k10, synthetic-N)")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    wanted = {c for c in args.cases.split(",") if c}
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
+        work = Path(tmp)
+        cases: list[tuple[str, Path, dict[str, object]]] = [
+            ("mall", ROOT / "sample_data" / "mall_customers.csv", {}),
+            ("k10", synthetic(5_000, work / "k10.csv", k=10), {"k": 10}),
+        ]
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            cases.append((f"synthetic-{size}", synthetic(size, work / f"s{size}.csv"), {}))
+        for name, path, config in cases:
+            if wanted and name not in wanted:
+                continue
+            results[name] = measure(path, work / f"out-{name}", config)
+            print(f"{name}: {results[name]['wall']:.1f} s", file=sys.stderr)
+    _print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results))
+
+
+def _print_table(results: dict[str, dict]) -> None:
+    head = (
+        f"{'case':<18}{'rows':>10}{'k':>4}{'import':>8}"
+        + "".join(f"{s[:8]:>9}" for s in STAGES)
+        + f"{'wall s':>9}{'peak MB':>9}"
+    )
+    print(head)
+    for name, r in results.items():
+        stages = "".join(f"{r['stages'].get(s, 0.0):>9.2f}" for s in STAGES)
+        print(
+            f"{name:<18}{r['rows']:>10,}{r['k']:>4}{r['import']:>8.2f}{stages}"
+            f"{r['wall']:>9.2f}{r['peak_mb']:>9.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

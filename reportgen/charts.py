@@ -1,0 +1,501 @@
+"""Stage 8, charts: matplotlib figures as PNG bytes with alt text.
+
+Figures are ``matplotlib.figure.Figure`` objects drawn inside an ``rc_context`` built from the
+branding, never pyplot's global state, so runs cannot leak styles into each other.  Scatter
+plots draw a bounded, seeded sample so chart time does not grow with the table.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from reportgen.clustering import Segmentation
+from reportgen.features import FeatureMatrix
+from reportgen.segments import SegmentProfiles
+from reportgen.selection import KSelection
+
+DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
+MAP_POINTS = 20_000
+MAX_PANELS = 12  # small multiples per figure
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+EXTRA = ("#7F7F7F", "#8C564B", "#17BECF", "#BCBD22", "#393B79", "#AD494A")
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    alt: str  # describes what the chart shows, for screen readers and the text of the PDF
+    png: bytes
+    width: float  # inches
+    height: float
+
+
+@dataclass(frozen=True)
+class Palette:
+    primary: str
+    accent: str
+    segments: tuple[str, ...]
+
+    def segment(self, segment_id: int) -> str:
+        return self.segments[(segment_id - 1) % len(self.segments)]
+
+
+def palette(primary: str, accent: str, k: int) -> Palette:
+    """Segment colours: the colour-blind-safe set, led by the brand's primary colour."""
+    base = [primary, *[c for c in OKABE_ITO if c.lower() != primary.lower()], *EXTRA]
+    return Palette(primary, accent, tuple(base[: max(k, 1)]))
+
+
+def draw(
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    selection: KSelection,
+    profiles: SegmentProfiles,
+    colors: Palette,
+    *,
+    font_family: str = "DejaVu Sans",
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Chart]:
+    """Every chart of the report, keyed by name (``profile_3`` for segment 3)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import rc_context
+
+    jobs: list[Callable[[], Chart]] = [
+        lambda: _k_selection(selection, colors),
+        lambda: _sizes(profiles, colors),
+        lambda: _map(features.X, segmentation, profiles, colors, seed),
+        lambda: _heatmap(profiles),
+        *[
+            (
+                lambda part=part, i=i: _distributions(
+                    features, segmentation, profiles, colors, part, i
+                )
+            )
+            for i, part in enumerate(_chunks(list(features.names), MAX_PANELS))
+        ],
+        *[
+            (lambda column=column: _mix(column, profiles, colors))
+            for column in list(profiles.overall_mix)[:MAX_PANELS]
+        ],
+        *[(lambda s=s: _profile(profiles, s, colors)) for s in profiles.segments],
+    ]
+    charts = {}
+    style = _style(font_family)
+    with rc_context(style):  # type: ignore[arg-type]
+        for i, job in enumerate(jobs):
+            chart = job()
+            charts[chart.key] = chart
+            if progress:
+                progress(i + 1, len(jobs))
+    return charts
+
+
+def _style(font_family: str) -> dict[str, Any]:
+    families = [f.strip().strip("'\"") for f in font_family.split(",") if f.strip()]
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [*families, "DejaVu Sans"],
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.color": "#e3e3e3",
+        "grid.linewidth": 0.6,
+        "axes.axisbelow": True,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+    }
+
+
+def _figure(  # type: ignore[no-untyped-def]
+    width: float,
+    height: float,
+    *,
+    left: float = 0.6,
+    right: float = 0.2,
+    top: float = 0.35,
+    bottom: float = 0.5,
+    wspace: float = 0.35,
+    hspace: float = 0.6,
+):
+    """A figure with fixed margins in inches.
+
+    Labels are wrapped to known widths, so fixed margins hold them; a layout engine would
+    draw every figure twice and costs two to three times as much.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        wspace=wspace,
+        hspace=hspace,
+    )
+    return fig
+
+
+def _png(fig, key: str, title: str, alt: str) -> Chart:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    width, height = fig.get_size_inches()
+    return Chart(key, title, alt, buffer.getvalue(), float(width), float(height))
+
+
+def _k_selection(selection: KSelection, colors: Palette) -> Chart:
+    cands = selection.candidates
+    ks = [c.k for c in cands]
+    panels = [
+        ("Inertia (elbow)", [c.inertia for c in cands], "lower is tighter"),
+        ("Silhouette", [c.silhouette for c in cands], "higher is better"),
+        ("Calinski-Harabasz", [c.calinski_harabasz for c in cands], "higher is better"),
+        ("Davies-Bouldin", [c.davies_bouldin for c in cands], "lower is better"),
+    ]
+    if cands and cands[0].stability is not None:
+        panels.append(
+            ("Stability (resample ARI)", [c.stability or 0.0 for c in cands], "higher is better")
+        )
+    if any(c.score is not None for c in cands) and selection.method == "consensus":
+        panels.append(
+            (
+                "Consensus score",
+                [c.score if c.score is not None else np.nan for c in cands],
+                "higher is better",
+            )
+        )
+    cols = 3
+    rows = (len(panels) + cols - 1) // cols
+    fig = _figure(7.2, 2.3 * rows, left=0.55, top=0.3, bottom=0.5, wspace=0.42, hspace=0.75)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, (title, values, hint) in zip(axes, panels, strict=False):
+        ax.plot(ks, values, marker="o", color=colors.primary, linewidth=1.6, markersize=4)
+        ax.axvline(selection.k, color=colors.accent, linestyle="--", linewidth=1.2)
+        ineligible = [c.k for c in cands if not c.eligible]
+        for k in ineligible:
+            ax.axvspan(k - 0.4, k + 0.4, color="#f2f2f2", zorder=0)
+        ax.set_title(title)
+        ax.set_xlabel(f"k ({hint})")
+        ax.set_xticks(ks)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    alt = (
+        f"Criteria for choosing the number of segments plotted against k from {min(ks)} to "
+        f"{max(ks)}; the chosen k={selection.k} is marked with a dashed line."
+    )
+    return _png(fig, "k_selection", "Criteria against k", alt)
+
+
+def _sizes(profiles: SegmentProfiles, colors: Palette) -> Chart:
+    segs = profiles.segments
+    fig = _figure(7.2, 0.45 * len(segs) + 0.9, left=2.45, top=0.15)
+    ax = fig.add_subplot()
+    labels = [_wrap(f"{s.id}. {s.name}", 34) for s in segs]
+    y = np.arange(len(segs))[::-1]
+    ax.barh(y, [s.size for s in segs], color=[colors.segment(s.id) for s in segs])
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    top = max(s.size for s in segs)
+    for yi, s in zip(y, segs, strict=True):
+        ax.text(s.size + top * 0.01, yi, f"{s.size:,} ({s.share:.0%})", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.18)
+    ax.set_xlabel("customers")
+    alt = "Segment sizes: " + "; ".join(f"{s.name} {s.size:,} ({s.share:.0%})" for s in segs)
+    return _png(fig, "sizes", "Segment sizes", alt)
+
+
+def _map(
+    X: np.ndarray, seg: Segmentation, profiles: SegmentProfiles, colors: Palette, seed: int
+) -> Chart:
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(seed)
+    idx = (
+        np.sort(rng.choice(len(X), MAP_POINTS, replace=False))
+        if len(X) > MAP_POINTS
+        else np.arange(len(X))
+    )
+    fig = _figure(7.2, 4.6, right=2.35, top=0.15)
+    ax = fig.add_subplot()
+    if X.shape[1] >= 2:
+        pca = PCA(n_components=2, random_state=seed).fit(X[idx])
+        points, centers = pca.transform(X[idx]), pca.transform(seg.centers)
+        ratio = pca.explained_variance_ratio_
+        xlabel = f"PC1 ({ratio[0]:.0%} of variance)"
+        ylabel = f"PC2 ({ratio[1]:.0%} of variance)"
+    else:
+        jitter = rng.uniform(-0.5, 0.5, len(idx))
+        points = np.column_stack([X[idx, 0], jitter])
+        centers = np.column_stack([seg.centers[:, 0], np.zeros(len(seg.centers))])
+        xlabel, ylabel, ratio = f"{profiles.features[0]} (standardized)", "jitter", [1.0, 0.0]
+    labels = seg.labels[idx]
+    size = 14 if len(idx) < 2000 else 4 if len(idx) < 10000 else 1.5
+    for s in profiles.segments:
+        member = labels == s.id
+        ax.scatter(
+            points[member, 0],
+            points[member, 1],
+            s=size,
+            alpha=0.6,
+            linewidths=0,
+            color=colors.segment(s.id),
+            label=_wrap(f"{s.id}. {s.name}", 30),
+            rasterized=True,
+        )
+    ax.scatter(
+        centers[:, 0],
+        centers[:, 1],
+        marker="X",
+        s=120,
+        color="white",
+        edgecolors="black",
+        linewidths=1.2,
+        zorder=5,
+    )
+    for i, (cx, cy) in enumerate(centers, start=1):
+        ax.annotate(
+            str(i),
+            (cx, cy),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=9,
+            fontweight="bold",
+            zorder=6,
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2.5)
+    shown = (
+        f"{len(idx):,} of {len(X):,} customers"
+        if len(idx) < len(X)
+        else f"all {len(X):,} customers"
+    )
+    alt = (
+        f"Map of {shown} on the first two principal components "
+        f"({ratio[0]:.0%} and {ratio[1]:.0%} of variance), coloured by segment, "
+        "with segment centres marked by crosses."
+    )
+    return _png(fig, "map", "Customer map (PCA)", alt)
+
+
+def _heatmap(profiles: SegmentProfiles) -> Chart:
+    segs, feats = profiles.segments, profiles.features
+    z = np.array([[s.z[f] for f in feats] for s in segs])
+    width = min(7.2, 2.4 + 0.85 * len(feats))
+    fig = _figure(
+        max(width, 5.0),
+        0.5 * len(segs) + 1.6,
+        left=2.1,
+        right=0.1,
+        top=0.15,
+        bottom=1.0 if len(feats) >= 6 else 0.55,
+    )
+    ax = fig.add_subplot()
+    image = ax.imshow(np.clip(z, -2, 2), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
+    ax.set_xticks(
+        range(len(feats)),
+        [_wrap(f, 14) for f in feats],
+        rotation=0 if len(feats) < 6 else 45,
+        ha="center" if len(feats) < 6 else "right",
+        fontsize=7,
+    )
+    ax.set_yticks(range(len(segs)), [_wrap(f"{s.id}. {s.name}", 28) for s in segs], fontsize=7)
+    ax.grid(False)
+    for i, s in enumerate(segs):
+        for j, f in enumerate(feats):
+            value = s.centroid[f]
+            ax.text(
+                j,
+                i,
+                _short(value),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(z[i, j]) > 1.2 else "black",
+            )
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("difference from average (standard deviations)", fontsize=7)
+    alt = (
+        "Heatmap of segment averages for every feature; colour shows how far each segment "
+        "sits above (red) or below (blue) the average customer, cells give the averages in "
+        "original units."
+    )
+    return _png(fig, "heatmap", "Segments against features", alt)
+
+
+def _distributions(
+    features: FeatureMatrix,
+    seg: Segmentation,
+    profiles: SegmentProfiles,
+    colors: Palette,
+    names: Sequence[str],
+    part: int,
+) -> Chart:
+    cols = 3 if len(names) > 4 else 2 if len(names) > 1 else 1
+    rows = (len(names) + cols - 1) // cols
+    fig = _figure(7.2, 1.9 * rows + 0.4, left=0.6, top=0.3, bottom=0.45, wspace=0.4, hspace=0.65)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    ids = [s.id for s in profiles.segments]
+    for ax, name in zip(axes, names, strict=False):
+        values = features.values[name].to_numpy()
+        groups = [values[seg.labels == i] for i in ids]
+        box = ax.boxplot(
+            groups,
+            tick_labels=[str(i) for i in ids],
+            showfliers=False,
+            patch_artist=True,
+            widths=0.6,
+            medianprops={"color": "black"},
+        )
+        for patch, i in zip(box["boxes"], ids, strict=True):
+            patch.set_facecolor(colors.segment(i))
+            patch.set_alpha(0.75)
+        ax.set_title(_wrap(name, 30), fontsize=8)
+        ax.set_xlabel("segment", fontsize=7)
+        if _wants_log_axis(values):
+            ax.set_yscale("symlog")
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    key = "distributions" if part == 0 else f"distributions_{part + 1}"
+    alt = (
+        "Box plots of " + ", ".join(names) + " by segment (boxes span the middle half of "
+        "customers, lines the median; outliers not drawn)."
+    )
+    return _png(fig, key, "Feature distributions by segment", alt)
+
+
+def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:
+    levels = list(profiles.overall_mix[column])
+    segs = profiles.segments
+    fig = _figure(7.2, 0.42 * (len(segs) + 1) + 1.5, left=2.45, top=0.35, bottom=1.05)
+    ax = fig.add_subplot()
+    rows = [("All customers", profiles.overall_mix[column])] + [
+        (f"{s.id}. {s.name}", s.mix[column]) for s in segs
+    ]
+    y = np.arange(len(rows))[::-1]
+    left = np.zeros(len(rows))
+    shades = _category_colors(len(levels), colors)
+    for level, color in zip(levels, shades, strict=True):
+        widths = np.array([mix.get(level, 0.0) for _, mix in rows])
+        ax.barh(
+            y,
+            widths,
+            left=left,
+            color=color,
+            label=_wrap(level, 20),
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        for yi, (w, lft) in enumerate(zip(widths, left, strict=True)):
+            if w >= 0.08:
+                ax.text(
+                    lft + w / 2,
+                    y[yi],
+                    f"{w:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=_text_on(color),
+                )
+        left += widths
+    ax.set_yticks(y, [_wrap(label, 30) for label, _ in rows])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.grid(axis="y", visible=False)
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(
+        handles, names, loc="lower center", bbox_to_anchor=(0.5, 0.02), ncol=min(len(levels), 6)
+    )
+    ax.set_title(column)
+    alt = f"Share of each {column} value in every segment and overall."
+    return _png(fig, f"mix_{_slug(column)}", f"{column} by segment", alt)
+
+
+def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # type: ignore[no-untyped-def]
+    feats = sorted(profiles.features, key=lambda f: -abs(segment.z[f]))
+    values = [segment.z[f] for f in feats]
+    fig = _figure(7.2, 0.32 * len(feats) + 1.0, left=2.6, top=0.12, bottom=0.5)
+    ax = fig.add_subplot()
+    y = np.arange(len(feats))[::-1]
+    ax.barh(y, values, color=[colors.primary if v >= 0 else colors.accent for v in values])
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(y, [_wrap(f, 36) for f in feats])
+    ax.grid(axis="y", visible=False)
+    limit = max(1.0, max(abs(v) for v in values) * 1.25)
+    ax.set_xlim(-limit, limit)
+    for yi, f, v in zip(y, feats, values, strict=True):
+        label = f"{_short(segment.centroid[f])}"
+        ax.text(
+            v + (0.03 * limit if v >= 0 else -0.03 * limit),
+            yi,
+            label,
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=7,
+        )
+    ax.set_xlabel("difference from the average customer (standard deviations)")
+    alt = (
+        f"How {segment.name} differs from the average customer on each feature, in standard "
+        "deviations; labels give the segment's average in original units."
+    )
+    return _png(fig, f"profile_{segment.id}", f"{segment.name} against the average", alt)
+
+
+def _category_colors(n: int, colors: Palette) -> list[str]:
+    from matplotlib import colormaps
+
+    if n <= 8:
+        return list(OKABE_ITO[:n])
+    cmap = colormaps["tab20"]
+    return [cmap(i % 20) for i in range(n)]  # type: ignore[misc]
+
+
+def _text_on(color: object) -> str:
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)  # type: ignore[arg-type]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+def _wants_log_axis(values: np.ndarray) -> bool:
+    positive = values[values > 0]
+    if len(positive) < len(values) * 0.9 or len(positive) == 0:
+        return False
+    q05, q95 = np.percentile(positive, [5, 95])
+    return bool(q05 > 0 and q95 / q05 > 100)
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder="…")) or text
+
+
+def _short(value: float) -> str:
+    if abs(value) >= 10_000:
+        return f"{value / 1000:,.0f}k"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_") or "column"

@@ -1,0 +1,211 @@
+"""The ``reportgen`` command: a thin click layer over ``reportgen.pipeline.run``.
+
+Flags become a ``Config``; a ``ReportgenError`` becomes one line on stderr and exit code 1;
+bad usage is exit code 2 (click's own).  Heavy modules are imported inside the commands so
+``reportgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+_BAR_STAGES = {"select k", "charts"}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reportgen")
+def main() -> None:
+    """Turn a customer table into segments and a branded HTML/PDF report.
+
+    \b
+    Quick start:
+      reportgen run sample_data/mall_customers.csv --out out/mall
+    """
+
+
+def _formats(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("html", "pdf")]
+    if bad or not formats:
+        raise click.BadParameter("use html, pdf or html,pdf")
+    return formats
+
+
+@main.command("run")
+@click.argument("input", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=True))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: reportgen-out). Must be new or empty, or an earlier "
+    "reportgen output with --force.",
+)
+@click.option(
+    "--feature",
+    "features",
+    multiple=True,
+    metavar="COL",
+    help="Cluster on this column (repeat for several). Default: the numeric measures.",
+)
+@click.option("--exclude", multiple=True, metavar="COL", help="Leave this column out (repeatable).")
+@click.option(
+    "--id-column", metavar="COL", help="Column that identifies customers (default: guessed)."
+)
+@click.option(
+    "--sheet", metavar="NAME", help="Excel sheet to read (needed when there are several)."
+)
+@click.option(
+    "--k", type=click.IntRange(min=2), help="Use exactly this many segments (skips the choice)."
+)
+@click.option("--k-min", type=click.IntRange(min=2), help="Smallest k to consider (default 2).")
+@click.option(
+    "--k-max", type=click.IntRange(min=2, max=50), help="Largest k to consider (default 10)."
+)
+@click.option(
+    "--seed", type=int, help="Random seed (default 0); same input and seed, same segments."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="reportgen.toml with [run], [report], [branding] and [roles] settings.",
+)
+@click.option(
+    "--format",
+    "formats",
+    callback=_formats,
+    metavar="html,pdf",
+    help="Report formats to write (default html,pdf).",
+)
+@click.option("--title", help="Report title.")
+@click.option("--period", help="Period label for the report, e.g. 2026-11 (default: this month).")
+@click.option("--paper", type=click.Choice(["A4", "letter"]), help="PDF paper size (default A4).")
+@click.option(
+    "--template-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of templates that override the defaults.",
+)
+@click.option(
+    "--playbook",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Marketing playbook TOML replacing the shipped one.",
+)
+@click.option("--force", is_flag=True, help="Replace an earlier reportgen output folder.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+def run_command(
+    input: Path,
+    config_file: Path | None,
+    quiet: bool,
+    debug: bool,
+    k: int | None,
+    k_min: int | None,
+    k_max: int | None,
+    **flags: Any,
+) -> None:
+    """Segment the customers in INPUT (CSV/TSV/TXT, .gz, .xlsx, .parquet) and write
+    report.html, report.pdf, segments.csv, summary.json and model.json to --out."""
+    if k is not None and (k_min is not None or k_max is not None):
+        raise click.UsageError("use either --k or --k-min/--k-max, not both")
+    try:
+        from reportgen.config import make_config, read_config_file
+        from reportgen.pipeline import run
+
+        file_values = read_config_file(config_file) if config_file else {}
+        config = make_config(
+            file_values, {"input": input, "k": k, "k_min": k_min, "k_max": k_max, **flags}
+        )
+        result = run(config, progress=None if quiet else _Progress())
+    except ReportgenError as exc:
+        if debug:
+            raise
+        raise click.ClickException(str(exc)) from None
+    except (KeyboardInterrupt, click.ClickException):
+        raise
+    except Exception as exc:  # a bug: say so in one line unless --debug
+        if debug:
+            raise
+        raise click.ClickException(
+            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the "
+            "traceback and report it"
+        ) from None
+    if not quiet:
+        _print_summary(result, input)
+
+
+def _print_summary(result: Any, input: Path) -> None:
+    data, sel = result.dataset, result.selection
+    how = ", ".join(
+        x
+        for x in (
+            data.format,
+            data.encoding,
+            {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(
+                data.delimiter or "", data.delimiter
+            ),
+        )
+        if x
+    )
+    click.echo(
+        f"Read {input}: {result.profile.n_rows:,} rows, {result.profile.n_columns} columns ({how})"
+    )
+    click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
+    click.echo(f"k = {sel.k}: {sel.rationale}")
+    click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
+    for s in result.segments.segments:
+        click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({s.share:.1%})")
+    click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+
+
+class _Progress:
+    """Stage names on stderr, with a bar for the stages that report steps."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total == 0:
+            if self._tty:
+                click.echo(f"\r\033[K{stage}…", nl=False, err=True)
+            return
+        if stage in _BAR_STAGES and self._tty:
+            width = 24
+            filled = int(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            click.echo(f"\r\033[K{stage} [{bar}] {done}/{total}", nl=False, err=True)
+        if done == total and self._tty:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """Work with the report templates."""
+
+
+@templates_group.command("export")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def export_command(directory: Path, force: bool) -> None:
+    """Copy the default templates to DIRECTORY as a starting point for --template-dir."""
+    from reportgen.templating import default_template_dir
+
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise click.ClickException(f"{directory} is not empty; use --force to write into it")
+    shutil.copytree(default_template_dir(), directory, dirs_exist_ok=True)
+    click.echo(
+        f"Copied the default templates to {directory}. Use them with "
+        f"--template-dir {directory}; extend 'default:report.html' to change one block."
+    )

@@ -1,0 +1,98 @@
+"""Stage 5, cluster: the final K-Means fit, numbered in a stable order.
+
+K-Means numbers its clusters by luck; segments are renumbered by size (largest first, ties by
+centroid) so the same data and seed always give "Segment 1" the same customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
+
+CHUNK = 1_000_000  # rows assigned at a time, to bound memory on large inputs
+PARALLEL_ROWS = 200_000  # below this, one OpenMP thread fits faster than several
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    k: int
+    labels: np.ndarray  # segment id per row, 1..k
+    centers: np.ndarray  # k x p, standardized units, row i is segment i+1
+    sizes: tuple[int, ...]
+    distances: np.ndarray  # each row's distance to its segment centre (standardized units)
+    inertia: float
+    silhouette: float  # on a seeded sample of at most ``silhouette_rows`` rows
+    silhouette_rows: int
+    seed: int
+    n_init: int
+    warm_start: bool  # True when the fit started from the sweep sample's centres
+
+
+def fit(
+    X: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    n_init: int = 10,
+    init_centers: np.ndarray | None = None,
+    silhouette_sample: int = 3_000,
+) -> Segmentation:
+    """Fit K-Means on all rows; warm-start from ``init_centers`` when they are given."""
+    if init_centers is not None:
+        model = KMeans(n_clusters=k, init=init_centers, n_init=1, random_state=seed)
+    else:
+        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+    threads = 1 if len(X) < PARALLEL_ROWS else None  # see selection.select_k
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        model.fit(X)
+    centers = _ordered(model.cluster_centers_, np.bincount(model.labels_, minlength=k))
+    labels, distances = assign(X, centers)
+    sil, rows = _silhouette(X, labels, seed, silhouette_sample)
+    return Segmentation(
+        k=k,
+        labels=labels,
+        centers=centers,
+        sizes=tuple(int(c) for c in np.bincount(labels, minlength=k + 1)[1:]),
+        distances=distances,
+        inertia=float((distances**2).sum()),
+        silhouette=sil,
+        silhouette_rows=rows,
+        seed=seed,
+        n_init=1 if init_centers is not None else n_init,
+        warm_start=init_centers is not None,
+    )
+
+
+def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre (1-based) and distance to it for every row, in bounded chunks."""
+    labels = np.empty(len(X), dtype=np.int64)
+    distances = np.empty(len(X), dtype=np.float64)
+    sq_centers = (centers**2).sum(axis=1)
+    for start in range(0, len(X), CHUNK):
+        block = X[start : start + CHUNK]
+        d2 = (block**2).sum(axis=1)[:, None] - 2 * block @ centers.T + sq_centers[None, :]
+        nearest = np.argmin(d2, axis=1)
+        labels[start : start + CHUNK] = nearest + 1
+        distances[start : start + CHUNK] = np.sqrt(
+            np.maximum(d2[np.arange(len(block)), nearest], 0.0)
+        )
+    return labels, distances
+
+
+def _ordered(centers: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Centres sorted by segment size (largest first), ties by the centre's coordinates."""
+    keys = [(-int(counts[i]), tuple(np.round(centers[i], 9))) for i in range(len(centers))]
+    order = sorted(range(len(centers)), key=lambda i: keys[i])
+    return centers[order]
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray, seed: int, size: int) -> tuple[float, int]:
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(X), size, replace=False)) if len(X) > size else np.arange(len(X))
+    if len(np.unique(labels[idx])) < 2:
+        return 0.0, len(idx)
+    return float(silhouette_score(X[idx], labels[idx])), len(idx)

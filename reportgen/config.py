@@ -1,0 +1,236 @@
+"""Run configuration: defaults, then ``reportgen.toml``, then command-line flags.
+
+Everything a run needs is in one frozen ``Config`` so a notebook user can build it by hand and
+the pipeline never reads flags or files on its own.  Problems are collected and reported
+together, because fixing a config one error at a time is tedious.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from reportgen.errors import ConfigError
+
+FORMATS = ("html", "pdf")
+PAPERS = ("A4", "letter")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_FONT = re.compile(r"^[\w \-,'\"]+$")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How the report looks: these values go into CSS and charts, so they are validated."""
+
+    company: str = ""
+    logo: Path | None = None
+    primary_color: str = "#1f4e79"
+    accent_color: str = "#d9822b"
+    font_family: str = "DejaVu Sans, Helvetica, Arial, sans-serif"
+    footer: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one run needs; build it with ``make_config`` or by hand."""
+
+    input: Path
+    out: Path = Path("reportgen-out")
+    features: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    id_column: str | None = None
+    sheet: str | None = None
+    k: int | None = None
+    k_min: int = 2
+    k_max: int = 10
+    seed: int = 0
+    min_share: float = 0.02
+    sample_size: int = 20_000
+    silhouette_sample: int = 3_000
+    n_init: int = 10
+    stability_resamples: int = 5
+    formats: tuple[str, ...] = FORMATS
+    title: str = "Customer segmentation report"
+    period: str | None = None
+    paper: str = "A4"
+    template_dir: Path | None = None
+    force: bool = False
+    playbook: Path | None = None
+    roles: dict[str, str] = field(default_factory=dict)  # feature -> marketing role override
+    branding: Branding = field(default_factory=Branding)
+
+    def __post_init__(self) -> None:
+        problems = _validate(self)
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+
+# Keys accepted in each TOML section, mapped to Config / Branding field names.
+_RUN_KEYS = {
+    "features",
+    "exclude",
+    "id_column",
+    "sheet",
+    "k",
+    "k_min",
+    "k_max",
+    "seed",
+    "min_share",
+    "sample_size",
+    "silhouette_sample",
+    "n_init",
+    "stability_resamples",
+    "formats",
+    "template_dir",
+    "playbook",
+}
+_REPORT_KEYS = {"title", "period", "paper"}
+_BRANDING_KEYS = {f.name for f in fields(Branding)}
+_PATH_KEYS = {"template_dir", "logo", "playbook"}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    branding: dict[str, Any] = {}
+    for section, content in data.items():
+        if section == "roles" and isinstance(content, dict):
+            values["roles"] = content
+            continue
+        allowed = {"run": _RUN_KEYS, "report": _REPORT_KEYS, "branding": _BRANDING_KEYS}.get(
+            section
+        )
+        if allowed is None or not isinstance(content, dict):
+            problems.append(
+                f"unknown section [{section}] (use [run], [report], [branding], [roles])"
+            )
+            continue
+        for key, value in content.items():
+            if key not in allowed:
+                problems.append(f"[{section}] has unknown key '{key}'")
+                continue
+            if key in _PATH_KEYS and isinstance(value, str):
+                value = (path.parent / value).resolve()
+            target = branding if section == "branding" else values
+            target[key] = value
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    if branding:
+        values["branding"] = branding
+    return values
+
+
+def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Config:
+    """Merge defaults < config file < flags (flags that are None or empty are not given)."""
+    merged: dict[str, Any] = dict(file_values)
+    branding = dict(merged.pop("branding", {}))
+    for key, value in flags.items():
+        if value is None or value == ():
+            continue
+        merged[key] = value
+    for key in ("features", "exclude", "formats"):
+        if key in merged and isinstance(merged[key], (list, str)):
+            value = merged[key]
+            merged[key] = tuple(value.split(",") if isinstance(value, str) else value)
+    if "formats" in merged:
+        merged["formats"] = tuple(f.strip().lower() for f in merged["formats"] if f.strip())
+    for key in ("template_dir", "out", "input", "playbook"):
+        if isinstance(merged.get(key), str):
+            merged[key] = Path(merged[key])
+    if isinstance(branding.get("logo"), str):
+        branding["logo"] = Path(branding["logo"])
+    try:
+        merged["branding"] = Branding(**branding)
+        return Config(**merged)
+    except TypeError as exc:  # a wrongly typed value that dataclass construction rejects
+        raise ConfigError(str(exc)) from None
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    """A copy of ``config`` with some fields changed (validated again)."""
+    return replace(config, **changes)
+
+
+def _validate(config: Config) -> list[str]:
+    problems: list[str] = []
+    for name in (
+        "k_min",
+        "k_max",
+        "seed",
+        "sample_size",
+        "silhouette_sample",
+        "n_init",
+        "stability_resamples",
+    ):
+        if not isinstance(getattr(config, name), int) or isinstance(getattr(config, name), bool):
+            problems.append(f"{name} must be a whole number")
+    if problems:
+        return problems
+    if config.k is not None and (not isinstance(config.k, int) or config.k < 2):
+        problems.append("k must be a whole number of at least 2")
+    if config.k_min < 2:
+        problems.append("k_min must be at least 2")
+    if config.k_max < config.k_min:
+        problems.append(f"k_max ({config.k_max}) must not be below k_min ({config.k_min})")
+    if config.k_max > 50:
+        problems.append("k_max must be at most 50")
+    if not isinstance(config.min_share, (int, float)) or not 0 <= config.min_share < 0.5:
+        problems.append("min_share must be a fraction between 0 and 0.5, e.g. 0.02")
+    if config.sample_size < 500:
+        problems.append("sample_size must be at least 500")
+    if config.silhouette_sample < 100:
+        problems.append("silhouette_sample must be at least 100")
+    if config.n_init < 1 or config.stability_resamples < 0:
+        problems.append("n_init must be at least 1 and stability_resamples at least 0")
+    unknown = [f for f in config.formats if f not in FORMATS]
+    if unknown or not config.formats:
+        problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
+    if config.paper not in PAPERS:
+        problems.append(f"paper must be one of {', '.join(PAPERS)}")
+    overlap = set(config.features) & set(config.exclude)
+    if overlap:
+        problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
+    problems.extend(_validate_branding(config.branding))
+    problems.extend(_validate_roles(config.roles))
+    return problems
+
+
+def _validate_roles(roles: Mapping[str, str]) -> list[str]:
+    from reportgen.roles import WORDS
+
+    if not isinstance(roles, Mapping):
+        return ["[roles] must map feature names to roles"]
+    return [
+        f"[roles] {name} = {role!r} is not a known role (use one of {', '.join(sorted(WORDS))})"
+        for name, role in roles.items()
+        if role not in WORDS
+    ]
+
+
+def _validate_branding(branding: Branding) -> list[str]:
+    problems = []
+    for name in ("primary_color", "accent_color"):
+        value = getattr(branding, name)
+        if not isinstance(value, str) or not _COLOR.match(value):
+            problems.append(f"branding {name} must be a hex colour like #1f4e79, not {value!r}")
+    if not isinstance(branding.font_family, str) or not _FONT.match(branding.font_family):
+        problems.append(
+            "branding font_family may hold only letters, digits, spaces, commas, hyphens and quotes"
+        )
+    if branding.logo is not None and not isinstance(branding.logo, Path):
+        problems.append("branding logo must be a file path")
+    return problems

@@ -1,0 +1,916 @@
+"""Stage 1, load: read a customer table from CSV/TSV/TXT (plain or gzip), Excel or Parquet.
+
+The loader sniffs encoding and delimiter, turns consistently formatted text numbers
+(``1 234,56 €``, ``$1,234.50``, ``45%``, decimal commas) into numbers and dates into
+datetimes, and records every such decision so the report can say what it did.
+
+All value conversion happens here, on whole columns at once (pandas ``.str`` methods backed
+by Arrow, and Arrow casts), so a million-row file stays fast.  A column is only converted
+when *every* value fits one reading; otherwise it stays text, because a half-converted
+column would silently lose data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reportgen.errors import InputError
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """One decision the loader took about a column (shown in the report)."""
+
+    column: str
+    kind: str  # "number", "currency", "percent", "decimal_comma", "missing_tokens", "date"
+    detail: str  # plain words, e.g. "parsed '$1,234.50' style amounts as numbers"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The table as read, plus how it was read."""
+
+    frame: pd.DataFrame
+    path: Path
+    format: str  # "csv", "excel", "parquet"
+    encoding: str | None  # e.g. "utf-8", "utf-8-sig", "cp1252", "latin-1"; None for binary formats
+    delimiter: str | None  # e.g. ",", "\t", ";"; None for binary formats
+    compression: str | None  # "gzip" or None
+    sheet: str | None  # Excel sheet used
+    sha256: str  # of the input file's bytes
+    conversions: tuple[Conversion, ...]
+    date_formats: dict[str, str]  # column -> "day-first" / "month-first" / "iso" / "yyyymmdd"
+
+
+# --------------------------------------------------------------------------- constants
+
+_SNIFF_BYTES = 65536  # how much of a file the encoding / binary checks look at
+_SNIFF_LINES = 50  # records the delimiter sniffer parses
+_SAMPLE = 1000  # values tried before running a conversion on a whole column
+_BINARY_SHARE = 0.05  # share of control characters above which a file is "binary"
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = MappingProxyType({",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"})
+_CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\r\n") + "\x7f"
+_MISSING_TOKENS = ("NA", "N/A", "n/a", "null", "NULL", "None", "NaN", "nan", "-", "#N/A", "?")
+_MAX_EXACT_FLOAT_INT = 2**53  # above this an integer column read via float would lose digits
+
+_MAGIC_GZIP = b"\x1f\x8b"
+_MAGIC_ZIP = b"PK\x03\x04"  # not just "PK": a CSV header may start "PKey,"
+_MAGIC_PARQUET = b"PAR1"
+_MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+
+# Number shapes.  Written for both Arrow's RE2 and Python's re (same meaning in each).
+_SP = "[ \t\u00a0\u202f]"  # whitespace, including (narrow) no-break spaces
+_CURRENCY = "(?:[$€£¥₹]|USD|EUR|GBP)"
+_CURRENCY_GROUPS = (  # one currency per group: "$" and "USD" are the same unit
+    ("USD", ("$", "USD")),
+    ("EUR", ("€", "EUR")),
+    ("GBP", ("£", "GBP")),
+    ("YEN", ("¥",)),
+    ("INR", ("₹",)),
+)
+_SIGN = "[-+\u2212]"
+_EXPONENT = "(?:[eE][-+]?[0-9]+)?"
+_NUMBER_SHAPE = (
+    f"\\(?{_SP}*{_SIGN}?{_SP}*{_CURRENCY}?{_SP}*{_SIGN}?{_SP}*"
+    f"[0-9.][0-9., \u00a0\u202f]*{_EXPONENT}"
+    f"{_SP}*{_CURRENCY}?{_SP}*%?{_SP}*\\)?"
+)
+_SPACES = " \t\u00a0\u202f"
+_LEAD_MARKS = "(+-\u2212" + _SPACES  # what may precede a currency symbol
+_TAIL_MARKS = ")%" + _SPACES  # what may follow one
+_NUMBER_MARKS = _LEAD_MARKS + _TAIL_MARKS + "$€£¥₹USDERGBP"  # everything around the digits
+_NEGATIVE = f"\\(|[-\u2212]|{_CURRENCY}{_SP}*[-\u2212]"
+# decimal point, optional comma thousands: 12  -3.5  1e3  1,234.50
+_POINT_CORE = (
+    f"(?:[1-9][0-9]{{0,2}}(?:,[0-9]{{3}})+|[0-9]+)(?:\\.[0-9]*)?{_EXPONENT}|\\.[0-9]+{_EXPONENT}"
+)
+# decimal comma, optional . / space / no-break-space thousands: 12,5  1.234,56  1 234,56
+_COMMA_CORE = (
+    "(?:[1-9][0-9]{0,2}(?:\\.[0-9]{3})+|[1-9][0-9]{0,2}(?: [0-9]{3})+"
+    "|[1-9][0-9]{0,2}(?:\u00a0[0-9]{3})+|[1-9][0-9]{0,2}(?:\u202f[0-9]{3})+|[0-9]+)"
+    "(?:,[0-9]+)?"
+)
+_INTEGER = "[-+]?[0-9]+"
+
+# Date shapes.
+_ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?)?"
+_TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
+_DATE_SEPARATORS = ("-", "/", ".")
+_DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
+
+_PARSER_LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_PARSER_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+_PARQUET_NOISE = re.compile(r"^Could not open Parquet input source '[^']*':\s*")
+_SEP_HINT = re.compile(r"sep=(.)[ \t]*(?:\r\n|\n|\r)")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
+    """Read a customer table and convert its values, recording every decision taken.
+
+    ``sheet`` picks the worksheet of an Excel workbook.  Every problem the user can fix
+    raises :class:`InputError` with a one-line message naming the file.
+    """
+    name = str(path)
+    file_path = Path(path)
+    raw = _read_bytes(file_path, name)
+    digest = hashlib.sha256(raw).hexdigest()
+    kind = _detect_format(file_path, raw)
+    if kind == "xls":
+        raise InputError(
+            f"{name} is an old-style .xls workbook, which cannot be read; save it as .xlsx or CSV"
+        )
+    if sheet is not None and kind != "excel":
+        raise InputError(f"{name} is not an Excel workbook, so --sheet does not apply; drop it")
+    if kind == "excel":
+        frame, sheet_used = _read_excel(raw, name, sheet)
+        return _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
+    if kind == "parquet":
+        frame = _read_parquet(raw, name)
+        return _finish(frame, file_path, digest, "parquet", None, None, None, None)
+
+    compression = None
+    if kind == "gzip":
+        raw = _gunzip(raw, name)
+        compression = "gzip"
+    encoding, text = _decode(raw, name)
+    if not text.strip():
+        raise InputError(f"{name} is empty; export the table again with a header row and data")
+    text, delimiter, line_offset = _take_sep_hint(text)
+    delimiter = delimiter or _sniff_delimiter(text)
+    frame = _read_text_table(text, delimiter, name, line_offset)
+    return _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
+
+
+# --------------------------------------------------------------------------- file access
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """Read the whole file once (it is hashed and sniffed from memory; never written)."""
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not a file; give the path of the table file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(
+            f"{name}: is a directory, not a file; give the path of the table file"
+        ) from None
+    except PermissionError:
+        raise InputError(
+            f"{name}: cannot be read (permission denied); check the file's permissions"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"{name}: cannot be read ({exc.strerror or exc}); check the file"
+        ) from None
+
+
+def _detect_format(path: Path, raw: bytes) -> str:
+    """Content wins over the extension, so a mis-named export is still read correctly."""
+    suffix = path.suffix.lower()
+    if raw.startswith(_MAGIC_GZIP):
+        return "gzip"
+    if raw.startswith(_MAGIC_PARQUET):
+        return "parquet"
+    if raw.startswith(_MAGIC_ZIP):
+        return "excel"
+    if raw.startswith(_MAGIC_OLE):
+        return "xls"
+    if suffix == ".gz":
+        return "gzip"
+    if suffix in (".xlsx", ".xlsm"):
+        return "excel"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".xls":
+        return "xls"
+    return "text"
+
+
+def _gunzip(raw: bytes, name: str) -> bytes:
+    """Decompress in memory; a truncated download is the usual cause of failure."""
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(
+            f"{name} could not be decompressed as gzip: {_short(exc)}; check the file is complete"
+        ) from None
+
+
+def _short(exc: BaseException, noise: re.Pattern[str] | None = None) -> str:
+    """First line of an exception message, trimmed for a one-line error."""
+    text = str(exc).strip()
+    if noise is not None:
+        text = noise.sub("", text).strip()
+    text = text.splitlines()[0].rstrip(" .") if text else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+# --------------------------------------------------------------------------- text tables
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    """Pick the encoding from the bytes themselves: BOMs first, then strict UTF-8, cp1252."""
+    binary = (
+        f"{name} does not look like a text table (binary content); "
+        "export it as CSV, Excel or Parquet"
+    )
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name} starts with a UTF-16 marker but is not valid UTF-16; "
+                "export it again as UTF-8 CSV"
+            ) from None
+        if _looks_binary(text[:_SNIFF_BYTES]):
+            raise InputError(binary)
+        return "utf-16", text
+    if _looks_binary(raw[:_SNIFF_BYTES].decode("latin-1")):
+        raise InputError(binary)
+    if raw.startswith(codecs.BOM_UTF8):
+        encodings: tuple[str, ...] = ("utf-8-sig", "cp1252", "latin-1")
+    else:
+        encodings = ("utf-8", "cp1252", "latin-1")
+    for encoding in encodings:
+        try:
+            return encoding, raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _looks_binary(sample: str) -> bool:
+    """NUL bytes or many control characters mean this is not a text table."""
+    if not sample:
+        return False
+    if "\x00" in sample:
+        return True
+    controls = sum(sample.count(c) for c in _CONTROL_CHARS)
+    return controls > _BINARY_SHARE * len(sample)
+
+
+def _take_sep_hint(text: str) -> tuple[str, str | None, int]:
+    """Honour Excel's ``sep=;`` first line; returns the rest, the delimiter, lines dropped."""
+    match = _SEP_HINT.match(text)
+    if match is None:
+        return text, None, 0
+    return text[match.end() :], match.group(1), 1
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Choose the delimiter giving the most consistent field count (> 1) over the first rows.
+
+    Parsing with the csv module (rather than counting characters) keeps quoted commas from
+    voting.  Ties go to the higher field count; a one-column file gets ",".
+    """
+    sample = text[: 4 * _SNIFF_BYTES]
+    if len(sample) < len(text) and sample.rfind("\n") > 0:
+        sample = sample[: sample.rfind("\n")]  # do not judge a cut-off last line
+    best: tuple[float, int] | None = None
+    best_delimiter = ","
+    for delimiter in _DELIMITERS:
+        counts = _field_counts(sample, delimiter)
+        if not counts:
+            continue
+        tally = Counter(counts)
+        mode = max(tally, key=lambda n: (tally[n], n))
+        if mode <= 1:
+            continue
+        score = (tally[mode] / len(counts), mode)
+        if best is None or score > best:
+            best, best_delimiter = score, delimiter
+    return best_delimiter
+
+
+def _field_counts(sample: str, delimiter: str) -> list[int]:
+    """Field counts of the first non-blank records of ``sample`` split on ``delimiter``."""
+    counts: list[int] = []
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+    try:
+        for record in reader:
+            if _is_blank_record(record):
+                continue
+            counts.append(len(record))
+            if len(counts) >= _SNIFF_LINES:
+                break
+    except csv.Error:
+        pass  # an unterminated quote in the sample: judge by the rows read so far
+    return counts
+
+
+def _is_blank_record(record: list[str]) -> bool:
+    """pandas skips lines holding only whitespace; the line scanners must do the same."""
+    return all(not field.strip() for field in record)
+
+
+def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> pd.DataFrame:
+    """Parse with pandas' C engine, every cell as a string; conversion happens afterwards.
+
+    ``header=None`` keeps duplicate names unmangled and stops pandas from silently turning
+    the first column into an index when data rows are longer than the header.
+    """
+    try:
+        cells = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{name} is empty; export the table again with a header row and data"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise _parser_error(exc, name, delimiter, line_offset) from None
+    if cells.empty:
+        raise InputError(f"{name} is empty; export the table again with a header row and data")
+    if len(cells) == 1:
+        raise InputError(
+            f"{name} has a header but no data rows; export the table again with its data"
+        )
+    width = cells.shape[1]
+    if width > 1 and cells.iloc[1:, -1].eq("").any():
+        short = _first_short_line(text, delimiter, width)
+        if short is not None:
+            line, fields = short
+            raise InputError(_ragged_message(name, line + line_offset, fields, width))
+    names = _column_names(cells.iloc[0].tolist(), name)
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(names, dtype=object)
+    return frame
+
+
+def _parser_error(
+    exc: pd.errors.ParserError, name: str, delimiter: str, line_offset: int
+) -> InputError:
+    """Turn pandas' tokenizer errors into messages naming the line to fix."""
+    message = str(exc)
+    long_row = _PARSER_LONG_ROW.search(message)
+    if long_row:
+        expected, line, saw = (int(g) for g in long_row.groups())
+        return InputError(_ragged_message(name, line + line_offset, saw, expected))
+    eof = _PARSER_EOF_QUOTE.search(message)
+    if eof:
+        line = int(eof.group(1)) + 1 + line_offset
+        return InputError(
+            f"{name} has an unterminated quote starting near line {line}; "
+            'close the quote or remove the stray " character'
+        )
+    kind = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    return InputError(
+        f"{name} could not be read as a {kind}-separated table: {_short(exc)}; check the file"
+    )
+
+
+def _ragged_message(name: str, line: int, fields: int, expected: int) -> str:
+    return (
+        f"{name} line {line} has {fields} field{'s' if fields != 1 else ''} "
+        f"but the header has {expected}; fix or remove that line"
+    )
+
+
+def _first_short_line(text: str, delimiter: str, width: int) -> tuple[int, int] | None:
+    """Physical line number and field count of the first row shorter than the header.
+
+    pandas pads short rows with empty strings, indistinguishable from real empty cells, so
+    the rows are counted again here.  Without quotes this is a vectorised per-line count;
+    with quotes (fields may hold delimiters or newlines) the csv module is exact.
+    """
+    if '"' not in text:
+        whole = pa.array([text], type=pa.large_string())
+        lines = pc.split_pattern_regex(whole, "\r\n|\n|\r")[0].values
+        fields = pc.add(pc.count_substring(lines, delimiter), 1).to_numpy()
+        blank = pc.equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
+        short = np.flatnonzero(~blank & (fields < width))
+        return (int(short[0]) + 1, int(fields[short[0]])) if short.size else None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    for record in reader:
+        if not _is_blank_record(record) and len(record) < width:
+            return start, len(record)
+        start = reader.line_num + 1
+    return None
+
+
+def _column_names(header: list[object], name: str) -> list[str]:
+    """Stripped header names; blanks get pandas-style names; duplicates are an error."""
+    names = ["" if _is_missing_scalar(value) else str(value).strip() for value in header]
+    seen: dict[str, int] = {}
+    for index, column in enumerate(names):
+        if not column:
+            continue
+        if column in seen:
+            raise InputError(
+                f"{name} has the column name '{column}' twice "
+                f"(columns {seen[column] + 1} and {index + 1}); rename one"
+            )
+        seen[column] = index
+    taken = set(names)
+    result = []
+    for index, column in enumerate(names):
+        if not column:
+            column = f"Unnamed: {index}"
+            while column in taken:
+                column += "_"
+            taken.add(column)
+        result.append(column)
+    return result
+
+
+def _is_missing_scalar(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+# --------------------------------------------------------------------------- Excel, Parquet
+
+
+def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, str]:
+    """Read one worksheet; the header is its first non-empty row.
+
+    ``keep_default_na=False`` keeps a text "NA" (North America) as text; the shared
+    conversion step decides what is missing, exactly as for CSV.
+    """
+    try:
+        with pd.ExcelFile(io.BytesIO(raw), engine="openpyxl") as workbook:
+            sheets = [str(s) for s in workbook.sheet_names]
+            sheet = _choose_sheet(sheets, sheet, name)
+            cells = pd.read_excel(
+                workbook, sheet_name=sheet, header=None, keep_default_na=False, na_values=[]
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl/zipfile raise many types for damaged files
+        raise InputError(
+            f"{name} could not be read as Excel: {_short(exc)}; "
+            "check the file is complete and saved as .xlsx"
+        ) from None
+    if len(cells):
+        blank = cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
+        cells = cells[~blank.all(axis=1)]  # like blank lines in a CSV
+    if cells.empty:
+        raise InputError(f"{name} sheet '{sheet}' is empty; choose the sheet holding the table")
+    if len(cells) == 1:
+        raise InputError(
+            f"{name} has a header but no data rows (sheet '{sheet}'); "
+            "choose the sheet holding the table"
+        )
+    names = _column_names(cells.iloc[0].tolist(), name)
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(names, dtype=object)
+    # empty cells came back as "": make them missing so date and number cells get typed
+    return frame.replace({"": np.nan}).infer_objects(), sheet
+
+
+def _choose_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
+    """The named sheet, or the only one; guessing among several would read the wrong table."""
+    listing = ", ".join(sheets)
+    if sheet is None:
+        if len(sheets) != 1:
+            raise InputError(
+                f"{name} has {len(sheets)} sheets ({listing}); choose one with --sheet"
+            )
+        return sheets[0]
+    if sheet not in sheets:
+        raise InputError(
+            f"{name} has no sheet '{sheet}'; its sheets are {listing}; choose one with --sheet"
+        )
+    return sheet
+
+
+def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
+    """Read Parquet as typed; a stored named index becomes an ordinary column."""
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(
+            f"{name} could not be read as Parquet: {_short(exc, _PARQUET_NOISE)}; "
+            "check the file is complete"
+        ) from None
+    if any(level is not None for level in frame.index.names):
+        frame = frame.reset_index()  # a named index (say customer_id) is data
+    if frame.shape[1] == 0:
+        raise InputError(f"{name} has no columns; export the table again")
+    if frame.empty:
+        raise InputError(f"{name} has a header but no data rows; export the table again")
+    names = _column_names(list(frame.columns), name)
+    frame = frame.reset_index(drop=True)
+    frame.columns = pd.Index(names, dtype=object)
+    return frame
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+@dataclass(frozen=True)
+class _Converted:
+    """Result of converting one column."""
+
+    values: pd.Series
+    conversions: tuple[Conversion, ...] = ()
+    date_format: str | None = None
+
+
+def _finish(
+    frame: pd.DataFrame,
+    path: Path,
+    digest: str,
+    fmt: str,
+    encoding: str | None,
+    delimiter: str | None,
+    compression: str | None,
+    sheet: str | None,
+) -> Dataset:
+    """Convert every text column and bundle the result with how the file was read."""
+    columns: dict[str, pd.Series] = {}
+    conversions: list[Conversion] = []
+    date_formats: dict[str, str] = {}
+    for column in frame.columns:
+        series = frame[column]
+        if not _is_text_dtype(series):
+            columns[column] = series
+            continue
+        converted = _convert_column(str(column), series, delimiter)
+        columns[column] = converted.values
+        conversions.extend(converted.conversions)
+        if converted.date_format:
+            date_formats[str(column)] = converted.date_format
+    result = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    return Dataset(
+        frame=result,
+        path=path,
+        format=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        compression=compression,
+        sheet=sheet,
+        sha256=digest,
+        conversions=tuple(conversions),
+        date_formats=date_formats,
+    )
+
+
+def _is_text_dtype(series: pd.Series) -> bool:
+    return series.dtype == object or isinstance(series.dtype, pd.StringDtype)
+
+
+def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _Converted:
+    """Numbers first, then dates, else text; "" is missing everywhere."""
+    text = series.astype("str").str.strip()
+    present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
+    mask = pd.Series(present, index=text.index)
+    values = text if present.all() else text[present]
+    if values.empty:
+        return _Converted(text.where(mask))
+
+    number = _convert_numbers(column, values, delimiter)
+    if number is not None:
+        parsed, conversions = number
+        if parsed.dtype == np.int64 and present.all():
+            return _Converted(pd.Series(parsed, index=text.index), conversions)
+        full = np.full(len(text), np.nan)
+        full[present] = parsed
+        integral = (
+            present.all()
+            and not np.isnan(full).any()
+            and bool(np.all(np.mod(full, 1) == 0))
+            and bool(np.all(np.abs(full) < _MAX_EXACT_FLOAT_INT))
+        )
+        out = pd.Series(full.astype(np.int64) if integral else full, index=text.index)
+        return _Converted(out, conversions)
+
+    dates = _convert_dates(column, values)
+    if dates is not None:
+        parsed_dates, conversion, label = dates
+        full_dates = np.full(len(text), np.datetime64("NaT"), dtype=parsed_dates.dtype)
+        full_dates[present] = parsed_dates
+        return _Converted(pd.Series(full_dates, index=text.index), (conversion,), label)
+
+    return _Converted(text.where(mask))
+
+
+# ----- numbers
+
+
+def _convert_numbers(
+    column: str, values: pd.Series, delimiter: str | None
+) -> tuple[np.ndarray, tuple[Conversion, ...]] | None:
+    """Parse a column of non-empty strings as numbers, or return None if it is not numeric.
+
+    Returns the numbers (NaN for missing tokens; int64 when every value is an integer) and
+    the conversions to report.  Missing tokens (``NA``...) only count as missing when every
+    other value is a number, so ``NA`` for North America survives in text columns.
+    """
+    is_token = values.isin(_MISSING_TOKENS).to_numpy(dtype=bool)
+    rest = values[~is_token] if is_token.any() else values
+    if rest.empty or _read_numbers(rest.head(_SAMPLE), delimiter) is None:
+        return None  # cheap rejection of text columns before touching every value
+    read = _read_numbers(rest, delimiter)
+    if read is None:
+        return None
+    parsed_rest, kind, detail = read
+    conversions = [Conversion(column, kind, detail)] if kind is not None else []
+    if not is_token.any():
+        return parsed_rest, tuple(conversions)
+    parsed = np.full(len(values), np.nan)
+    parsed[~is_token] = parsed_rest
+    counts = values[is_token].value_counts()
+    words = " and ".join(f"{int(n)} '{token}'" for token, n in counts.items())
+    noun = "value" if int(counts.sum()) == 1 else "values"
+    conversions.append(Conversion(column, "missing_tokens", f"treated {words} {noun} as missing"))
+    return parsed, tuple(conversions)
+
+
+def _read_numbers(
+    values: pd.Series, delimiter: str | None
+) -> tuple[np.ndarray, str | None, str] | None:
+    """Plain numbers via a straight cast, else the styled reader; None if not numeric.
+
+    In a semicolon-separated file ``1.234`` is first offered to the styled reader, which
+    takes it as a thousands separator when every value fits that reading.
+    """
+    plain = _plain_numbers(values)
+    if plain is not None and plain.dtype != np.int64 and _too_long_integers(values):
+        return None  # IDs beyond int64 stay text, every digit kept
+    if plain is not None and not (delimiter == ";" and values.str.contains(".", regex=False).any()):
+        return plain, None, ""
+    styled = _styled_numbers(values, delimiter)
+    if styled is not None:
+        return styled
+    return (plain, None, "") if plain is not None else None
+
+
+def _plain_numbers(values: pd.Series) -> np.ndarray | None:
+    """Fast path: the whole column casts cleanly (``12``, ``-3.5``, ``1e3``, ``0001``).
+
+    Integers stay int64 so long IDs keep every digit.
+    """
+    array = pa.array(values.astype("str"), type=pa.large_string())
+    try:
+        return pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        floats = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not np.isfinite(floats).all():
+        return None  # "nan"/"inf": missing tokens or text, decided by the caller
+    return floats
+
+
+def _too_long_integers(values: pd.Series) -> bool:
+    """Whole numbers with more digits than int64 holds (long account numbers, say)."""
+    return bool(values.str.len().max() > 18) and _all_match(values, _INTEGER)
+
+
+def _styled_numbers(
+    values: pd.Series, delimiter: str | None
+) -> tuple[np.ndarray, str | None, str] | None:
+    """Numbers with currency, percent, grouping, decimal comma or (accounting) negatives.
+
+    All values must share one decimal convention.  Returns the numbers and the kind and
+    wording of the conversion (kind None when nothing beyond plain numbers was seen).
+    """
+    distinct, codes = _distinct(values)
+    parsed = _styled_distinct(distinct, delimiter)
+    if parsed is None:
+        return None
+    numbers, kind, detail = parsed
+    return (numbers if codes is None else numbers[codes]), kind, detail
+
+
+def _distinct(values: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    """Distinct values (in order of first appearance) when that saves work, else all values.
+
+    Styled columns such as ``45%`` often repeat a few values; regexes then run on those few.
+    """
+    sample = values.head(_SAMPLE)
+    if sample.nunique() > len(sample) // 2:
+        return values, None
+    codes, uniques = pd.factorize(values)
+    return pd.Series(uniques, dtype="str"), codes
+
+
+def _styled_distinct(
+    values: pd.Series, delimiter: str | None
+) -> tuple[np.ndarray, str | None, str] | None:
+    """The work of :func:`_styled_numbers`, on (possibly de-duplicated) values."""
+    if not _all_match(values, _NUMBER_SHAPE):
+        return None
+    opens = values.str.startswith("(").to_numpy(dtype=bool)
+    if (opens != values.str.endswith(")").to_numpy(dtype=bool)).any():
+        return None
+    currencies = _currencies(values)
+    if len(currencies) > 1:
+        return None  # mixed units cannot be added up
+    core = values.str.strip(_NUMBER_MARKS)  # safe once the shape is known: core is [0-9.]...
+
+    point_ok = _all_match(core, _POINT_CORE)
+    comma_ok = _all_match(core, _COMMA_CORE)
+    if not (point_ok or comma_ok):
+        return None
+    has_sep = core.str.contains("[.,]", regex=True)
+    ambiguous = point_ok and comma_ok and bool(has_sep.any())
+    decimal_comma = (ambiguous and delimiter == ";") if point_ok else comma_ok
+
+    if decimal_comma:
+        grouping = "[. \u00a0\u202f]"
+        digits = core.str.replace(grouping, "", regex=True).str.replace(",", ".", regex=False)
+        grouped = core.str.contains(grouping, regex=True)
+        comma_seen = core.str.contains(",", regex=False)
+    else:
+        digits = core.str.replace(",", "", regex=False)
+        grouped = core.str.contains(",", regex=False)
+        comma_seen = pd.Series(False, index=core.index)
+    try:
+        numbers = pc.cast(pa.array(digits, type=pa.large_string()), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    parsed = numbers.to_numpy(zero_copy_only=False)
+    if not np.isfinite(parsed).all():
+        return None  # 1e999 and the like
+    negative = values.str.match(_NEGATIVE).to_numpy(dtype=bool)
+    parsed = np.where(negative, -np.abs(parsed), parsed)
+
+    percent = values.str.contains("%", regex=False)
+    kind, detail = _number_wording(
+        values, core, currencies, percent, grouped, comma_seen, opens, decimal_comma
+    )
+    if kind is not None and ambiguous:
+        example = values[has_sep.to_numpy(dtype=bool)].iloc[0]
+        if decimal_comma:
+            reading = "',' as decimal comma and '.' as thousands separator"
+            reason = "the file is semicolon-separated"
+        else:
+            reading = "',' as thousands separator and '.' as decimal point"
+            reason = "the usual reading" + ("" if delimiter is None else " outside ';' files")
+        detail += f"; values like '{example}' fit either convention, so read {reading} ({reason})"
+    return parsed, kind, detail
+
+
+def _all_match(values: pd.Series, pattern: str) -> bool:
+    """Every value matches ``pattern``; a failing head saves scanning the whole column."""
+    head = values.head(_SAMPLE)
+    if not head.str.fullmatch(pattern).all():
+        return False
+    return len(head) == len(values) or bool(values.str.fullmatch(pattern).all())
+
+
+def _currencies(values: pd.Series) -> dict[str, str]:
+    """Currencies present, keyed by unit, with the symbol or code as written.
+
+    The shape check has put any currency at the start or the end, so the first and last
+    characters (once signs, brackets and % are trimmed) say which spellings to look for.
+    """
+    lead = values.str.lstrip(_LEAD_MARKS)
+    tail = values.str.rstrip(_TAIL_MARKS)
+    heads = set(lead.str.slice(0, 1).unique())
+    tails = set(tail.str.slice(-1).unique())
+    found: dict[str, str] = {}
+    for unit, spellings in _CURRENCY_GROUPS:
+        for spelling in spellings:
+            if (spelling[0] in heads and lead.str.startswith(spelling).any()) or (
+                spelling[-1] in tails and tail.str.endswith(spelling).any()
+            ):
+                found.setdefault(unit, spelling)
+    return found
+
+
+def _number_wording(
+    values: pd.Series,
+    core: pd.Series,
+    currencies: dict[str, str],
+    percent: pd.Series,
+    grouped: pd.Series,
+    comma_seen: pd.Series,
+    parens: np.ndarray,
+    decimal_comma: bool,
+) -> tuple[str | None, str]:
+    """Kind and plain-English detail of a number conversion (kind None: nothing to say)."""
+    features: list[str] = []
+    kind: str | None = None
+    if comma_seen.any() and decimal_comma:
+        features.append("decimal comma")
+        kind = "decimal_comma"
+    if grouped.any():
+        features.append("thousands separators")
+        kind = kind or "thousands"
+    if currencies:
+        features.append(f"currency {next(iter(currencies.values()))}")
+        kind = "currency"
+    if percent.any():
+        example = values[percent].iloc[0]
+        number = core[percent].iloc[0]
+        features.append(f"percent, '{example}' read as {number}")
+        kind = kind if kind == "currency" else "percent"
+    if parens.any():
+        features.append("(12) read as -12")
+        kind = kind or "number"
+    if kind is None:
+        return None, ""
+    styled = (
+        core.ne(values).to_numpy(dtype=bool)
+        | grouped.to_numpy(dtype=bool)
+        | comma_seen.to_numpy(dtype=bool)
+    )
+    example = values[styled].iloc[0] if styled.any() else values.iloc[0]
+    return kind, f"read '{example}' style values as numbers ({', '.join(features)})"
+
+
+# ----- dates
+
+
+def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion, str] | None:
+    """Parse a column of non-empty strings as dates with one explicit format, or None.
+
+    Day-first versus month-first is decided from the data: a first part above 12 means
+    day-first, a second part above 12 means month-first; if neither occurs the usual
+    order for the separator is assumed and the report says so.
+    """
+    sample = values.head(_SAMPLE)
+    shapes = [("iso", _ISO_DATE)] + [
+        (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
+        for sep in _DATE_SEPARATORS
+    ]
+    shape = next(((key, rx) for key, rx in shapes if sample.str.fullmatch(rx).all()), None)
+    if shape is None:
+        return None
+    key, pattern = shape
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques, dtype="str")
+    if not distinct.str.fullmatch(pattern).all():
+        return None
+    first = values.iloc[0]
+    if key == "iso":
+        parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+        if parsed.isna().any():
+            return None
+        day = parsed.iloc[codes[0]]
+        detail = f"read as dates (ISO year-month-day, {first} = {_spell_date(day)})"
+        return parsed.to_numpy()[codes], Conversion(column, "date", detail), "iso"
+
+    sep = re.escape(key)
+    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){sep}").any())
+    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{sep}(?:1[3-9]|[2-9][0-9]){sep}").any())
+    if first_big and second_big:
+        return None  # neither order fits every value
+    ambiguous = not (first_big or second_big)
+    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[key]
+    parsed_values = _parse_day_month(distinct, key, order)
+    if parsed_values is None:
+        return None
+    day = pd.Timestamp(parsed_values[codes[0]])
+    words = "day first" if order == "day-first" else "month first"
+    detail = f"read as dates, {words} ({first} = {_spell_date(day)})"
+    if ambiguous:
+        detail += (
+            f"; the order was ambiguous (no part above 12), so {words} was assumed "
+            f"as usual for '{key}' dates"
+        )
+    return parsed_values[codes], Conversion(column, "date", detail), order
+
+
+def _parse_day_month(distinct: pd.Series, sep: str, order: str) -> np.ndarray | None:
+    """Parse with explicit formats (with and without time), never per-value guessing."""
+    date_format = f"%d{sep}%m{sep}%Y" if order == "day-first" else f"%m{sep}%d{sep}%Y"
+    colons = distinct.str.count(":").to_numpy()
+    result = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
+    for n_colons, suffix in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
+        mask = colons == n_colons
+        if not mask.any():
+            continue
+        parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
+        if parsed.isna().any():
+            return None  # e.g. 31-02-2012: not a date column after all
+        result[mask] = parsed.to_numpy().astype("datetime64[s]")
+    return result
+
+
+def _spell_date(day: pd.Timestamp) -> str:
+    """'4 Sep 2012': unambiguous whatever the reader's convention."""
+    return f"{day.day} {day:%b %Y}"

@@ -1,0 +1,105 @@
+"""``model.json``: everything needed to assign new customers to this run's segments.
+
+Plain, versioned JSON (never pickle): a model from a shared folder is data, not code.  It holds
+the feature steps (imputation, transform, limits, scaling), the centres and the names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportgen import __version__
+from reportgen.errors import InputError
+from reportgen.features import FeatureSpec
+
+FORMAT = "reportgen-model"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class SavedSegment:
+    id: int
+    name: str
+    size: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Model:
+    features: tuple[FeatureSpec, ...]
+    centers: np.ndarray  # k x p, standardized units; row i is segment i+1
+    segments: tuple[SavedSegment, ...]
+    id_column: str | None
+    seed: int
+    period: str | None
+    input_sha256: str
+
+    @property
+    def k(self) -> int:
+        return len(self.segments)
+
+
+def to_json(model: Model) -> str:
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "reportgen_version": __version__,
+        "k": model.k,
+        "seed": model.seed,
+        "period": model.period,
+        "id_column": model.id_column,
+        "input_sha256": model.input_sha256,
+        "features": [asdict(f) for f in model.features],
+        "centers": [[round(float(v), 12) for v in row] for row in model.centers],
+        "segments": [asdict(s) for s in model.segments],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def load(path: Path) -> Model:
+    """Read a model file, refusing anything that is not a reportgen model of this version."""
+    if path.is_dir():
+        path = path / "model.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such model file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{path}: not a reportgen model (not readable JSON)") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise InputError(f"{path}: not a reportgen model file")
+    if data.get("version") != VERSION:
+        raise InputError(
+            f"{path}: model format version {data.get('version')} was written by "
+            f"reportgen {data.get('reportgen_version', '?')}; this reportgen "
+            f"({__version__}) reads version {VERSION}; refit with --mode refit"
+        )
+    try:
+        features = tuple(FeatureSpec(**f) for f in data["features"])
+        centers = np.array(data["centers"], dtype=float)
+        segments = tuple(SavedSegment(**s) for s in data["segments"])
+        model = Model(
+            features,
+            centers,
+            segments,
+            data["id_column"],
+            int(data["seed"]),
+            data["period"],
+            str(data["input_sha256"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: damaged reportgen model ({exc})") from None
+    if centers.shape != (len(segments), len(features)):
+        raise InputError(
+            f"{path}: damaged reportgen model (centres do not match segments and features)"
+        )
+    return model
+
+
+def as_dict(model: Model) -> dict[str, Any]:
+    return json.loads(to_json(model))

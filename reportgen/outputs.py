@@ -1,0 +1,128 @@
+"""Output folder handling and the machine-readable outputs (``segments.csv``, ``summary.json``).
+
+Files are written to a staging folder beside the target and moved into place only when the
+whole run succeeded, so a failed run leaves no half-written report and keeps the previous one.
+``--force`` replaces only a folder that carries reportgen's marker file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen.errors import ConfigError
+
+MARKER = ".reportgen"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Refuse to overwrite anything that is not an earlier reportgen output."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; choose a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        raise ConfigError(
+            f"--out {out} already exists and is not empty; use --force to "
+            "replace an earlier report or choose another folder"
+        )
+    if not (out / MARKER).is_file():
+        raise ConfigError(
+            f"--out {out} was not made by reportgen (no {MARKER} marker); "
+            "refusing to replace it, choose another folder"
+        )
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A staging folder beside ``out``; moved into place only if the block succeeds."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield stage
+        (stage / MARKER).write_text('{"made_by": "reportgen"}\n', encoding="utf-8")
+        _swap(stage, out)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _swap(stage: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{stage.name.rsplit('-', 1)[-1]}"
+        out.rename(old)
+    stage.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def segments_csv(
+    ids: pd.Series,
+    id_label: str,
+    labels: np.ndarray,
+    names: dict[int, str],
+    distances: np.ndarray,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """One row per customer: id, segment, segment_name, distance (spreadsheet-safe)."""
+    frame = pd.DataFrame(
+        {
+            id_label: ids.to_numpy(),
+            "segment": labels,
+            "segment_name": [names[int(i)] for i in labels],
+            "distance": np.round(distances, 6),
+            **(extra or {}),
+        }
+    )
+    for column in frame.columns:
+        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].map(_safe_cell)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
+
+
+def _safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(_plain(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe values: numpy scalars to Python, NaN to null, floats rounded for stability."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if f != f or f in (float("inf"), float("-inf")) else round(f, 10)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value

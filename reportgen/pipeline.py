@@ -1,0 +1,355 @@
+"""``run(config)``: every stage in order, then all outputs written at once.
+
+This is the library entry point the CLI and notebooks share.  It never prints: progress goes
+to an optional callback ``progress(stage, done, total)`` (``done == total == 0`` when a stage
+starts).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportgen import __version__, charts, clustering, features, narrative, outputs, render
+from reportgen import io as loader
+from reportgen import model as saved_model
+from reportgen import profile as profiling
+from reportgen import segments as describing
+from reportgen import selection as choosing
+from reportgen import summary as summarising
+from reportgen.config import Config
+from reportgen.templating import environment
+
+Progress = Callable[[str, int, int], None]
+STAGES = (
+    "load",
+    "profile",
+    "features",
+    "select k",
+    "fit",
+    "describe",
+    "narrative",
+    "charts",
+    "html",
+    "pdf",
+    "write",
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out: Path
+    files: dict[str, Path]
+    dataset: loader.Dataset
+    profile: profiling.Profile
+    features: features.FeatureMatrix
+    selection: choosing.KSelection
+    segmentation: clustering.Segmentation
+    segments: describing.SegmentProfiles
+    narratives: narrative.Narratives
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run(config: Config, *, progress: Progress | None = None) -> RunResult:
+    """Segment the customers in ``config.input`` and write the report to ``config.out``."""
+    timings: dict[str, float] = {}
+    stage = _stage_timer(timings, progress)
+    outputs.check_target(config.out, config.force)
+    logo = render.logo_uri(config.branding.logo)
+    playbook = narrative.load_playbook(config.playbook)
+    html_env, text_env = (
+        environment(config.template_dir),
+        environment(config.template_dir, html=False),
+    )
+    source = Path(config.input).name
+    with stage("load"):
+        dataset = loader.load(config.input, sheet=config.sheet)
+    with stage("profile"):
+        profile = profiling.profile(
+            dataset.frame, id_column=config.id_column, date_formats=dataset.date_formats
+        )
+    with stage("features"):
+        matrix = features.build(
+            dataset.frame, profile, features=config.features, exclude=config.exclude, source=source
+        )
+    with stage("select k"):
+        selection = choosing.select_k(
+            matrix.X,
+            k=config.k,
+            k_min=config.k_min,
+            k_max=config.k_max,
+            seed=config.seed,
+            min_share=config.min_share,
+            sample_size=config.sample_size,
+            silhouette_sample=config.silhouette_sample,
+            n_init=config.n_init,
+            stability_resamples=config.stability_resamples,
+            source=source,
+            progress=(lambda d, t: progress("select k", d, t)) if progress else None,
+        )
+    with stage("fit"):
+        sampled = selection.sample_size < selection.n_rows
+        segmentation = clustering.fit(
+            matrix.X,
+            selection.k,
+            seed=config.seed,
+            n_init=config.n_init,
+            init_centers=selection.centroids if sampled else None,
+            silhouette_sample=config.silhouette_sample,
+        )
+    with stage("describe"):
+        profiles = describing.describe(
+            matrix, segmentation, dataset.frame, role_overrides=config.roles
+        )
+    with stage("narrative"):
+        stories = narrative.write(profiles, selection, playbook, text_env)
+    parameters = _parameters(config, selection, segmentation)
+    summary = summarising.build(
+        dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
+    )
+    names = {s.id: s.name for s in profiles.segments}
+    files: dict[str, Path] = {}
+    with outputs.staged(config.out) as folder:
+        pages = None
+        if config.formats:
+            with stage("charts"):
+                colors = charts.palette(
+                    config.branding.primary_color, config.branding.accent_color, selection.k
+                )
+                drawn = charts.draw(
+                    matrix,
+                    segmentation,
+                    selection,
+                    profiles,
+                    colors,
+                    font_family=config.branding.font_family,
+                    seed=config.seed,
+                    progress=(lambda d, t: progress("charts", d, t)) if progress else None,
+                )
+            context = _context(
+                config,
+                dataset,
+                profile,
+                matrix,
+                selection,
+                segmentation,
+                profiles,
+                stories,
+                drawn,
+                colors,
+                logo,
+                parameters,
+                render.theme_css(html_env, config.branding, config.paper, config.title),
+            )
+            with stage("html"):
+                pages = render.html(html_env, context)
+            if "html" in config.formats:
+                files["report.html"] = _write(folder / "report.html", pages)
+            if "pdf" in config.formats:
+                with stage("pdf"):
+                    render.pdf(pages, folder / "report.pdf")
+                files["report.pdf"] = folder / "report.pdf"
+        with stage("write"):
+            files["segments.csv"] = _write(
+                folder / "segments.csv",
+                outputs.segments_csv(
+                    matrix.ids, matrix.id_label, segmentation.labels, names, segmentation.distances
+                ),
+            )
+            files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
+            files["model.json"] = _write(
+                folder / "model.json",
+                saved_model.to_json(_model(config, dataset, matrix, segmentation, profiles)),
+            )
+    out = config.out.resolve()
+    final = {name: out / name for name in files}
+    return RunResult(
+        out,
+        final,
+        dataset,
+        profile,
+        matrix,
+        selection,
+        segmentation,
+        profiles,
+        stories,
+        summary,
+        timings,
+    )
+
+
+def _stage_timer(timings: dict[str, float], progress: Progress | None) -> Callable[[str], Any]:
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        if progress:
+            progress(name, 0, 0)
+        start = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - start, 4)
+
+    return stage
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def _parameters(
+    config: Config, selection: choosing.KSelection, segmentation: clustering.Segmentation
+) -> dict[str, Any]:
+    return {
+        "seed": config.seed,
+        "k": config.k,
+        "k_min": config.k_min,
+        "k_max": config.k_max,
+        "min_share": config.min_share,
+        "n_init": config.n_init,
+        "sample_size": config.sample_size,
+        "silhouette_sample": config.silhouette_sample,
+        "stability_resamples": config.stability_resamples,
+        "algorithm": "K-Means (scikit-learn, k-means++ initialisation, Lloyd)",
+        "final_fit": "warm-started from the sweep sample's centres"
+        if segmentation.warm_start
+        else f"all rows, {segmentation.n_init} initialisations",
+    }
+
+
+def _model(
+    config: Config,
+    dataset: loader.Dataset,
+    matrix: features.FeatureMatrix,
+    segmentation: clustering.Segmentation,
+    profiles: describing.SegmentProfiles,
+) -> saved_model.Model:
+    segs = tuple(saved_model.SavedSegment(s.id, s.name, s.size, s.share) for s in profiles.segments)
+    id_column = matrix.id_label if matrix.id_label != "row" else None
+    return saved_model.Model(
+        matrix.specs,
+        segmentation.centers,
+        segs,
+        id_column,
+        config.seed,
+        _period(config),
+        dataset.sha256,
+    )
+
+
+def _period(config: Config) -> str:
+    return config.period or date.today().strftime("%Y-%m")
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("pandas", "numpy", "scikit-learn", "matplotlib", "jinja2", "weasyprint"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def _context(
+    config: Config,
+    dataset: loader.Dataset,
+    profile: profiling.Profile,
+    matrix: features.FeatureMatrix,
+    selection: choosing.KSelection,
+    segmentation: clustering.Segmentation,
+    profiles: describing.SegmentProfiles,
+    stories: narrative.Narratives,
+    drawn: dict[str, charts.Chart],
+    colors: charts.Palette,
+    logo: str | None,
+    parameters: dict[str, Any],
+    css: str,
+) -> render.ReportContext:
+    views = {key: render.chart_view(chart) for key, chart in drawn.items()}
+    segment_views = tuple(
+        render.SegmentView(
+            id=s.id,
+            name=s.name,
+            size=s.size,
+            share=s.share,
+            color=colors.segment(s.id),
+            traits=s.traits,
+            skews=s.skews,
+            centroid=s.centroid,
+            z=s.z,
+            tightness=s.tightness,
+            story=stories.for_segment(s.id).story,
+            recommendations=stories.for_segment(s.id).recommendations,
+            kpis=stories.for_segment(s.id).kpis,
+            note=stories.for_segment(s.id).note,
+            chart=views.get(f"profile_{s.id}"),
+        )
+        for s in profiles.segments
+    )
+    versions = _versions()
+    method = {
+        "Input file": Path(config.input).name,
+        "Input SHA-256": dataset.sha256,
+        "Rows and columns": f"{profile.n_rows:,} × {profile.n_columns}",
+        "Features": ", ".join(matrix.names),
+        "k": f"{selection.k} ("
+        + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
+        + ")",
+        "Seed": str(config.seed),
+        **{
+            name.replace("_", " ").capitalize(): str(value)
+            for name, value in parameters.items()
+            if name not in ("seed", "k")
+        },
+        "Silhouette (final fit)": f"{segmentation.silhouette:.3f} on "
+        f"{segmentation.silhouette_rows:,} customers",
+        "Library versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "reportgen": __version__,
+    }
+    delimiter_names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    source = {
+        "name": Path(config.input).name,
+        "format": dataset.format,
+        "encoding": dataset.encoding,
+        "delimiter": dataset.delimiter,
+        "delimiter_name": delimiter_names.get(dataset.delimiter or "", dataset.delimiter),
+        "sheet": dataset.sheet,
+        "sha256": dataset.sha256,
+        "rows": profile.n_rows,
+        "columns": profile.n_columns,
+    }
+    return render.ReportContext(
+        title=config.title,
+        period=_period(config),
+        generated=date.today().isoformat(),
+        company=config.branding.company,
+        logo=logo,
+        footer=config.branding.footer,
+        paper=config.paper,
+        css=css,
+        source=source,
+        summary=stories.summary,
+        segments=segment_views,
+        k=selection.k,
+        selection=selection,
+        silhouette=segmentation.silhouette,
+        columns=profile.columns,
+        alerts=profile.alerts,
+        conversions=dataset.conversions,
+        features=matrix.specs,
+        dropped=matrix.dropped,
+        described=matrix.described,
+        charts=views,
+        mix_charts=tuple(v for k, v in views.items() if k.startswith("mix_")),
+        distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
+        method=method,
+        playbook=stories.playbook,
+        reportgen_version=__version__,
+    )

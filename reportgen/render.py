@@ -1,0 +1,161 @@
+"""Stage 9, render: the report context, the HTML page and the PDF.
+
+``ReportContext`` is the public template API: every field is documented here and in the README,
+and a test checks that templates receive exactly these fields.  The HTML embeds every chart and
+the logo as ``data:`` URIs, so it is one self-contained file; WeasyPrint gets a URL fetcher that
+serves ``data:`` URIs only, so neither a template nor a data value can make it fetch anything.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from reportgen.charts import Chart
+from reportgen.errors import ConfigError, RenderError
+from reportgen.templating import render
+
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+_LOGO_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart as templates use it: ``<img src="{{ c.src }}" alt="{{ c.alt }}">``."""
+
+    key: str
+    title: str
+    alt: str
+    src: str  # data: URI of the PNG
+    width: float  # inches at print size
+    height: float
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """One segment with its story and actions, in the order of the report."""
+
+    id: int
+    name: str
+    size: int
+    share: float
+    color: str  # the segment's colour in every chart
+    traits: tuple[Any, ...]  # segments.Trait
+    skews: tuple[Any, ...]  # segments.CategorySkew
+    centroid: dict[str, float]
+    z: dict[str, float]
+    tightness: str
+    story: str
+    recommendations: tuple[Any, ...]  # narrative.Recommendation
+    kpis: tuple[str, ...]
+    note: str
+    chart: ChartView | None  # how the segment differs from the average
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a report template receives (the template API; see the README)."""
+
+    title: str  # report title
+    period: str  # period label, e.g. "2026-11"
+    generated: str  # date the report was generated (YYYY-MM-DD)
+    company: str  # branding company name ("" if none)
+    logo: str | None  # data: URI of the logo, or None
+    footer: str  # branding footer text
+    paper: str  # "A4" or "letter"
+    css: str  # theme CSS (branding variables filled in) followed by custom.css
+    source: dict[str, Any]  # file name, format, encoding, delimiter, sha256, rows, columns
+    summary: str  # executive summary paragraph
+    segments: tuple[SegmentView, ...]
+    k: int
+    selection: Any  # selection.KSelection
+    silhouette: float  # final fit, on a sample (see method)
+    columns: tuple[Any, ...]  # profile.ColumnProfile per input column
+    alerts: tuple[Any, ...]  # profile.Alert
+    conversions: tuple[Any, ...]  # io.Conversion: how text values were read
+    features: tuple[Any, ...]  # features.FeatureSpec used for clustering
+    dropped: tuple[Any, ...]  # features.DroppedColumn with reasons
+    described: tuple[str, ...]  # categorical columns described per segment
+    charts: dict[str, ChartView]  # every chart by key (k_selection, sizes, map, heatmap, ...)
+    mix_charts: tuple[ChartView, ...]  # one per described categorical column
+    distribution_charts: tuple[ChartView, ...]
+    method: dict[str, Any]  # parameters, seed, library versions, input checksum
+    playbook: str  # where the recommendations came from
+    reportgen_version: str
+
+
+def context_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(ReportContext))
+
+
+def chart_view(chart: Chart) -> ChartView:
+    src = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+    return ChartView(chart.key, chart.title, chart.alt, src, chart.width, chart.height)
+
+
+def logo_uri(path: Path | None) -> str | None:
+    """The logo as a data: URI; refuses files that are not PNG, JPEG or SVG images."""
+    if path is None:
+        return None
+    mime = LOGO_TYPES.get(path.suffix.lower())
+    if mime is None:
+        raise ConfigError(f"logo {path}: use a PNG, JPEG or SVG file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"logo {path}: cannot be read ({exc.strerror or exc})") from None
+    magic = _LOGO_MAGIC.get(mime)
+    if (magic and not data.startswith(magic)) or (
+        mime == "image/svg+xml" and b"<svg" not in data[:4096]
+    ):
+        raise ConfigError(f"logo {path}: not a valid {path.suffix.lstrip('.').upper()} image")
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def theme_css(env: Environment, branding: Any, paper: str, title: str) -> str:
+    values = {"branding": branding, "paper": paper, "title": title}
+    return render(env, "theme.css", values) + "\n" + render(env, "custom.css", values)
+
+
+def html(env: Environment, context: ReportContext, template: str = "report.html") -> str:
+    data = {f.name: getattr(context, f.name) for f in fields(ReportContext)}
+    return render(env, template, data)
+
+
+def pdf(page: str, path: Path) -> None:
+    """Write the PDF; only ``data:`` URIs may be fetched while rendering."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        HTML(string=page, base_url=None, url_fetcher=_fetcher()).write_pdf(
+            str(path), pdf_variant=None, uncompressed_pdf=False
+        )
+    except OSError as exc:
+        raise RenderError(f"could not write {path.name}: {exc}") from None
+
+
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves data: URIs; everything else (http, file, ftp...) is refused."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith("data:"):
+                raise ValueError(f"reportgen blocks external resources: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols=("data",), allow_redirects=False)

@@ -1,0 +1,117 @@
+"""``summary.json``: the run's facts for machines (dashboards, monthly comparisons, tests).
+
+It holds no timestamps, so the same input and seed give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from reportgen import __version__
+from reportgen.clustering import Segmentation
+from reportgen.features import FeatureMatrix
+from reportgen.io import Dataset
+from reportgen.narrative import Narratives
+from reportgen.profile import Profile
+from reportgen.segments import SegmentProfiles
+from reportgen.selection import KSelection
+
+
+def build(
+    dataset: Dataset,
+    input_label: str,
+    profile: Profile,
+    features: FeatureMatrix,
+    selection: KSelection,
+    segmentation: Segmentation,
+    profiles: SegmentProfiles,
+    narratives: Narratives,
+    parameters: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "reportgen_version": __version__,
+        "input": {
+            "path": input_label,
+            "sha256": dataset.sha256,
+            "rows": profile.n_rows,
+            "columns": profile.n_columns,
+            "format": dataset.format,
+            "encoding": dataset.encoding,
+            "delimiter": dataset.delimiter,
+            "sheet": dataset.sheet,
+            "id_column": profile.id_column,
+        },
+        "conversions": [asdict(c) for c in dataset.conversions],
+        "profile": {
+            "columns": [_column(c) for c in profile.columns],
+            "alerts": [asdict(a) for a in profile.alerts],
+            "duplicate_rows": profile.n_duplicate_rows,
+        },
+        "features": [
+            {
+                "name": s.name,
+                "column": s.column,
+                "transform": s.transform,
+                "imputed": s.n_imputed,
+                "impute_value": s.impute_value,
+                "clipped": s.n_clipped,
+                "reason": s.reason,
+            }
+            for s in features.specs
+        ],
+        "dropped_columns": [asdict(d) for d in features.dropped],
+        "described_columns": list(features.described),
+        "k_selection": {
+            "k": selection.k,
+            "method": selection.method,
+            "rationale": selection.rationale,
+            "ambiguous": selection.ambiguous,
+            "alternatives": list(selection.alternatives),
+            "votes": selection.votes,
+            "elbow": selection.elbow,
+            "sample_size": selection.sample_size,
+            "silhouette_sample": selection.silhouette_sample,
+            "candidates": [asdict(c) for c in selection.candidates],
+        },
+        "silhouette": segmentation.silhouette,
+        "silhouette_sample": segmentation.silhouette_rows,
+        "parameters": parameters,
+        "summary": narratives.summary,
+        "segments": [_segment(s, narratives) for s in profiles.segments],
+    }
+
+
+def _column(c: Any) -> dict[str, Any]:
+    data = asdict(c)
+    data["top_values"] = [list(v) for v in c.top_values]
+    return data
+
+
+def _segment(s: Any, narratives: Narratives) -> dict[str, Any]:
+    story = narratives.for_segment(s.id)
+    return {
+        "id": s.id,
+        "name": s.name,
+        "size": s.size,
+        "share": s.share,
+        "centroid": s.centroid,
+        "median": s.median,
+        "traits": [
+            {
+                "feature": t.feature,
+                "role": t.role,
+                "direction": t.direction,
+                "value": t.segment_value,
+                "overall": t.overall_value,
+                "pct_diff": t.pct_diff,
+                "z": t.z,
+            }
+            for t in s.traits
+        ],
+        "category_skews": [asdict(k) for k in s.skews],
+        "tightness": s.tightness,
+        "story": story.story,
+        "recommendations": [asdict(r) for r in story.recommendations],
+        "kpis": list(story.kpis),
+    }

@@ -1,0 +1,117 @@
+"""Jinja2 environments built per run: the user's template folder first, then the defaults.
+
+The defaults stay reachable as ``default:NAME`` so an override can extend the default report
+and change a single block.  ``StrictUndefined`` turns a misspelt variable into an error that
+names the template and line instead of a silently empty report.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+
+from reportgen.errors import ConfigError, RenderError
+
+_TEMPLATE_SUFFIXES = (".html", ".txt", ".css", ".j2", ".toml")
+
+
+def default_template_dir() -> Path:
+    """The shipped templates: inside the wheel, or the source tree's top-level folder."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def environment(template_dir: Path | None = None, *, html: bool = True) -> Environment:
+    """An environment for HTML (autoescaped) or plain text (not escaped) templates."""
+    if template_dir is not None and not template_dir.is_dir():
+        raise ConfigError(f"template folder {template_dir} does not exist")
+    defaults = FileSystemLoader(str(default_template_dir()))
+    loaders: list[Any] = [FileSystemLoader(str(template_dir))] if template_dir else []
+    loaders += [defaults, PrefixLoader({"default": defaults}, delimiter=":")]
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "htm", "xml"]) if html else False,
+        undefined=StrictUndefined,
+        trim_blocks=not html,
+        lstrip_blocks=not html,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render one template; any template mistake becomes a one-line ``RenderError``."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateNotFound as exc:
+        raise RenderError(
+            f"template {exc.name} not found (looked in the template folder and the defaults)"
+        ) from None
+    except TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise RenderError(f"template {where} line {exc.lineno}: {exc.message}") from None
+    except TemplateError as exc:
+        raise RenderError(f"template {_where(exc, name)}: {exc}") from None
+
+
+def _where(exc: BaseException, fallback: str) -> str:
+    """The template file and line a runtime template error happened at."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(_TEMPLATE_SUFFIXES):
+            return f"{Path(frame.filename).name} line {frame.lineno}"
+    return fallback
+
+
+def number(value: float | int | None, digits: int = 1) -> str:
+    """Readable numbers: thousands separators, few decimals, no trailing noise."""
+    if value is None:
+        return "–"
+    value = float(value)
+    if value != value:  # NaN
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.{0 if value == int(value) else 1}f}"
+    return f"{value:,.{digits}f}" if abs(value) >= 1 else f"{value:.{digits + 1}f}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def signed_percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.0f}%"
+
+
+def css_string(value: str) -> str:
+    """A quoted CSS string: user text cannot close the string or the <style> element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,-_&()!?:;'" else f"\\{ord(ch):x} " for ch in str(value)
+    )
+    return f'"{escaped}"'
+
+
+FILTERS = {
+    "number": number,
+    "percent": percent,
+    "signed_percent": signed_percent,
+    "css_string": css_string,
+}

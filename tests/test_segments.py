@@ -1,0 +1,124 @@
+"""Describing segments: traits in original units, category skews, unique readable names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.clustering import fit
+from reportgen.features import build
+from reportgen.profile import profile
+from reportgen.roles import guess_role, tokens, words_for
+from reportgen.segments import describe
+from tests.conftest import MALL
+
+
+@pytest.fixture(scope="module")
+def mall():  # type: ignore[no-untyped-def]
+    frame = pd.read_csv(MALL)
+    fm = build(frame, profile(frame), features=["Annual Income (k$)", "Spending Score (1-100)"])
+    seg = fit(fm.X, 5, seed=0)
+    return frame, fm, seg, describe(fm, seg, frame)
+
+
+def test_sizes_and_centroids_in_original_units(mall) -> None:  # type: ignore[no-untyped-def]
+    frame, _, seg, profiles = mall
+    assert sum(s.size for s in profiles.segments) == 200
+    for s in profiles.segments:
+        members = frame[seg.labels == s.id]
+        assert s.size == len(members)
+        assert s.share == pytest.approx(len(members) / 200)
+        assert s.centroid["Annual Income (k$)"] == pytest.approx(
+            members["Annual Income (k$)"].mean()
+        )
+
+
+def test_traits_give_value_against_average_with_percentage(mall) -> None:  # type: ignore[no-untyped-def]
+    frame, _, seg, profiles = mall
+    overall = frame["Spending Score (1-100)"].mean()
+    for s in profiles.segments:
+        for t in s.traits:
+            if t.feature == "Spending Score (1-100)":
+                members = frame.loc[seg.labels == s.id, t.feature]
+                assert t.overall_value == pytest.approx(overall)
+                assert t.pct_diff == pytest.approx((members.mean() - overall) / overall * 100)
+                assert t.direction == ("high" if members.mean() > overall else "low")
+
+
+def test_mall_names_are_the_textbook_five(mall) -> None:  # type: ignore[no-untyped-def]
+    _, _, _, profiles = mall
+    names = {s.name for s in profiles.segments}
+    assert names == {
+        "Mainstream customers",
+        "Affluent big spenders",
+        "Affluent light spenders",
+        "Budget big spenders",
+        "Budget light spenders",
+    }
+
+
+def test_category_mix_and_skews() -> None:
+    rng = np.random.default_rng(0)
+    n = 400
+    group = np.repeat([0, 1], n // 2)
+    frame = pd.DataFrame(
+        {
+            "Spend": np.where(group == 0, rng.normal(20, 2, n), rng.normal(80, 2, n)),
+            "Plan": np.where(
+                group == 0,
+                rng.choice(["basic", "gold"], n, p=[0.9, 0.1]),
+                rng.choice(["basic", "gold"], n, p=[0.2, 0.8]),
+            ),
+        }
+    )
+    fm = build(frame, profile(frame))
+    seg = fit(fm.X, 2, seed=0)
+    profiles = describe(fm, seg, frame)
+    overall_gold = (frame["Plan"] == "gold").mean()
+    assert profiles.overall_mix["Plan"]["gold"] == pytest.approx(overall_gold)
+    high = next(s for s in profiles.segments if s.centroid["Spend"] > 50)
+    expected = (frame.loc[seg.labels == high.id, "Plan"] == "gold").mean()
+    assert high.mix["Plan"]["gold"] == pytest.approx(expected)
+    skew = next(k for k in high.skews if k.value == "gold")
+    assert skew.segment_share == pytest.approx(expected)
+    assert skew.overall_share == pytest.approx(overall_gold)
+
+
+def test_names_stay_unique_when_traits_coincide() -> None:
+    rng = np.random.default_rng(0)
+    centers = [(10, 10, 50), (10, 10, 90), (90, 90, 50)]
+    frame = pd.DataFrame(
+        np.vstack([rng.normal(c, 2, (100, 3)) for c in centers]), columns=["Income", "Spend", "Age"]
+    )
+    fm = build(frame, profile(frame))
+    seg = fit(fm.X, 3, seed=0)
+    names = [s.name for s in describe(fm, seg, frame).segments]
+    assert len(set(names)) == 3
+    assert not any(n.lower().startswith(("cluster", "segment")) for n in names)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("Annual Income (k$)", "income"),
+        ("Spending Score (1-100)", "spend"),
+        ("MntWines", "spend"),
+        ("Recency", "recency"),
+        ("NumWebPurchases", "web_use"),
+        ("NumDealsPurchases", "discount_use"),
+        ("Year_Birth", "age"),
+        ("Kidhome", "household"),
+        ("Dt_Customer tenure (days)", "tenure"),
+        ("Country", None),
+        ("CustomerID", None),
+    ],
+)
+def test_roles_from_column_names(name: str, role: str | None) -> None:
+    assert guess_role(name) == role
+
+
+def test_birth_year_reads_as_age_the_other_way_round() -> None:
+    assert words_for("Year_Birth", "age", "high")[0] == "Young"
+    assert words_for("Age", "age", "high")[0] == "Older"
+    assert tokens("NumWebVisitsMonth")[:4] == ["num", "web", "visits", "month"]

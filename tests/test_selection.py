@@ -1,0 +1,131 @@
+"""Choosing k: the consensus finds the true k on tables with known segments, and explains it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from reportgen.clustering import fit
+from reportgen.errors import InputError
+from reportgen.features import build
+from reportgen.profile import profile
+from reportgen.selection import _kneedle, select_k
+from tests.conftest import blobs
+
+CASES = [(3, 0), (4, 1), (5, 2), (6, 0), (7, 1), (8, 2)]
+
+
+@pytest.mark.parametrize(("k", "seed"), CASES)
+def test_true_k_is_chosen_and_segments_match_the_truth(k: int, seed: int) -> None:
+    frame, truth = blobs(k, seed=seed)
+    fm = build(frame, profile(frame), source="synthetic.csv")
+    assert all(s.transform == "log1p" for s in fm.specs)  # the skew was recognised
+    selection = select_k(fm.X, seed=0)
+    assert selection.k == k, selection.rationale
+    segmentation = fit(fm.X, selection.k, seed=0)
+    assert adjusted_rand_score(truth, segmentation.labels) >= 0.9
+
+
+def test_mall_income_and_spending_gives_five_segments() -> None:
+    import pandas as pd
+
+    from tests.conftest import MALL
+
+    frame = pd.read_csv(MALL)
+    columns = ["Annual Income (k$)", "Spending Score (1-100)"]
+    fm = build(frame, profile(frame), features=columns)
+    selection = select_k(fm.X, seed=0)
+    assert selection.k == 5
+    # Independent reference: scikit-learn on standardized features, as in the literature.
+    X = StandardScaler().fit_transform(frame[columns].to_numpy(float))
+    reference = KMeans(5, n_init=10, random_state=0).fit_predict(X)
+    assert silhouette_score(X, reference) == pytest.approx(0.5547, abs=0.002)
+    assert selection.candidate(5).silhouette >= 0.55
+    segmentation = fit(fm.X, 5, seed=0)
+    assert adjusted_rand_score(reference, segmentation.labels) == pytest.approx(1.0)
+
+
+def test_candidates_hold_every_criterion_and_the_rationale_names_them() -> None:
+    frame, _ = blobs(4, seed=3)
+    fm = build(frame, profile(frame))
+    selection = select_k(fm.X, k_min=2, k_max=7, seed=0)
+    assert [c.k for c in selection.candidates] == [2, 3, 4, 5, 6, 7]
+    for c in selection.candidates:
+        assert -1 <= c.silhouette <= 1 and c.calinski_harabasz > 0 and c.davies_bouldin > 0
+        assert c.stability is not None and -0.5 <= c.stability <= 1
+    chosen = selection.candidate(selection.k)
+    assert chosen.stability is not None and chosen.stability > 0.95
+    assert f"k={selection.k} has the best consensus score" in selection.rationale
+    assert "silhouette" in selection.rationale
+    inertia = [c.inertia for c in selection.candidates]
+    assert inertia == sorted(inertia, reverse=True)
+
+
+def test_small_segments_are_not_eligible() -> None:
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            rng.normal(0, 0.3, (490, 2)),
+            rng.normal(8, 0.3, (490, 2)),
+            rng.normal([0, 8], 0.3, (5, 2)),
+        ]
+    )
+    selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
+    three = selection.candidate(3)
+    assert three.min_share == pytest.approx(5 / 985)
+    assert not three.eligible and three.score is None
+    assert selection.k == 2
+    assert "k=3" in selection.rationale and "under 2%" in selection.rationale
+
+
+def test_fixed_k_skips_the_choice() -> None:
+    frame, _ = blobs(3, seed=0)
+    fm = build(frame, profile(frame))
+    selection = select_k(fm.X, k=5, seed=0)
+    assert selection.k == 5 and selection.method == "fixed"
+    assert [c.k for c in selection.candidates] == [5]
+    assert "--k" in selection.rationale
+
+
+def test_ambiguity_is_reported_when_criteria_disagree() -> None:
+    # Two tight pairs of blobs: 2 and 4 are both defensible.
+    rng = np.random.default_rng(1)
+    centers = [(0, 0), (2.2, 0), (20, 0), (22.2, 0)]
+    X = np.vstack([rng.normal(c, 0.5, (300, 2)) for c in centers])
+    selection = select_k(X, k_min=2, k_max=6, seed=0)
+    assert selection.ambiguous
+    assert "ambiguous between" in selection.rationale
+    assert set(selection.alternatives) & {2, 4}
+
+
+def test_sweep_runs_on_a_seeded_sample_for_large_inputs() -> None:
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.5, (2000, 3)) for c in (0, 5, 10)])
+    a = select_k(X, k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4)
+    b = select_k(X, k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4)
+    assert a.sample_size == 1000 and a.silhouette_sample == 300 and a.n_rows == 6000
+    assert a.k == 3
+    assert [c.silhouette for c in a.candidates] == [c.silhouette for c in b.candidates]
+
+
+def test_kneedle_finds_the_knee_of_a_known_curve() -> None:
+    ks = list(range(1, 10))
+    inertia = [100, 40, 12, 10, 9, 8, 7.5, 7, 6.8]
+    assert _kneedle(ks, inertia) == 3
+    assert _kneedle(ks, [10 - 0.5 * k for k in ks]) is None  # a straight line has no knee
+
+
+@pytest.mark.parametrize(
+    ("X", "k", "message"),
+    [
+        (np.zeros((5, 2)), None, "only 5 rows; segmenting needs at least 10"),
+        (np.ones((50, 2)), None, "all 50 rows are identical"),
+        (np.repeat(np.eye(3), 10, axis=0), 4, "--k 4 asks for more segments than the 3 distinct"),
+    ],
+)
+def test_too_little_to_segment_is_a_clear_error(X: np.ndarray, k: int | None, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        select_k(X, k=k, source="t.csv")
