@@ -295,42 +295,42 @@ def _map(
 
 
 def _heatmap(profiles: SegmentProfiles) -> Chart:
+    """Features down, segments across: stays readable from 2 to 50 features."""
     segs, feats = profiles.segments, profiles.features
-    z = np.array([[s.z[f] for f in feats] for s in segs])
-    width = min(7.2, 2.4 + 0.85 * len(feats))
+    z = np.array([[s.z[f] for s in segs] for f in feats])
+    label_lines = 3 if len(segs) <= 4 else 4
+    bottom = 0.2 + 0.13 * label_lines
     fig = _figure(
-        max(width, 5.0),
-        0.5 * len(segs) + 1.6,
-        left=2.1,
-        right=0.1,
-        top=0.15,
-        bottom=1.0 if len(feats) >= 6 else 0.55,
+        7.2, 0.3 * len(feats) + bottom + 0.25, left=2.3, right=1.3, top=bottom, bottom=0.1
     )
     ax = fig.add_subplot()
     image = ax.imshow(np.clip(z, -2, 2), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
+    wrap = max(8, int(52 / len(segs)))
+    ax.xaxis.tick_top()
     ax.set_xticks(
-        range(len(feats)),
-        [_wrap(f, 14) for f in feats],
-        rotation=0 if len(feats) < 6 else 45,
-        ha="center" if len(feats) < 6 else "right",
-        fontsize=7,
+        range(len(segs)),
+        [_wrap(f"{s.id}. {s.name}", wrap, label_lines) for s in segs],
+        fontsize=6.5,
     )
-    ax.set_yticks(range(len(segs)), [_wrap(f"{s.id}. {s.name}", 28) for s in segs], fontsize=7)
+    ax.set_yticks(range(len(feats)), [_wrap(f, 36) for f in feats], fontsize=7)
+    ax.tick_params(length=0)
     ax.grid(False)
-    for i, s in enumerate(segs):
-        for j, f in enumerate(feats):
-            value = s.centroid[f]
+    for i, f in enumerate(feats):
+        for j, s in enumerate(segs):
             ax.text(
                 j,
                 i,
-                _short(value),
+                _short(s.centroid[f]),
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=6.5,
                 color="white" if abs(z[i, j]) > 1.2 else "black",
             )
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("difference from average (standard deviations)", fontsize=7)
+    box = ax.get_position()
+    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("difference from average\n(standard deviations)", fontsize=7)
     alt = (
         "Heatmap of segment averages for every feature; colour shows how far each segment "
         "sits above (red) or below (blue) the average customer, cells give the averages in "
@@ -485,8 +485,8 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder="…")) or text
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder="…")) or text
 
 
 def _short(value: float) -> str:
