@@ -17,12 +17,13 @@ import numpy as np
 
 from reportgen.clustering import Segmentation
 from reportgen.features import FeatureMatrix
-from reportgen.segments import SegmentProfiles
+from reportgen.segments import SegmentProfiles, is_yes
 from reportgen.selection import KSelection
 
 DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
 MAP_POINTS = 20_000
 MAX_PANELS = 12  # small multiples per figure
+PROFILE_BARS = 8  # a segment's chart shows its eight largest differences
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 EXTRA = ("#7F7F7F", "#8C564B", "#17BECF", "#BCBD22", "#393B79", "#AD494A")
@@ -86,8 +87,9 @@ def draw(
         ],
         *[
             (lambda column=column: _mix(column, profiles, colors))
-            for column in list(profiles.overall_mix)[:MAX_PANELS]
+            for column in [c for c in profiles.overall_mix if c not in profiles.flags][:MAX_PANELS]
         ],
+        *([lambda: _flags(profiles)] if profiles.flags else []),
         *[(lambda s=s: _profile(profiles, s, colors)) for s in profiles.segments],
     ]
     charts = {}
@@ -182,7 +184,7 @@ def _k_selection(selection: KSelection, colors: Palette) -> Chart:
         )
     cols = 3
     rows = (len(panels) + cols - 1) // cols
-    fig = _figure(7.2, 2.3 * rows, left=0.55, top=0.3, bottom=0.5, wspace=0.42, hspace=0.75)
+    fig = _figure(7.2, 2.1 * rows, left=0.55, top=0.3, bottom=0.5, wspace=0.42, hspace=0.75)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, (title, values, hint) in zip(axes, panels, strict=False):
         ax.plot(ks, values, marker="o", color=colors.primary, linewidth=1.6, markersize=4)
@@ -380,6 +382,62 @@ def _distributions(
     return _png(fig, key, "Feature distributions by segment", alt)
 
 
+def _flags(profiles: SegmentProfiles) -> Chart:
+    """Yes-rates of every flag by segment, coloured by the difference from all customers."""
+    flags = list(profiles.flags)
+    segs = profiles.segments
+    overall = np.array([_yes_share(profiles.overall_mix[f]) for f in flags])
+    rates = np.array([[_yes_share(s.mix[f]) for f in flags] for s in segs])
+    rows = np.vstack([overall, rates])
+    diff = (rows - overall) * 100
+    top = 0.25 + 0.055 * max(len(f[:22]) for f in flags)  # room for the slanted labels
+    fig = _figure(7.2, 0.32 * len(rows) + top + 0.2, left=2.3, right=1.3, top=top, bottom=0.1)
+    ax = fig.add_subplot()
+    image = ax.imshow(np.clip(diff, -25, 25), cmap="PuOr_r", vmin=-25, vmax=25, aspect="auto")
+    ax.xaxis.tick_top()
+    ax.set_xticks(
+        range(len(flags)),
+        [_wrap(f, 22, 1) for f in flags],
+        fontsize=7,
+        rotation=35,
+        ha="left",
+        rotation_mode="anchor",
+    )
+    ax.set_yticks(
+        range(len(rows)),
+        ["All customers"] + [_wrap(f"{s.id}. {s.name}", 30) for s in segs],
+        fontsize=7,
+    )
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.axhline(0.5, color="white", linewidth=3)
+    for i in range(len(rows)):
+        for j in range(len(flags)):
+            ax.text(
+                j,
+                i,
+                f"{rows[i, j]:.0%}",
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color="white" if abs(diff[i, j]) > 15 else "black",
+            )
+    box = ax.get_position()
+    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("points above or below\nall customers", fontsize=7)
+    alt = (
+        "Share of customers with each yes/no flag (" + ", ".join(flags) + ") in every "
+        "segment and overall; colour shows the difference from all customers."
+    )
+    return _png(fig, "flags", "Yes/no flags by segment", alt)
+
+
+def _yes_share(mix: dict[str, float]) -> float:
+    return float(sum(share for value, share in mix.items() if is_yes(value)))
+
+
 def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:
     levels = list(profiles.overall_mix[column])
     segs = profiles.segments
@@ -428,9 +486,10 @@ def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:
 
 
 def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # type: ignore[no-untyped-def]
-    feats = sorted(profiles.features, key=lambda f: -abs(segment.z[f]))
+    ranked = sorted(profiles.features, key=lambda f: -abs(segment.z[f]))
+    feats = ranked[:PROFILE_BARS]
     values = [segment.z[f] for f in feats]
-    fig = _figure(7.2, 0.32 * len(feats) + 1.0, left=2.6, top=0.12, bottom=0.5)
+    fig = _figure(7.2, 0.24 * len(feats) + 0.75, left=2.6, top=0.12, bottom=0.5)
     ax = fig.add_subplot()
     y = np.arange(len(feats))[::-1]
     ax.barh(y, values, color=[colors.primary if v >= 0 else colors.accent for v in values])
@@ -450,8 +509,11 @@ def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # t
             fontsize=7,
         )
     ax.set_xlabel("difference from the average customer (standard deviations)")
+    shown = (
+        "each feature" if len(feats) == len(ranked) else f"its {len(feats)} most different features"
+    )
     alt = (
-        f"How {segment.name} differs from the average customer on each feature, in standard "
+        f"How {segment.name} differs from the average customer on {shown}, in standard "
         "deviations; labels give the segment's average in original units."
     )
     return _png(fig, f"profile_{segment.id}", f"{segment.name} against the average", alt)

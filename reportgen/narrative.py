@@ -22,18 +22,20 @@ from reportgen.templating import default_template_dir, number, render, signed_pe
 
 ACTION_FIELDS = ("objective", "offer", "channel", "tone", "kpi")
 MIN_RECOMMENDATIONS = 2
+MAX_RECOMMENDATIONS = 4  # more than four actions per segment is a list, not a plan
 
 
 @dataclass(frozen=True)
 class Rule:
     role: str
-    direction: str
+    direction: str  # "high"/"low"; "" for RFM rules
     priority: int
     objective: str
     offer: str
     channel: str
     tone: str
     kpi: str
+    segment: str = ""  # RFM rules (role "rfm"): the grid name, e.g. "Champions"
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,16 @@ def load_playbook(path: Path | None = None) -> Playbook:
     problems: list[str] = []
     rules = []
     for i, raw in enumerate(data.get("rule", []), start=1):
-        missing = [f for f in ("role", "direction", "priority", *ACTION_FIELDS) if f not in raw]
+        rfm = raw.get("role") == "rfm"
+        needed = ("role", "segment" if rfm else "direction", "priority", *ACTION_FIELDS)
+        missing = [f for f in needed if f not in raw]
         if missing:
             problems.append(f"rule {i} lacks {', '.join(missing)}")
-        elif raw["direction"] not in ("high", "low"):
+        elif not rfm and raw["direction"] not in ("high", "low"):
             problems.append(f"rule {i} direction must be 'high' or 'low'")
         else:
-            rules.append(Rule(**{k: raw[k] for k in Rule.__dataclass_fields__}))
+            values = {k: raw.get(k, "") for k in Rule.__dataclass_fields__}
+            rules.append(Rule(**values))
     generic = data.get("generic", {})
     for direction in ("high", "low"):
         fields_missing = [f for f in ACTION_FIELDS if f not in generic.get(direction, {})]
@@ -149,6 +154,16 @@ def recommend(
 ) -> tuple[tuple[Recommendation, ...], str]:
     """Playbook actions triggered by the segment's traits, most urgent first."""
     matches: list[tuple[int, float, Rule, Trait]] = []
+    if segment.rfm and segment.rfm_scores:
+        r, f, m = segment.rfm_scores
+        rfm_trait = Trait(
+            f"RFM segment {segment.rfm} (R{r} F{f} M{m})", "rfm", "high", float(r), 3.0, None, 9.0
+        )
+        matches += [
+            (rule.priority, -9.0, rule, rfm_trait)
+            for rule in playbook.rules
+            if rule.role == "rfm" and rule.segment == segment.rfm
+        ]
     for trait in segment.traits:
         for rule in playbook.rules:
             if rule.role == trait.role and rule.direction == role_direction(
@@ -159,7 +174,7 @@ def recommend(
     chosen: list[tuple[dict[str, str], Trait, bool]] = []
     seen: set[str] = set()
     for _, _, rule, trait in matches:
-        if rule.objective not in seen:
+        if rule.objective not in seen and len(chosen) < MAX_RECOMMENDATIONS:
             seen.add(rule.objective)
             chosen.append(({f: getattr(rule, f) for f in ACTION_FIELDS}, trait, True))
     note = (
@@ -207,6 +222,8 @@ def _strongest(segment: SegmentProfile) -> list[Trait]:
 
 
 def _trigger(trait: Trait) -> str:
+    if trait.role == "rfm":
+        return trait.feature
     pct = f", {signed_percent(trait.pct_diff)}" if trait.pct_diff is not None else ""
     return (
         f"{trait.direction} {trait.feature}: {number(trait.segment_value)} vs "

@@ -105,7 +105,11 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         )
     with stage("describe"):
         profiles = describing.describe(
-            matrix, segmentation, dataset.frame, role_overrides=config.roles
+            matrix,
+            segmentation,
+            dataset.frame,
+            role_overrides=config.roles,
+            column_roles={c.name: c.role for c in profile.columns},
         )
     with stage("narrative"):
         stories = narrative.write(profiles, selection, playbook, text_env)

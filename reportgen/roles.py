@@ -125,9 +125,12 @@ def tokens(name: str) -> list[str]:
 def guess_role(name: str) -> str | None:
     """The marketing role a column name suggests, or None."""
     toks = tokens(name)
+    joined = toks[-1]
     for role, keys in ROLE_TOKENS:
-        for key in keys:  # whole tokens only: "count" must not match "Country"
-            if key in toks:
+        for key in keys:
+            # whole tokens only ("count" must not match "Country"); long compound keys such
+            # as "dayssince" may also sit inside a longer name ("days_since_last_purchase")
+            if key in toks or (len(key) >= 8 and key in joined):
                 return role
     return None
 

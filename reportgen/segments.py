@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportgen.clustering import Segmentation
 from reportgen.features import FeatureMatrix
-from reportgen.roles import assign_roles, short_label, words_for
+from reportgen.roles import assign_roles, short_label, tokens, words_for
 
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
 SKEW_POINTS = 0.10  # a category share 10 points away from overall is worth saying
@@ -39,6 +39,7 @@ class CategorySkew:
     value: str
     segment_share: float
     overall_share: float
+    label: str  # how the text names it: "Female", "Region 3", or the flag's column name
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class SegmentProfile:
     mix: dict[str, dict[str, float]]  # described column -> value -> share in this segment
     spread: float  # mean distance of members to the centre (standardized units)
     tightness: str  # "tight", "typical" or "loose" compared with the other segments
+    rfm: str | None = None  # RFM grid name ("Champions", "At risk", ...) when R, F, M exist
+    rfm_scores: tuple[int, int, int] | None = None  # recency, frequency, monetary, 1..5
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class SegmentProfiles:
     overall: dict[str, float]  # feature -> overall mean, original units
     overall_mix: dict[str, dict[str, float]]
     n_rows: int
+    flags: tuple[str, ...] = ()  # described columns that are yes/no flags
 
 
 def describe(
@@ -74,8 +78,14 @@ def describe(
     *,
     role_overrides: Mapping[str, str] | None = None,
     names: Mapping[int, str] | None = None,
+    column_roles: Mapping[str, str] | None = None,
 ) -> SegmentProfiles:
-    """Profile every segment; ``names`` (from a saved model) keeps earlier names."""
+    """Profile every segment; ``names`` (from a saved model) keeps earlier names.
+
+    ``column_roles`` (column -> profile role) tells flags and coded categories apart from
+    text categories, so the text can say "Region 3" and "Response" rather than "3" and "1".
+    """
+    column_roles = column_roles or {}
     labels = segmentation.labels
     values = features.values
     roles = assign_roles(features.names, role_overrides)
@@ -101,17 +111,23 @@ def describe(
                 z=z,
                 traits=_traits(z, seg_values, overall, roles),
                 mix=mix,
-                skews=_skews(mix, overall_mix),
+                skews=_skews(mix, overall_mix, column_roles),
                 spread=spreads[s - 1],
                 tightness=_tightness(spreads[s - 1], spreads),
             )
         )
+    drafts = _with_rfm(drafts, values, roles, labels)
     if names:
         chosen = [names.get(d.id, f"Segment {d.id}") for d in drafts]
+    elif all(d.rfm for d in drafts):
+        chosen = _rfm_names(drafts)
     else:
         chosen = _unique_names([d.traits for d in drafts])
     segments = tuple(replace(d, name=n) for n, d in zip(chosen, drafts, strict=True))
-    return SegmentProfiles(segments, features.names, roles, overall, overall_mix, len(labels))
+    flags = tuple(c for c in features.described if column_roles.get(c) == "binary")
+    return SegmentProfiles(
+        segments, features.names, roles, overall, overall_mix, len(labels), flags
+    )
 
 
 def _traits(
@@ -124,7 +140,8 @@ def _traits(
     traits = []
     for f in ranked:
         seg, avg = float(seg_values[f].mean()), overall[f]
-        pct = (seg - avg) / abs(avg) * 100 if abs(avg) > 1e-12 else None
+        # a percentage of a calendar year (1978 vs 1969, "+0%") says nothing
+        pct = (seg - avg) / abs(avg) * 100 if abs(avg) > 1e-12 and not is_year(f) else None
         traits.append(Trait(f, roles.get(f), "high" if z[f] > 0 else "low", seg, avg, pct, z[f]))
     return tuple(traits)
 
@@ -140,16 +157,111 @@ def _mix(series: pd.Series) -> dict[str, float]:
 
 
 def _skews(
-    mix: dict[str, dict[str, float]], overall: dict[str, dict[str, float]]
+    mix: dict[str, dict[str, float]],
+    overall: dict[str, dict[str, float]],
+    column_roles: Mapping[str, str],
 ) -> tuple[CategorySkew, ...]:
     found = []
     for column, shares in mix.items():
+        role = column_roles.get(column, "categorical")
         for value, share in shares.items():
+            if value in ("other", "(missing)") or (role == "binary" and not is_yes(value)):
+                continue  # a flag's "no" share only mirrors its "yes" share
             base = overall[column].get(value, 0.0)
-            if abs(share - base) >= SKEW_POINTS and value not in ("other", "(missing)"):
-                found.append(CategorySkew(column, value, share, base))
+            if abs(share - base) >= SKEW_POINTS:
+                found.append(CategorySkew(column, value, share, base, _label(column, value, role)))
     found.sort(key=lambda s: (-abs(s.segment_share - s.overall_share), s.column, s.value))
     return tuple(found)
+
+
+def is_year(name: str) -> bool:
+    """Columns holding calendar years (Year_Birth, signup_year)."""
+    return any(t in ("year", "yob", "birthyear") for t in tokens(name))
+
+
+def is_yes(value: str) -> bool:
+    """The level of a yes/no flag that means yes."""
+    return value.strip().lower() in ("1", "1.0", "yes", "y", "true", "t")
+
+
+def _label(column: str, value: str, role: str) -> str:
+    if role == "binary":
+        return column
+    if role == "coded_category" or len(value) <= 2 or value.replace(".", "").isdigit():
+        return f"{column} {value}"
+    return value
+
+
+def rfm_name(r: int, fm: int) -> str:
+    """The RFM grid name for a recency score and a combined frequency/monetary score (1..5).
+
+    The usual grid: champions recent and valuable, can't-lose-them valuable but long gone,
+    lost neither recent nor valuable, and so on.
+    """
+    if r <= 2:
+        if fm == 5:
+            return "Can't lose them"
+        if fm >= 3:
+            return "At risk"
+        return "Lost" if r == 1 and fm == 1 else "Hibernating"
+    if r == 3:
+        return "Loyal" if fm >= 4 else "Need attention" if fm == 3 else "About to sleep"
+    if fm >= 4:
+        return "Champions" if r == 5 else "Loyal"
+    if fm >= 2:
+        return "Potential loyalist"
+    return "New" if r == 5 else "Promising"
+
+
+def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> np.ndarray:
+    """Each customer's quintile score 1..5 (5 = most recent, most frequent, most spent)."""
+    ranks = (values if higher_is_better else -values).rank(pct=True, method="average")
+    return np.clip(np.ceil(ranks.to_numpy() * 5), 1, 5).astype(int)
+
+
+def _with_rfm(
+    drafts: list[SegmentProfile],
+    values: pd.DataFrame,
+    roles: Mapping[str, str | None],
+    labels: np.ndarray,
+) -> list[SegmentProfile]:
+    """Add RFM scores and grid names when recency, frequency and spend are all features."""
+    pick = {
+        role: next((f for f, r in roles.items() if r == role), None)
+        for role in ("recency", "frequency", "spend")
+    }
+    if None in pick.values():
+        return drafts
+    result = []
+    for d in drafts:
+        rfm = (
+            _median_score(values[str(pick["recency"])], labels == d.id, higher_is_better=False),
+            _median_score(values[str(pick["frequency"])], labels == d.id),
+            _median_score(values[str(pick["spend"])], labels == d.id),
+        )
+        fm = (rfm[1] + rfm[2]) // 2  # halves round down: one big order is not loyalty
+        result.append(replace(d, rfm=rfm_name(rfm[0], fm), rfm_scores=rfm))
+    return result
+
+
+def _median_score(values: pd.Series, member: np.ndarray, higher_is_better: bool = True) -> int:
+    """The quintile score (1..5) of the segment's median customer among all customers."""
+    median = float(values[member].median())
+    below = float((values < median).mean()) + 0.5 * float((values == median).mean())
+    rank = below if higher_is_better else 1 - below
+    return int(min(5, max(1, np.ceil(rank * 5))))
+
+
+def _rfm_names(drafts: list[SegmentProfile]) -> list[str]:
+    """RFM grid names; segments sharing one are told apart by their own strongest traits."""
+    labels = [str(d.rfm) for d in drafts]
+    names = []
+    for d, label in zip(drafts, labels, strict=True):
+        if labels.count(label) == 1:
+            names.append(label)
+        else:
+            names.append(f"{label}: {_name(d.traits).lower()}")
+    return names if len(set(names)) == len(names) else _dedupe(names)
 
 
 def _tightness(spread: float, spreads: list[float]) -> str:
@@ -214,9 +326,14 @@ def _unique_names(all_traits: list[tuple[Trait, ...]]) -> list[str]:
             if n in clashes and depth[i] < len(all_traits[i]):
                 depth[i] += 1
                 names[i] = _name(all_traits[i], depth[i])
+    return _dedupe(names)
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    """Last resort when traits cannot tell segments apart: say which group is bigger."""
     seen: dict[str, int] = {}
     result = []
-    for n in names:  # last resort: traits cannot tell them apart, so say which is bigger
+    for n in names:
         seen[n] = seen.get(n, 0) + 1
         result.append(n if seen[n] == 1 else f"{n} ({_ordinal(seen[n])} group)")
     return result

@@ -65,7 +65,7 @@ def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
             f"template {exc.name} not found (looked in the template folder and the defaults)"
         ) from None
     except TemplateSyntaxError as exc:
-        where = exc.filename or exc.name or name
+        where = exc.name or (Path(exc.filename).name if exc.filename else name)
         raise RenderError(f"template {where} line {exc.lineno}: {exc.message}") from None
     except TemplateError as exc:
         raise RenderError(f"template {_where(exc, name)}: {exc}") from None

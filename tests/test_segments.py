@@ -122,3 +122,59 @@ def test_birth_year_reads_as_age_the_other_way_round() -> None:
     assert words_for("Year_Birth", "age", "high")[0] == "Young"
     assert words_for("Age", "age", "high")[0] == "Older"
     assert tokens("NumWebVisitsMonth")[:4] == ["num", "web", "visits", "month"]
+
+
+def test_rfm_measures_give_rfm_grid_names() -> None:
+    from reportgen.segments import rfm_name
+
+    rng = np.random.default_rng(3)
+    groups = {  # recency days, orders, spend, customers
+        "Champions": (3, 25, 3000, 100),
+        "New": (4, 1, 50, 60),
+        "Loyal": (40, 15, 1500, 200),
+        "At risk": (150, 10, 1200, 120),
+        "Lost": (320, 1, 40, 150),
+    }
+    parts, truth = [], []
+    for name, (r, f, m, n) in groups.items():
+        parts.append(
+            pd.DataFrame(
+                {
+                    "days_since_last_purchase": rng.normal(r, r * 0.1 + 1, n).clip(0),
+                    "orders": rng.normal(f, f * 0.1 + 0.2, n).clip(1),
+                    "total_spend": rng.normal(m, m * 0.1, n).clip(1),
+                }
+            )
+        )
+        truth += [name] * n
+    frame = pd.concat(parts, ignore_index=True)
+    fm = build(frame, profile(frame))
+    seg = fit(fm.X, 5, seed=0)
+    profiles = describe(fm, seg, frame)
+    assert profiles.roles == {
+        "days_since_last_purchase": "recency",
+        "orders": "frequency",
+        "total_spend": "spend",
+    }
+    truth_arr = np.array(truth)
+    for s in profiles.segments:
+        members = truth_arr[seg.labels == s.id]
+        expected = pd.Series(members).mode()[0]
+        assert s.rfm == expected, (s.rfm_scores, expected)
+        assert s.name == expected
+    grid = {(r, fm): rfm_name(r, fm) for r in range(1, 6) for fm in range(1, 6)}
+    assert grid[5, 5] == "Champions" and grid[1, 5] == "Can't lose them"
+    assert grid[1, 1] == "Lost" and grid[2, 1] == "Hibernating" and grid[5, 1] == "New"
+    assert set(grid.values()) == {
+        "Champions",
+        "Loyal",
+        "Potential loyalist",
+        "New",
+        "Promising",
+        "Need attention",
+        "About to sleep",
+        "At risk",
+        "Can't lose them",
+        "Hibernating",
+        "Lost",
+    }
