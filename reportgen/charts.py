@@ -65,6 +65,7 @@ def draw(
     font_family: str = "DejaVu Sans",
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    comparison: Any = None,
 ) -> dict[str, Chart]:
     """Every chart of the report, keyed by name (``profile_3`` for segment 3)."""
     import matplotlib
@@ -92,6 +93,10 @@ def draw(
         *([lambda: _flags(profiles)] if profiles.flags else []),
         *[(lambda s=s: _profile(profiles, s, colors)) for s in profiles.segments],
     ]
+    if comparison is not None:
+        jobs.append(lambda: _shares_then_now(comparison, colors))
+        if comparison.migration is not None:
+            jobs.append(lambda: _migration(comparison, profiles))
     charts = {}
     style = _style(font_family)
     with rc_context(style):  # type: ignore[arg-type]
@@ -270,7 +275,7 @@ def _map(
         linewidths=1.2,
         zorder=5,
     )
-    for i, (cx, cy) in enumerate(centers, start=1):
+    for i, (cx, cy) in zip(seg.segment_ids, centers, strict=True):
         ax.annotate(
             str(i),
             (cx, cy),
@@ -519,6 +524,97 @@ def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # t
     return _png(fig, f"profile_{segment.id}", f"{segment.name} against the average", alt)
 
 
+def _shares_then_now(comparison: Any, colors: Palette) -> Chart:
+    """Each segment's share of customers in the previous period and now."""
+    changes = comparison.changes
+    fig = _figure(7.2, 0.42 * len(changes) + 1.0, left=2.45, top=0.35, bottom=0.5)
+    ax = fig.add_subplot()
+    y = np.arange(len(changes))[::-1]
+    ax.barh(
+        y + 0.2,
+        [c.share_then for c in changes],
+        height=0.38,
+        color="#b8c2cc",
+        label=comparison.previous_period,
+    )
+    ax.barh(
+        y - 0.2,
+        [c.share_now for c in changes],
+        height=0.38,
+        color=[colors.segment(c.id) for c in changes],
+        label="now",
+    )
+    ax.set_yticks(y, [_wrap(f"{c.id}. {c.name}", 34) for c in changes])
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    ax.set_xlabel("share of customers")
+    alt = (
+        f"Share of customers in each segment in {comparison.previous_period} and now: "
+        + "; ".join(f"{c.name} {c.share_then:.0%} then, {c.share_now:.0%} now" for c in changes)
+    )
+    return _png(
+        fig, "shares_then_now", f"Segment shares, {comparison.previous_period} and now", alt
+    )
+
+
+def _migration(comparison: Any, profiles: SegmentProfiles) -> Chart:
+    """From-segment (rows) to to-segment (columns): counts, coloured by row share."""
+    m = comparison.migration
+    names = {c.id: c.name for c in comparison.changes}
+    counts = m.counts.astype(float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    lines = 3 if len(m.to_ids) <= 5 else 4
+    top = 0.45 + 0.13 * lines
+    fig = _figure(
+        7.2, 0.42 * len(m.from_ids) + top + 0.5, left=2.45, right=1.2, top=top, bottom=0.45
+    )
+    ax = fig.add_subplot()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    wrap = max(8, int(52 / len(m.to_ids)))
+    ax.set_xticks(
+        range(len(m.to_ids)),
+        [_wrap(f"{i}. {names.get(i, i)}", wrap, lines) for i in m.to_ids],
+        fontsize=6.5,
+    )
+    ax.set_yticks(
+        range(len(m.from_ids)),
+        [_wrap(f"{i}. {names.get(i, i)}", 34) for i in m.from_ids],
+        fontsize=7,
+    )
+    ax.set_xlabel("now", fontsize=8)
+    ax.set_ylabel(comparison.previous_period, fontsize=8)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for i in range(len(m.from_ids)):
+        for j in range(len(m.to_ids)):
+            if counts[i, j]:
+                ax.text(
+                    j,
+                    i,
+                    f"{int(counts[i, j]):,}\n{shares[i, j]:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if shares[i, j] > 0.6 else "black",
+                )
+    box = ax.get_position()
+    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("share of the earlier segment", fontsize=7)
+    fig.text(0.02, 0.02, f"{m.n_both:,} customers present in both periods", fontsize=7)
+    alt = (
+        f"Migration of the {m.n_both:,} customers present in both {comparison.previous_period} "
+        "and now: rows are their earlier segment, columns their segment now; cells give "
+        "counts and the share of the earlier segment."
+    )
+    return _png(fig, "migration", "Migration between segments", alt)
+
+
 def _category_colors(n: int, colors: Palette) -> list[str]:
     from matplotlib import colormaps
 
@@ -548,7 +644,8 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
-    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder="…")) or text
+    wrapped = textwrap.wrap(text, width, max_lines=lines, placeholder="…", break_long_words=False)
+    return "\n".join(wrapped) or text
 
 
 def _short(value: float) -> str:

@@ -103,6 +103,17 @@ def _formats(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Marketing playbook TOML replacing the shipped one.",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Previous output folder (or its model.json) to keep segments stable and compare with.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["assign", "refit"]),
+    help="With --baseline: assign customers to last run's segments (default) or refit and "
+    "match the new segments to the old ones.",
+)
 @click.option("--force", is_flag=True, help="Replace an earlier reportgen output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")

@@ -6,7 +6,7 @@ centroid) so the same data and seed always give "Segment 1" the same customers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -30,6 +30,11 @@ class Segmentation:
     seed: int
     n_init: int
     warm_start: bool  # True when the fit started from the sweep sample's centres
+    ids: tuple[int, ...] = ()  # segment id of each centre row; empty means 1..k
+
+    @property
+    def segment_ids(self) -> tuple[int, ...]:
+        return self.ids or tuple(range(1, self.k + 1))
 
 
 def fit(
@@ -67,8 +72,11 @@ def fit(
     )
 
 
-def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre (1-based) and distance to it for every row, in bounded chunks."""
+def assign(
+    X: np.ndarray, centers: np.ndarray, ids: tuple[int, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre's id (default 1-based row number) and the distance to it, in chunks."""
+    lookup = np.array(ids or range(1, len(centers) + 1), dtype=np.int64)
     labels = np.empty(len(X), dtype=np.int64)
     distances = np.empty(len(X), dtype=np.float64)
     sq_centers = (centers**2).sum(axis=1)
@@ -76,11 +84,55 @@ def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         block = X[start : start + CHUNK]
         d2 = (block**2).sum(axis=1)[:, None] - 2 * block @ centers.T + sq_centers[None, :]
         nearest = np.argmin(d2, axis=1)
-        labels[start : start + CHUNK] = nearest + 1
+        labels[start : start + CHUNK] = lookup[nearest]
         distances[start : start + CHUNK] = np.sqrt(
             np.maximum(d2[np.arange(len(block)), nearest], 0.0)
         )
     return labels, distances
+
+
+def from_centers(
+    X: np.ndarray,
+    centers: np.ndarray,
+    ids: tuple[int, ...],
+    *,
+    seed: int = 0,
+    silhouette_sample: int = 3_000,
+) -> Segmentation:
+    """Assign rows to saved centres (a baseline model) without fitting anything."""
+    labels, distances = assign(X, centers, ids)
+    sil, rows = _silhouette(X, labels, seed, silhouette_sample)
+    return Segmentation(
+        k=len(centers),
+        labels=labels,
+        centers=centers,
+        sizes=tuple(int((labels == i).sum()) for i in ids),
+        distances=distances,
+        inertia=float((distances**2).sum()),
+        silhouette=sil,
+        silhouette_rows=rows,
+        seed=seed,
+        n_init=0,
+        warm_start=False,
+        ids=tuple(ids),
+    )
+
+
+def relabel(segmentation: Segmentation, mapping: dict[int, int]) -> Segmentation:
+    """The same partition with segment ``old`` renamed ``mapping[old]`` (centres reordered
+    by the new ids)."""
+    order = sorted(segmentation.segment_ids, key=lambda i: mapping[i])
+    position = {i: n for n, i in enumerate(segmentation.segment_ids)}
+    lookup = np.zeros(max(segmentation.segment_ids) + 1, dtype=np.int64)
+    for old, new in mapping.items():
+        lookup[old] = new
+    return replace(
+        segmentation,
+        labels=lookup[segmentation.labels],
+        centers=segmentation.centers[[position[i] for i in order]],
+        sizes=tuple(segmentation.sizes[position[i]] for i in order),
+        ids=tuple(mapping[i] for i in order),
+    )
 
 
 def _ordered(centers: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -61,6 +61,8 @@ class Config:
     template_dir: Path | None = None
     force: bool = False
     playbook: Path | None = None
+    baseline: Path | None = None  # previous output folder or its model.json
+    mode: str = "assign"  # with a baseline: "assign" (keep its segments) or "refit"
     roles: dict[str, str] = field(default_factory=dict)  # feature -> marketing role override
     branding: Branding = field(default_factory=Branding)
 
@@ -88,10 +90,12 @@ _RUN_KEYS = {
     "formats",
     "template_dir",
     "playbook",
+    "baseline",
+    "mode",
 }
 _REPORT_KEYS = {"title", "period", "paper"}
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
-_PATH_KEYS = {"template_dir", "logo", "playbook"}
+_PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -148,7 +152,7 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
             merged[key] = tuple(value.split(",") if isinstance(value, str) else value)
     if "formats" in merged:
         merged["formats"] = tuple(f.strip().lower() for f in merged["formats"] if f.strip())
-    for key in ("template_dir", "out", "input", "playbook"):
+    for key in ("template_dir", "out", "input", "playbook", "baseline"):
         if isinstance(merged.get(key), str):
             merged[key] = Path(merged[key])
     if isinstance(branding.get("logo"), str):
@@ -199,6 +203,8 @@ def _validate(config: Config) -> list[str]:
     unknown = [f for f in config.formats if f not in FORMATS]
     if unknown or not config.formats:
         problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
+    if config.mode not in ("assign", "refit"):
+        problems.append("mode must be 'assign' or 'refit'")
     if config.paper not in PAPERS:
         problems.append(f"paper must be one of {', '.join(PAPERS)}")
     overlap = set(config.features) & set(config.exclude)

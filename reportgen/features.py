@@ -109,6 +109,33 @@ def build(
     )
 
 
+def from_specs(
+    frame: pd.DataFrame, profile: Profile, specs: Sequence[FeatureSpec]
+) -> FeatureMatrix:
+    """The features of a saved model, applied unchanged to a new table."""
+    used = {s.column for s in specs}
+    dropped = tuple(
+        DroppedColumn(c.name, "not a feature of the baseline model")
+        for c in profile.columns
+        if c.name not in used
+    )
+    described = tuple(
+        c.name
+        for c in profile.columns
+        if c.role in ("categorical", "binary", "coded_category") and c.name not in used
+    )
+    ids, id_label = _ids(frame, profile.id_column)
+    return FeatureMatrix(
+        tuple(specs),
+        apply_specs(frame, specs),
+        original_values(frame, specs),
+        dropped,
+        described,
+        ids,
+        id_label,
+    )
+
+
 def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: str) -> None:
     if len(frame) > 1 and not frame.duplicated(keep="first").iloc[1:].eq(False).any():
         raise InputError(

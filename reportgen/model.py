@@ -27,6 +27,7 @@ class SavedSegment:
     name: str
     size: int
     share: float
+    centroid: dict[str, float]  # feature -> mean in original units
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Model:
     seed: int
     period: str | None
     input_sha256: str
+    mean_sq_distance: float  # inertia per customer: how tight the segments were
+    reference: dict[str, list[float]]  # feature -> decile edges of its standardized values
 
     @property
     def k(self) -> int:
@@ -54,6 +57,10 @@ def to_json(model: Model) -> str:
         "period": model.period,
         "id_column": model.id_column,
         "input_sha256": model.input_sha256,
+        "mean_sq_distance": round(model.mean_sq_distance, 12),
+        "reference": {
+            k: [round(float(v), 12) for v in edges] for k, edges in model.reference.items()
+        },
         "features": [asdict(f) for f in model.features],
         "centers": [[round(float(v), 12) for v in row] for row in model.centers],
         "segments": [asdict(s) for s in model.segments],
@@ -91,6 +98,8 @@ def load(path: Path) -> Model:
             int(data["seed"]),
             data["period"],
             str(data["input_sha256"]),
+            float(data["mean_sq_distance"]),
+            {str(k): [float(v) for v in edges] for k, edges in data["reference"].items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: damaged reportgen model ({exc})") from None
@@ -99,6 +108,27 @@ def load(path: Path) -> Model:
             f"{path}: damaged reportgen model (centres do not match segments and features)"
         )
     return model
+
+
+def decile_edges(X: np.ndarray, names: tuple[str, ...]) -> dict[str, list[float]]:
+    """Inner decile edges of each standardized feature: the reference for drift (PSI)."""
+    qs = np.percentile(X, np.arange(10, 100, 10), axis=0)
+    return {name: qs[:, j].tolist() for j, name in enumerate(names)}
+
+
+def psi(reference_edges: list[float], values: np.ndarray) -> float:
+    """Population stability index of ``values`` against the reference deciles."""
+    edges = np.asarray(reference_edges)
+    expected = np.diff(np.concatenate([[0.0], np.linspace(0.1, 0.9, len(edges)), [1.0]]))
+    actual = np.bincount(
+        np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1
+    ) / max(len(values), 1)
+    expected, actual = np.clip(expected, 1e-4, None), np.clip(actual, 1e-4, None)
+    return float(((actual - expected) * np.log(actual / expected)).sum())
+
+
+def ids(model: Model) -> tuple[int, ...]:
+    return tuple(s.id for s in model.segments)
 
 
 def as_dict(model: Model) -> dict[str, Any]:

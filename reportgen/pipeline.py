@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reportgen import __version__, charts, clustering, features, narrative, outputs, render
+from reportgen import comparison as comparing
 from reportgen import io as loader
 from reportgen import model as saved_model
 from reportgen import profile as profiling
@@ -74,14 +75,24 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         profile = profiling.profile(
             dataset.frame, id_column=config.id_column, date_formats=dataset.date_formats
         )
+    baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):
-        matrix = features.build(
-            dataset.frame, profile, features=config.features, exclude=config.exclude, source=source
-        )
+        if baseline and config.mode == "assign":
+            comparing.check_columns(dataset.frame, baseline.model.features, source)
+            matrix = features.from_specs(dataset.frame, profile, baseline.model.features)
+        else:
+            matrix = features.build(
+                dataset.frame,
+                profile,
+                features=config.features,
+                exclude=config.exclude,
+                source=source,
+            )
     with stage("select k"):
+        fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
         selection = choosing.select_k(
             matrix.X,
-            k=config.k,
+            k=fixed,
             k_min=config.k_min,
             k_max=config.k_max,
             seed=config.seed,
@@ -94,14 +105,8 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             progress=(lambda d, t: progress("select k", d, t)) if progress else None,
         )
     with stage("fit"):
-        sampled = selection.sample_size < selection.n_rows
-        segmentation = clustering.fit(
-            matrix.X,
-            selection.k,
-            seed=config.seed,
-            n_init=config.n_init,
-            init_centers=selection.centroids if sampled else None,
-            silhouette_sample=config.silhouette_sample,
+        segmentation, kept_names, selection = _segment(
+            config, baseline, dataset.frame, matrix, selection
         )
     with stage("describe"):
         profiles = describing.describe(
@@ -110,13 +115,28 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             dataset.frame,
             role_overrides=config.roles,
             column_roles={c.name: c.role for c in profile.columns},
+            names=kept_names,
         )
+        comparison = None
+        if baseline:
+            comparison = comparing.compare(
+                baseline,
+                config.mode,
+                dataset.frame,
+                matrix.ids,
+                segmentation,
+                {s.id: s.name for s in profiles.segments},
+                {s.id: s.centroid for s in profiles.segments},
+            )
     with stage("narrative"):
         stories = narrative.write(profiles, selection, playbook, text_env)
     parameters = _parameters(config, selection, segmentation)
     summary = summarising.build(
         dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
     )
+    summary["report"] = {"title": config.title, "period": _period(config)}
+    if comparison is not None:
+        summary["comparison"] = summarising.comparison(comparison)
     names = {s.id: s.name for s in profiles.segments}
     files: dict[str, Path] = {}
     with outputs.staged(config.out) as folder:
@@ -124,7 +144,9 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         if config.formats:
             with stage("charts"):
                 colors = charts.palette(
-                    config.branding.primary_color, config.branding.accent_color, selection.k
+                    config.branding.primary_color,
+                    config.branding.accent_color,
+                    max(segmentation.segment_ids),
                 )
                 drawn = charts.draw(
                     matrix,
@@ -135,6 +157,7 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                     font_family=config.branding.font_family,
                     seed=config.seed,
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
+                    comparison=comparison,
                 )
             context = _context(
                 config,
@@ -150,6 +173,7 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                 logo,
                 parameters,
                 render.theme_css(html_env, config.branding, config.paper, config.title),
+                comparison,
             )
             with stage("html"):
                 pages = render.html(html_env, context)
@@ -163,7 +187,12 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             files["segments.csv"] = _write(
                 folder / "segments.csv",
                 outputs.segments_csv(
-                    matrix.ids, matrix.id_label, segmentation.labels, names, segmentation.distances
+                    matrix.ids,
+                    matrix.id_label,
+                    segmentation.labels,
+                    names,
+                    segmentation.distances,
+                    _previous(comparison),
                 ),
             )
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
@@ -186,6 +215,54 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         summary,
         timings,
     )
+
+
+def _previous(comparison: comparing.Comparison | None) -> dict[str, Any] | None:
+    """The previous_segment column, where customers can be followed from the baseline."""
+    if comparison is None or comparison.previous_segment is None:
+        return None
+    return {"previous_segment": comparison.previous_segment.to_numpy()}
+
+
+def _segment(
+    config: Config,
+    baseline: comparing.Baseline | None,
+    frame: Any,
+    matrix: features.FeatureMatrix,
+    selection: choosing.KSelection,
+) -> tuple[clustering.Segmentation, dict[int, str] | None, choosing.KSelection]:
+    """The final segments: the baseline's centres (assign), or a fit matched to the
+    baseline (refit), or a plain fit; and the names to keep."""
+    if baseline and config.mode == "assign":
+        old = baseline.model
+        segmentation = clustering.from_centers(
+            matrix.X,
+            old.centers,
+            saved_model.ids(old),
+            seed=config.seed,
+            silhouette_sample=config.silhouette_sample,
+        )
+        rationale = (
+            f"k={old.k} kept from the baseline model ({old.period or baseline.path}); "
+            "customers were assigned to its segment centres (--mode assign)."
+        )
+        selection = replace(selection, method="baseline", rationale=rationale)
+        return segmentation, {s.id: s.name for s in old.segments}, selection
+    sampled = selection.sample_size < selection.n_rows
+    segmentation = clustering.fit(
+        matrix.X,
+        selection.k,
+        seed=config.seed,
+        n_init=config.n_init,
+        init_centers=selection.centroids if sampled else None,
+        silhouette_sample=config.silhouette_sample,
+    )
+    if baseline is None:
+        return segmentation, None, selection
+    mapping, old_names = comparing.match(baseline, frame, matrix.ids, segmentation)
+    segmentation = clustering.relabel(segmentation, mapping)
+    names = {mapping[new]: name for new, name in old_names.items() if name is not None}
+    return segmentation, names or None, selection
 
 
 def _stage_timer(timings: dict[str, float], progress: Progress | None) -> Callable[[str], Any]:
@@ -232,7 +309,10 @@ def _model(
     segmentation: clustering.Segmentation,
     profiles: describing.SegmentProfiles,
 ) -> saved_model.Model:
-    segs = tuple(saved_model.SavedSegment(s.id, s.name, s.size, s.share) for s in profiles.segments)
+    segs = tuple(
+        saved_model.SavedSegment(s.id, s.name, s.size, s.share, s.centroid)
+        for s in profiles.segments
+    )
     id_column = matrix.id_label if matrix.id_label != "row" else None
     return saved_model.Model(
         matrix.specs,
@@ -242,6 +322,8 @@ def _model(
         config.seed,
         _period(config),
         dataset.sha256,
+        segmentation.inertia / max(len(segmentation.labels), 1),
+        saved_model.decile_edges(matrix.X, matrix.names),
     )
 
 
@@ -275,6 +357,7 @@ def _context(
     logo: str | None,
     parameters: dict[str, Any],
     css: str,
+    comparison: comparing.Comparison | None = None,
 ) -> render.ReportContext:
     views = {key: render.chart_view(chart) for key, chart in drawn.items()}
     segment_views = tuple(
@@ -354,6 +437,7 @@ def _context(
         mix_charts=tuple(v for k, v in views.items() if k.startswith("mix_")),
         distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
         method=method,
+        comparison=comparison,
         playbook=stories.playbook,
         reportgen_version=__version__,
     )

@@ -89,6 +89,7 @@ class ReportContext:
     mix_charts: tuple[ChartView, ...]  # one per described categorical column
     distribution_charts: tuple[ChartView, ...]
     method: dict[str, Any]  # parameters, seed, library versions, input checksum
+    comparison: Any  # comparison.Comparison with the baseline, or None
     playbook: str  # where the recommendations came from
     reportgen_version: str
 

@@ -92,12 +92,14 @@ def describe(
     overall = {c: float(values[c].mean()) for c in values.columns}
     overall_mix = {c: _mix(frame[c]) for c in features.described}
     spreads = [
-        float(segmentation.distances[labels == s].mean()) for s in range(1, segmentation.k + 1)
+        float(segmentation.distances[labels == s].mean()) if (labels == s).any() else 0.0
+        for s in segmentation.segment_ids
     ]
     drafts: list[SegmentProfile] = []
-    for s in range(1, segmentation.k + 1):
+    for position, s in enumerate(segmentation.segment_ids):
         member = labels == s
-        z = dict(zip(features.names, features.X[member].mean(axis=0).tolist(), strict=True))
+        means = features.X[member].mean(axis=0) if member.any() else np.zeros(len(features.names))
+        z = dict(zip(features.names, means.tolist(), strict=True))
         seg_values = values[member]
         mix = {c: _mix(frame[c][member]) for c in features.described}
         drafts.append(
@@ -112,17 +114,17 @@ def describe(
                 traits=_traits(z, seg_values, overall, roles),
                 mix=mix,
                 skews=_skews(mix, overall_mix, column_roles),
-                spread=spreads[s - 1],
-                tightness=_tightness(spreads[s - 1], spreads),
+                spread=spreads[position],
+                tightness=_tightness(spreads[position], spreads),
             )
         )
     drafts = _with_rfm(drafts, values, roles, labels)
-    if names:
-        chosen = [names.get(d.id, f"Segment {d.id}") for d in drafts]
-    elif all(d.rfm for d in drafts):
-        chosen = _rfm_names(drafts)
-    else:
-        chosen = _unique_names([d.traits for d in drafts])
+    fresh = (
+        _rfm_names(drafts)
+        if all(d.rfm for d in drafts)
+        else _unique_names([d.traits for d in drafts])
+    )
+    chosen = _keep_names(drafts, fresh, names or {})
     segments = tuple(replace(d, name=n) for n, d in zip(chosen, drafts, strict=True))
     flags = tuple(c for c in features.described if column_roles.get(c) == "binary")
     return SegmentProfiles(
@@ -147,6 +149,8 @@ def _traits(
 
 
 def _mix(series: pd.Series) -> dict[str, float]:
+    if series.empty:
+        return {}
     counts = series.astype("string").fillna("(missing)").value_counts()
     counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
     shares = (counts / counts.sum()).round(6)
@@ -327,6 +331,21 @@ def _unique_names(all_traits: list[tuple[Trait, ...]]) -> list[str]:
                 depth[i] += 1
                 names[i] = _name(all_traits[i], depth[i])
     return _dedupe(names)
+
+
+def _keep_names(
+    drafts: list[SegmentProfile], fresh: list[str], kept: Mapping[int, str]
+) -> list[str]:
+    """Earlier names where a segment has one; new segments get a fresh name that does not
+    collide with a kept one."""
+    taken = {kept[d.id] for d in drafts if d.id in kept}
+    chosen = []
+    for d, name in zip(drafts, fresh, strict=True):
+        if d.id in kept:
+            chosen.append(kept[d.id])
+        else:
+            chosen.append(f"{name} (new)" if name in taken else name)
+    return _dedupe(chosen)
 
 
 def _dedupe(names: list[str]) -> list[str]:

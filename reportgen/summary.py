@@ -115,3 +115,38 @@ def _segment(s: Any, narratives: Narratives) -> dict[str, Any]:
         "recommendations": [asdict(r) for r in story.recommendations],
         "kpis": list(story.kpis),
     }
+
+
+def comparison(c: Any) -> dict[str, Any]:
+    """The ``comparison`` object: the same facts as the report's "Changes since" section."""
+    migration = None
+    if c.migration is not None:
+        m = c.migration
+        migration = {
+            "from": list(m.from_ids),
+            "to": list(m.to_ids),
+            "counts": m.counts.tolist(),
+            "customers_in_both": m.n_both,
+        }
+    return {
+        "previous_period": c.previous_period,
+        "mode": c.mode,
+        "segments": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "status": s.status,
+                "note": s.note,
+                "size_then": s.size_then,
+                "share_then": s.share_then,
+                "size_now": s.size_now,
+                "share_now": s.share_now,
+                "moves": {f: {"then": a, "now": b} for f, (a, b) in s.moves.items()},
+            }
+            for s in c.changes
+        ],
+        "migration": migration,
+        "new_customers": c.n_new_customers,
+        "gone_customers": c.n_gone_customers,
+        "drift": list(c.drift),
+    }
