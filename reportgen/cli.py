@@ -7,14 +7,17 @@ bad usage is exit code 2 (click's own).  Heavy modules are imported inside the c
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reportgen import __version__
+from reportgen.cli_email import email_command
 from reportgen.errors import ReportgenError
 
 _BAR_STAGES = {"select k", "charts"}
@@ -36,10 +39,12 @@ def _formats(
 ) -> tuple[str, ...] | None:
     if value is None:
         return None
+    if value.strip().lower() == "none":
+        return ()
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     bad = [f for f in formats if f not in ("html", "pdf")]
     if bad or not formats:
-        raise click.BadParameter("use html, pdf or html,pdf")
+        raise click.BadParameter("use html, pdf, html,pdf or none")
     return formats
 
 
@@ -88,7 +93,7 @@ def _formats(
     "formats",
     callback=_formats,
     metavar="html,pdf",
-    help="Report formats to write (default html,pdf).",
+    help="Report formats to write (default html,pdf); none writes only the CSV and JSON files.",
 )
 @click.option("--title", help="Report title.")
 @click.option("--period", help="Period label for the report, e.g. 2026-11 (default: this month).")
@@ -114,6 +119,13 @@ def _formats(
     help="With --baseline: assign customers to last run's segments (default) or refit and "
     "match the new segments to the old ones.",
 )
+@click.option(
+    "--email-to",
+    multiple=True,
+    metavar="ADDR",
+    help="After the run, email the summary to ADDR (repeatable); sender and SMTP server come "
+    "from [email] in --config (see `reportgen email --help`).",
+)
 @click.option("--force", is_flag=True, help="Replace an earlier reportgen output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
@@ -125,6 +137,7 @@ def run_command(
     k: int | None,
     k_min: int | None,
     k_max: int | None,
+    email_to: tuple[str, ...],
     **flags: Any,
 ) -> None:
     """Segment the customers in INPUT (CSV/TSV/TXT, .gz, .xlsx, .parquet) and write
@@ -132,14 +145,16 @@ def run_command(
     if k is not None and (k_min is not None or k_max is not None):
         raise click.UsageError("use either --k or --k-min/--k-max, not both")
     try:
-        from reportgen.config import make_config, read_config_file
-        from reportgen.pipeline import run
-
-        file_values = read_config_file(config_file) if config_file else {}
-        config = make_config(
-            file_values, {"input": input, "k": k, "k_min": k_min, "k_max": k_max, **flags}
-        )
-        result = run(config, progress=None if quiet else _Progress())
+        with warnings.catch_warnings():
+            if not debug:  # numerical warnings are for developers; users get results or a line
+                warnings.simplefilter("ignore")
+            _run(
+                input,
+                config_file,
+                quiet,
+                {"k": k, "k_min": k_min, "k_max": k_max, **flags},
+                email_to,
+            )
     except ReportgenError as exc:
         if debug:
             raise
@@ -153,8 +168,37 @@ def run_command(
             f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the "
             "traceback and report it"
         ) from None
+
+
+def _run(
+    input: Path,
+    config_file: Path | None,
+    quiet: bool,
+    flags: dict[str, Any],
+    email_to: tuple[str, ...],
+) -> None:
+    from reportgen.config import make_config, read_config_file
+    from reportgen.pipeline import run
+
+    file_values = read_config_file(config_file) if config_file else {}
+    config = make_config(file_values, {"input": input, **flags})
+    mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
+    result = run(config, progress=None if quiet else _Progress())
     if not quiet:
         _print_summary(result, input)
+    if mail_settings is not None:
+        from reportgen import mail
+        from reportgen.cli_email import echo_result
+
+        echo_result(mail.send_report(result.out, mail_settings), quiet=quiet)
+
+
+def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, ...]) -> Any:
+    """Email settings checked before the run, so a bad address does not waste a run."""
+    from reportgen import mail
+
+    flags = {"to": email_to, "template_dir": config.template_dir, "branding": config.branding}
+    return mail.load_settings(config_file, flags, os.environ)
 
 
 def _print_summary(result: Any, input: Path) -> None:
@@ -220,3 +264,6 @@ def export_command(directory: Path, force: bool) -> None:
         f"Copied the default templates to {directory}. Use them with "
         f"--template-dir {directory}; extend 'default:report.html' to change one block."
     )
+
+
+main.add_command(email_command, "email")

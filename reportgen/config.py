@@ -115,6 +115,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         if section == "roles" and isinstance(content, dict):
             values["roles"] = content
             continue
+        if section == "email":  # read by `reportgen email` (reportgen.mail)
+            continue
         allowed = {"run": _RUN_KEYS, "report": _REPORT_KEYS, "branding": _BRANDING_KEYS}.get(
             section
         )
@@ -201,7 +203,7 @@ def _validate(config: Config) -> list[str]:
     if config.n_init < 1 or config.stability_resamples < 0:
         problems.append("n_init must be at least 1 and stability_resamples at least 0")
     unknown = [f for f in config.formats if f not in FORMATS]
-    if unknown or not config.formats:
+    if unknown:  # an empty tuple is allowed: only segments.csv, summary.json and model.json
         problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
     if config.mode not in ("assign", "refit"):
         problems.append("mode must be 'assign' or 'refit'")
