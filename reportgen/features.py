@@ -21,6 +21,7 @@ SKEW_LIMIT = 0.75  # skew above this (after limiting extremes) suggests a log tr
 SPAN_LIMIT = 20.0  # so does a 95th percentile 20x the 5th
 FENCE_IQR = 3.0  # values beyond Q1 - 3 IQR / Q3 + 3 IQR are pulled in to the fence
 MOSTLY_MISSING = 0.5
+HUGE = 1e15  # no customer measure is this large; such values are export errors
 
 _DROP_REASONS = {
     "identifier": "identifier: names customers, says nothing about them",
@@ -83,7 +84,9 @@ def build(
     """Pick, clean, transform and standardize the clustering features."""
     _check_names(frame, [*features, *exclude], source)
     chosen, dropped = _choose(profile, features, exclude, source)
-    specs = tuple(_fit_spec(frame[name], name, profile.column(name).role) for name in chosen)
+    specs = tuple(
+        _fit_spec(frame[name], name, profile.column(name).role, source) for name in chosen
+    )
     kept = tuple(s for s in specs if s.scale > 0)
     dropped += [
         DroppedColumn(s.column, "constant once outliers are limited") for s in specs if s.scale <= 0
@@ -97,7 +100,7 @@ def build(
         and c.name not in chosen
         and c.name not in exclude
     )
-    ids, id_label = _ids(frame, profile.id_column)
+    ids, id_label = _ids(frame, profile.id_column, source)
     return FeatureMatrix(
         specs=kept,
         X=apply_specs(frame, kept),
@@ -110,7 +113,7 @@ def build(
 
 
 def from_specs(
-    frame: pd.DataFrame, profile: Profile, specs: Sequence[FeatureSpec]
+    frame: pd.DataFrame, profile: Profile, specs: Sequence[FeatureSpec], source: str = "input"
 ) -> FeatureMatrix:
     """The features of a saved model, applied unchanged to a new table."""
     used = {s.column for s in specs}
@@ -140,6 +143,19 @@ def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: s
     if len(frame) > 1 and not frame.duplicated(keep="first").iloc[1:].eq(False).any():
         raise InputError(
             f"{source}: all {len(frame)} rows are identical; there is nothing to segment"
+        )
+    if len(frame.columns) == 1:
+        raise InputError(
+            f"{source} has a single column ('{frame.columns[0]}'); a customer table needs "
+            "numeric measures: check the delimiter or export the other columns too"
+        )
+    empty = [
+        c.name for c in profile.columns if c.role == "constant" and c.n_missing == profile.n_rows
+    ]
+    if empty and not profile.by_role("numeric"):
+        raise InputError(
+            f"{source}: {', '.join(empty[:5])} hold no usable values (all missing or infinite); "
+            "there is nothing to segment"
         )
     constant = profile.by_role("constant")
     if constant and not profile.by_role("numeric"):
@@ -219,11 +235,17 @@ def _check_chosen(name: str, role: str, reason: str, source: str) -> None:
         )
 
 
-def _fit_spec(series: pd.Series, name: str, role: str) -> FeatureSpec:
+def _fit_spec(series: pd.Series, name: str, role: str, source: str = "input") -> FeatureSpec:
     """Decide imputation, transform, limits and scaling for one column."""
     kind = "tenure_days" if role == "date" else "numeric"
     reference = series.max().date().isoformat() if kind == "tenure_days" else None
     raw = _as_float(series, kind, reference)
+    largest = float(np.nanmax(np.abs(raw))) if (~np.isnan(raw)).any() else 0.0
+    if largest > HUGE:
+        raise InputError(
+            f"{source}: column '{name}' has values up to {largest:.3g}, too large for a customer "
+            "measure; check the export, or leave the column out with --exclude"
+        )
     missing = np.isnan(raw)
     median = float(np.nanmedian(raw)) if (~missing).any() else 0.0
     filled = np.where(missing, median, raw)
@@ -299,7 +321,8 @@ def _as_float(series: pd.Series, kind: str, reference: str | None) -> np.ndarray
         return ((ref - series).dt.total_seconds() / 86400.0).to_numpy(dtype=float, na_value=np.nan)
     if series.dtype == bool:
         series = series.astype(float)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)  # infinity counts as missing
 
 
 def _raw(series: pd.Series, spec: FeatureSpec) -> np.ndarray:
@@ -314,9 +337,20 @@ def _transformed(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return x
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None) -> tuple[pd.Series, str]:
+def _ids(
+    frame: pd.DataFrame, id_column: str | None, source: str = "input"
+) -> tuple[pd.Series, str]:
     if id_column is not None:
-        return frame[id_column].reset_index(drop=True), id_column
+        ids = frame[id_column].reset_index(drop=True)
+        repeated = ids[ids.duplicated(keep="first") & ids.notna()]
+        if len(repeated):
+            examples = ", ".join(str(v) for v in repeated.drop_duplicates().head(3))
+            raise InputError(
+                f"{source}: {id_column} repeats {repeated.nunique()} customer id(s) (e.g. "
+                f"{examples}); each customer must appear once: remove the duplicates, choose "
+                "another --id-column, or use --transactions if this is an order log"
+            )
+        return ids, id_column
     return pd.Series(np.arange(1, len(frame) + 1), name="row"), "row"
 
 

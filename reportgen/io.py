@@ -554,7 +554,10 @@ def _finish(
         if not _is_text_dtype(series):
             columns[column] = series
             continue
-        converted = _convert_column(str(column), series, delimiter)
+        try:
+            converted = _convert_column(str(column), series, delimiter)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
         columns[column] = converted.values
         conversions.extend(converted.conversions)
         if converted.date_format:
@@ -572,6 +575,11 @@ def _finish(
         conversions=tuple(conversions),
         date_formats=date_formats,
     )
+
+
+_STRAY_MIN_VALUES = 20  # too few values to call a column numeric
+_STRAY_MAX = 5  # at most this many non-numbers...
+_STRAY_SHARE = 0.02  # ...and at most 2% of the values
 
 
 def _is_text_dtype(series: pd.Series) -> bool:
@@ -610,7 +618,26 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
         full_dates[present] = parsed_dates
         return _Converted(pd.Series(full_dates, index=text.index), (conversion,), label)
 
+    _refuse_stray_words(column, values, delimiter)
     return _Converted(text.where(mask))
+
+
+def _refuse_stray_words(column: str, values: pd.Series, delimiter: str | None) -> None:
+    """A measure spoilt by one or two typed words would silently drop out of the analysis;
+    say which values to fix instead."""
+    if len(values) < _STRAY_MIN_VALUES:
+        return
+    numeric = pd.to_numeric(values, errors="coerce").notna() | values.isin(_MISSING_TOKENS)
+    stray = values[~numeric.to_numpy(dtype=bool)]
+    if stray.empty or len(stray) > min(_STRAY_MAX, max(1, _STRAY_SHARE * len(values))):
+        return
+    if _read_numbers(values[numeric.to_numpy(dtype=bool)], delimiter) is None:
+        return
+    where = ", ".join(f"{v!r} in data row {int(i) + 1}" for i, v in stray.head(3).items())
+    raise InputError(
+        f"column '{column}' is numeric except for {where}; fix or blank "
+        f"{'that value' if len(stray) == 1 else 'those values'} so the column can be used"
+    )
 
 
 # ----- numbers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -742,6 +743,18 @@ def profile(
     from the loader (column -> "day-first"/"month-first"/"iso"); ``today_year`` is the year
     that birth years and ages are judged against (default: this year).
     """
+    # absurd values (1e300) overflow the moments; they are reported, not printed as warnings
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _profile(frame, id_column, date_formats, today_year)
+
+
+def _profile(
+    frame: pd.DataFrame,
+    id_column: str | None,
+    date_formats: Mapping[str, str] | None,
+    today_year: int | None,
+) -> Profile:
     names = [str(c) for c in frame.columns]
     if id_column is not None and id_column not in names:
         raise InputError(

@@ -1,0 +1,156 @@
+"""Values never become code, the PDF writer fetches nothing, failed runs lose nothing."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from reportgen import Config, render, run
+from reportgen.cli import main
+from tests.conftest import MALL
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def hostile_table(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "id": [f'=HYPERLINK("http://evil","{i}")' if i == 3 else f"C{i}" for i in range(n)],
+            f"spend {SCRIPT}": np.r_[rng.normal(10, 1, n // 2), rng.normal(50, 2, n // 2)].round(1),
+            "visits": np.r_[rng.normal(2, 0.3, n // 2), rng.normal(9, 0.5, n // 2)].round(1),
+            "plan": ["<b>gold</b>"] * (n // 2) + ["<img src=x onerror=alert(1)>"] * (n // 2),
+        }
+    )
+    path = tmp_path / "hostile.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_markup_in_names_and_values_is_shown_as_text(tmp_path: Path, hostile_table: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(hostile_table), "--out", str(out), "-q", "--id-column", "id"]
+    )
+    assert result.exit_code == 0, result.stderr
+    html = (out / "report.html").read_text()
+    assert SCRIPT not in html and "<img src=x" not in html and "<b>gold</b>" not in html
+    assert "&lt;script&gt;alert(" in html and "&lt;b&gt;gold&lt;/b&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    text = "\n".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
+    assert "spend <script>alert('x')</script>" in text.replace("\n", " ")
+    segments = pd.read_csv(out / "segments.csv", dtype=str)
+    assert segments.loc[3, "id"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[tuple[str, list[str]]]:
+    hits: list[str] = []
+    handler = type("Handler", (_Recorder,), {"hits": hits})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_pdf_writer_fetches_nothing(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]
+    url, hits = local_server
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    (brand / "report.html").write_text(
+        '{% extends "default:report.html" %}'
+        "{% block head_extra %}"
+        f'<link rel="stylesheet" href="{url}/style.css">'
+        f"<style>@import url('{url}/import.css'); body {{ background: url('{url}/bg.png') }}"
+        "</style>{% endblock %}"
+        "{% block method %}"
+        f'<img src="{url}/pixel.png"><img src="file:///etc/hostname">'
+        f'<object data="{url}/object"></object><iframe src="{url}/frame"></iframe>'
+        "{% endblock %}"
+    )
+    (tmp_path / "values.csv").write_text(
+        "id,spend,visits\n"
+        + "".join(
+            f"{i},{10 + (i % 2) * 40 + i % 5},{i % 3 + (i % 2) * 9}\n" for i in range(40)
+        ).replace("1,", f'1,"<img src={url}/value.png>",', 0)
+    )
+    data = tmp_path / "values.csv"
+    frame = pd.read_csv(data)
+    frame.insert(1, f"<img src='{url}/column.png'>", range(40))
+    frame.to_csv(data, index=False)
+    result = CliRunner().invoke(
+        main, ["run", str(data), "--out", str(tmp_path / "out"), "-q", "--template-dir", str(brand)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "report.pdf").stat().st_size > 10_000
+    assert hits == []
+
+
+def test_the_fetcher_serves_data_uris_only() -> None:
+    fetcher = render._fetcher()
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    for url in (
+        "http://127.0.0.1:1/x",
+        "https://example.com/x",
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+    ):
+        with pytest.raises(ValueError, match="blocks external resources"):
+            fetcher.fetch(url)
+
+
+def test_two_runs_give_identical_files(tmp_path: Path) -> None:
+    first = run(Config(input=MALL, out=tmp_path / "a", formats=("html",)))
+    second = run(Config(input=MALL, out=tmp_path / "b", formats=("html",)))
+    for name in ("segments.csv", "summary.json", "model.json", "report.html"):
+        assert first.files[name].read_bytes() == second.files[name].read_bytes(), name
+    summary = json.loads(first.files["summary.json"].read_text())
+    import hashlib
+
+    assert summary["input"]["sha256"] == hashlib.sha256(MALL.read_bytes()).hexdigest()
+
+
+def test_a_failed_rerun_keeps_the_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "report"
+    run(Config(input=MALL, out=out, formats=("html",)))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken_pdf(page: str, path: Path) -> None:
+        path.write_bytes(b"%PDF-1.7 half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(render, "pdf", broken_pdf)
+    with pytest.raises(RuntimeError):
+        run(Config(input=MALL, out=out, force=True, k=3))
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging leftovers
