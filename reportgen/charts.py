@@ -24,6 +24,9 @@ DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
 MAP_POINTS = 20_000
 MAX_PANELS = 12  # small multiples per figure
 PROFILE_BARS = 8  # a segment's chart shows its eight largest differences
+MAX_HEATMAP = 40  # features in the heatmap of a wide table
+BOX_ROWS = 50_000  # box plots are drawn from at most this many customers
+MAX_DISTRIBUTIONS = 24  # features with box plots (two figures)
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 EXTRA = ("#7F7F7F", "#8C564B", "#17BECF", "#BCBD22", "#393B79", "#AD494A")
@@ -84,7 +87,9 @@ def draw(
                     features, segmentation, profiles, colors, part, i
                 )
             )
-            for i, part in enumerate(_chunks(list(features.names), MAX_PANELS))
+            for i, part in enumerate(
+                _chunks(_most_different(profiles, MAX_DISTRIBUTIONS), MAX_PANELS)
+            )
         ],
         *[
             (lambda column=column: _mix(column, profiles, colors))
@@ -233,11 +238,7 @@ def _map(
     from sklearn.decomposition import PCA
 
     rng = np.random.default_rng(seed)
-    idx = (
-        np.sort(rng.choice(len(X), MAP_POINTS, replace=False))
-        if len(X) > MAP_POINTS
-        else np.arange(len(X))
-    )
+    idx = _sample_rows(len(X), MAP_POINTS, seed)
     fig = _figure(7.2, 4.6, right=2.35, top=0.15)
     ax = fig.add_subplot()
     if X.shape[1] >= 2:
@@ -302,8 +303,9 @@ def _map(
 
 
 def _heatmap(profiles: SegmentProfiles) -> Chart:
-    """Features down, segments across: stays readable from 2 to 50 features."""
-    segs, feats = profiles.segments, profiles.features
+    """Features down, segments across; wide tables show the features that differ most."""
+    segs = profiles.segments
+    feats = _most_different(profiles, MAX_HEATMAP)
     z = np.array([[s.z[f] for s in segs] for f in feats])
     label_lines = 3 if len(segs) <= 4 else 4
     bottom = 0.2 + 0.13 * label_lines
@@ -333,13 +335,14 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
                 fontsize=6.5,
                 color="white" if abs(z[i, j]) > 1.2 else "black",
             )
-    box = ax.get_position()
-    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
-    bar = fig.colorbar(image, cax=cax)
-    bar.ax.tick_params(labelsize=7)
-    bar.set_label("difference from average\n(standard deviations)", fontsize=7)
+    _side_colorbar(fig, ax, image, "difference from average\n(standard deviations)")
+    which = (
+        "every feature"
+        if len(feats) == len(profiles.features)
+        else f"the {len(feats)} of {len(profiles.features)} features that differ most"
+    )
     alt = (
-        "Heatmap of segment averages for every feature; colour shows how far each segment "
+        f"Heatmap of segment averages for {which}; colour shows how far each segment "
         "sits above (red) or below (blue) the average customer, cells give the averages in "
         "original units."
     )
@@ -359,9 +362,11 @@ def _distributions(
     fig = _figure(7.2, 1.9 * rows + 0.4, left=0.6, top=0.3, bottom=0.45, wspace=0.4, hspace=0.65)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     ids = [s.id for s in profiles.segments]
+    rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS)  # quartiles of 50k rows are enough
+    labels = seg.labels[rows_drawn]
     for ax, name in zip(axes, names, strict=False):
-        values = features.values[name].to_numpy()
-        groups = [values[seg.labels == i] for i in ids]
+        values = features.values[name].to_numpy()[rows_drawn]
+        groups = [values[labels == i] for i in ids]
         box = ax.boxplot(
             groups,
             tick_labels=[str(i) for i in ids],
@@ -427,11 +432,7 @@ def _flags(profiles: SegmentProfiles) -> Chart:
                 fontsize=6.5,
                 color="white" if abs(diff[i, j]) > 15 else "black",
             )
-    box = ax.get_position()
-    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
-    bar = fig.colorbar(image, cax=cax)
-    bar.ax.tick_params(labelsize=7)
-    bar.set_label("points above or below\nall customers", fontsize=7)
+    _side_colorbar(fig, ax, image, "points above or below\nall customers")
     alt = (
         "Share of customers with each yes/no flag (" + ", ".join(flags) + ") in every "
         "segment and overall; colour shows the difference from all customers."
@@ -601,11 +602,7 @@ def _migration(comparison: Any, profiles: SegmentProfiles) -> Chart:
                     fontsize=6.5,
                     color="white" if shares[i, j] > 0.6 else "black",
                 )
-    box = ax.get_position()
-    cax = fig.add_axes((box.x1 + 0.25 / 7.2, box.y0, 0.12 / 7.2, box.height))
-    bar = fig.colorbar(image, cax=cax)
-    bar.ax.tick_params(labelsize=7)
-    bar.set_label("share of the earlier segment", fontsize=7)
+    _side_colorbar(fig, ax, image, "share of the earlier segment")
     fig.text(0.02, 0.02, f"{m.n_both:,} customers present in both periods", fontsize=7)
     alt = (
         f"Migration of the {m.n_both:,} customers present in both {comparison.previous_period} "
@@ -637,6 +634,35 @@ def _wants_log_axis(values: np.ndarray) -> bool:
         return False
     q05, q95 = np.percentile(positive, [5, 95])
     return bool(q05 > 0 and q95 / q05 > 100)
+
+
+def _side_colorbar(fig, ax, image, label: str) -> None:  # type: ignore[no-untyped-def]
+    """A colour bar in the figure's right margin, beside ``ax`` and as tall as it."""
+    box = ax.get_position()
+    cax = fig.add_axes(
+        (box.x1 + 0.25 / fig.get_figwidth(), box.y0, 0.12 / fig.get_figwidth(), box.height)
+    )
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label(label, fontsize=7)
+
+
+def _sample_rows(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    """All row numbers, or a seeded sorted sample of ``limit`` of them."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+
+
+def _most_different(profiles: SegmentProfiles, limit: int) -> list[str]:
+    """All features in their order, or on wide tables the ``limit`` that separate segments
+    most (largest standardized difference of any segment), still in their order."""
+    feats = list(profiles.features)
+    if len(feats) <= limit:
+        return feats
+    spread = {f: max(abs(s.z[f]) for s in profiles.segments) for f in feats}
+    keep = set(sorted(feats, key=lambda f: (-spread[f], f))[:limit])
+    return [f for f in feats if f in keep]
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

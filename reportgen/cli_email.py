@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from reportgen.errors import ReportgenError
+from reportgen.cli_common import one_line_errors
 
 _EPILOG = """\b
 Examples:
@@ -152,26 +152,13 @@ def email_command(
     sent with --smtp-host, written with --eml, or both.
     """
     tls = _tls(starttls, use_ssl, no_tls)
-    try:
+    with one_line_errors(debug):
         from reportgen import mail
 
         file_values = mail.read_mail_config(config_file) if config_file else {}
         _require(file_values, flags, preview)
         settings = mail.make_settings(file_values, {**flags, "tls": tls}, os.environ)
         result = mail.send_report(folder, settings, preview=preview)
-    except ReportgenError as exc:
-        if debug:
-            raise
-        raise click.ClickException(str(exc)) from None
-    except (KeyboardInterrupt, click.ClickException):
-        raise
-    except Exception as exc:  # a bug: say so in one line unless --debug
-        if debug:
-            raise
-        raise click.ClickException(
-            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the "
-            "traceback and report it"
-        ) from None
     echo_result(result, quiet=quiet)
 
 

@@ -627,10 +627,16 @@ def _refuse_stray_words(column: str, values: pd.Series, delimiter: str | None) -
     say which values to fix instead."""
     if len(values) < _STRAY_MIN_VALUES:
         return
+    head = values.head(_SAMPLE)  # text columns fail here cheaply, without parsing every value
+    words = pd.to_numeric(head, errors="coerce").isna() & ~head.isin(_MISSING_TOKENS)
+    if words.sum() > _STRAY_MAX:
+        return
     numeric = pd.to_numeric(values, errors="coerce").notna() | values.isin(_MISSING_TOKENS)
     stray = values[~numeric.to_numpy(dtype=bool)]
     if stray.empty or len(stray) > min(_STRAY_MAX, max(1, _STRAY_SHARE * len(values))):
         return
+    if stray.str.fullmatch(r"[A-Za-z]{1,3}\d+").all():
+        return  # codes such as C536004 (a cancelled invoice) belong to an id column: text
     if _read_numbers(values[numeric.to_numpy(dtype=bool)], delimiter) is None:
         return
     where = ", ".join(f"{v!r} in data row {int(i) + 1}" for i, v in stray.head(3).items())

@@ -23,6 +23,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
 from reportgen.errors import ConfigError, RenderError
 
@@ -109,9 +110,18 @@ def css_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+def shorten(value: str, limit: int = 48) -> Markup:
+    """Long names shortened in tables, the full name kept as a tooltip."""
+    text = str(value)
+    if len(text) <= limit:
+        return Markup(escape(text))
+    return Markup(f'<span title="{escape(text)}">{escape(text[: limit - 1])}…</span>')
+
+
 FILTERS = {
     "number": number,
     "percent": percent,
     "signed_percent": signed_percent,
     "css_string": css_string,
+    "shorten": shorten,
 }

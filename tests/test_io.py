@@ -743,3 +743,14 @@ def test_larger_file_of_mixed_styles(tmp_path: Path) -> None:
     assert ds.frame["region"].tolist()[:3] == frame["region"].tolist()[:3]
     assert ds.date_formats == {"joined": "day-first"}
     assert ds.frame["share"].dtype == np.int64
+
+
+def test_codes_among_numbers_are_not_taken_for_typos(tmp_path: Path) -> None:
+    rows = [f"{536000 + i},{i % 7}" for i in range(60)] + ["C536004,1", "C536049,2"]
+    path = tmp_path / "orders.csv"
+    path.write_text("InvoiceNo,qty\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    frame = load(path).frame
+    assert frame["InvoiceNo"].tolist()[-2:] == ["C536004", "C536049"]  # kept as text
+    path.write_text("spend\n" + "\n".join([*map(str, range(60)), "twelve"]) + "\n")
+    with pytest.raises(InputError, match="numeric except for 'twelve' in data row 61"):
+        load(path)

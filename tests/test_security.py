@@ -52,6 +52,11 @@ def test_markup_in_names_and_values_is_shown_as_text(tmp_path: Path, hostile_tab
     assert "spend <script>alert('x')</script>" in text.replace("\n", " ")
     segments = pd.read_csv(out / "segments.csv", dtype=str)
     assert segments.loc[3, "id"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
+    from reportgen import mail
+
+    settings = mail.make_settings({}, {"sender": "a@example.com", "to": ("b@example.com",)}, {})
+    email_html = mail.compose(out, settings).html
+    assert SCRIPT not in email_html and "&lt;script&gt;" in email_html
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -154,3 +159,28 @@ def test_a_failed_rerun_keeps_the_previous_report(
         run(Config(input=MALL, out=out, force=True, k=3))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging leftovers
+
+
+def test_wide_tables_and_long_values_stay_readable(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n, width = 150, 300
+    labels = rng.integers(0, 3, n)
+    long_name = "a_rather_long_descriptive_measure_name_that_goes_on_{:03d}"
+    frame = pd.DataFrame(
+        {long_name.format(j): rng.normal(labels * 2, 1, n).round(2) for j in range(width)}
+    )
+    frame.insert(0, "customer_id", range(n))
+    frame["notes"] = "a very long free text value " * 40
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    result = run(Config(input=path, out=tmp_path / "out", formats=("html",), k=3))
+    html = result.files["report.html"].read_text()
+    assert len(html) < 3_000_000
+    profile_table = html.split('class="profile-table"')[1].split("</table>")[0]
+    assert profile_table.count("<tr>") == 1 + 60  # header + the first 60 columns
+    assert "… and 242 more columns; summary.json profiles every column." in html
+    full = long_name.format(0)
+    assert f'<span title="{full}">' in html  # shortened, full name kept as a tooltip
+    assert "the 40 of 300 features that differ most" in html
+    summary = json.loads(result.files["summary.json"].read_text())
+    assert len(summary["profile"]["columns"]) == width + 2  # nothing lost in the data
