@@ -8,7 +8,8 @@ Each case runs in a fresh Python process (so imports and peak memory are measure
 
 Cases: `mall` (the quick start), `k10` (a 10-segment report, to time the PDF), and one
 `synthetic-N` per size (8 skewed numeric measures, 2 categorical columns, 2% missing values,
-seeded).  Prints a table and, with --json, writes the figures as JSON.
+seeded), and `transactions-50000` (an invoice-line export shaped like UCI Online Retail,
+read as a transaction log).  Prints a table and, with --json, writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = (
     "load",
+    "transactions",
     "profile",
     "features",
     "select k",
@@ -87,6 +89,38 @@ def synthetic(n: int, path: Path, seed: int = 0, k: int = 5) -> Path:
     return path
 
 
+def orders(n: int, path: Path, seed: int = 0) -> Path:
+    """n invoice lines like UCI Online Retail: ~4 lines an invoice, 2% cancelled (C...)
+    invoices, 20% without a customer, 1% postage, dates written '12/1/2010 8:26'."""
+    rng = np.random.default_rng(seed)
+    invoice = np.sort(rng.integers(0, n // 4, size=n))
+    per_invoice = {
+        "customer": rng.integers(12346, 12346 + n // 12, size=n // 4).astype(float),
+        "day": rng.integers(0, 374, size=n // 4),
+        "cancelled": rng.random(n // 4) < 0.02,
+        "guest": rng.random(n // 4) < 0.2,
+    }
+    line = {k: v[invoice] for k, v in per_invoice.items()}
+    when = pd.Timestamp("2010-12-01 08:00") + pd.to_timedelta(line["day"], "D")
+    when += pd.to_timedelta(rng.integers(0, 600, size=n), "min")
+    code = np.where(rng.random(n) < 0.01, "POST", rng.integers(20000, 23000, size=n).astype(str))
+    quantity = rng.integers(1, 13, size=n)
+    frame = pd.DataFrame(
+        {
+            "InvoiceNo": np.where(line["cancelled"], "C", "") + (536365 + invoice).astype(str),
+            "StockCode": code,
+            "Description": np.char.add("ITEM ", code),
+            "Quantity": np.where(line["cancelled"], -quantity, quantity),
+            "InvoiceDate": when.strftime("%-m/%-d/%Y %-H:%M"),
+            "UnitPrice": np.round(rng.gamma(2.0, 1.5, size=n) + 0.1, 2),
+            "CustomerID": np.where(line["guest"], np.nan, line["customer"]),
+            "Country": rng.choice(["United Kingdom", "France", "Germany"], n, p=[0.9, 0.05, 0.05]),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
 def measure(input_path: Path, out: Path, config: dict[str, object] | None = None) -> dict:
     """Run reportgen in a child process; wall time, stage times and the child's peak RSS."""
     payload = json.dumps({"input": str(input_path), "out": str(out), "config": config or {}})
@@ -122,6 +156,7 @@ def main() -> None:
         cases: list[tuple[str, Path, dict[str, object]]] = [
             ("mall", ROOT / "sample_data" / "mall_customers.csv", {}),
             ("k10", synthetic(5_000, work / "k10.csv", k=10), {"k": 10}),
+            ("transactions-50000", orders(50_000, work / "orders.csv"), {}),
         ]
         for size in (int(s) for s in args.sizes.split(",") if s):
             cases.append((f"synthetic-{size}", synthetic(size, work / f"s{size}.csv"), {}))

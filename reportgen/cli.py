@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from reportgen import __version__
+from reportgen.cli_common import one_line_errors
 from reportgen.cli_email import email_command
-from reportgen.errors import ReportgenError
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -120,6 +120,31 @@ def _formats(
     "match the new segments to the old ones.",
 )
 @click.option(
+    "--transactions/--no-transactions",
+    default=None,
+    help="Read INPUT as a transaction log (one row per purchase line) or as a customer table. "
+    "Default: recognise a log from its columns and say so.",
+)
+@click.option("--customer-col", metavar="COL", help="Transaction log: the customer id column.")
+@click.option("--date-col", metavar="COL", help="Transaction log: the purchase date column.")
+@click.option("--amount-col", metavar="COL", help="Transaction log: the line amount column.")
+@click.option(
+    "--quantity-col", metavar="COL", help="Transaction log: quantity (amount = quantity × price)."
+)
+@click.option("--price-col", metavar="COL", help="Transaction log: the unit price column.")
+@click.option("--product-col", metavar="COL", help="Transaction log: product or stock code column.")
+@click.option(
+    "--invoice-col",
+    metavar="COL",
+    help="Transaction log: invoice or order number (orders are counted by it).",
+)
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="Transaction log: count recency to this date, YYYY-MM-DD (default: the day after "
+    "the last date in the data).",
+)
+@click.option(
     "--email-to",
     multiple=True,
     metavar="ADDR",
@@ -144,7 +169,7 @@ def run_command(
     report.html, report.pdf, segments.csv, summary.json and model.json to --out."""
     if k is not None and (k_min is not None or k_max is not None):
         raise click.UsageError("use either --k or --k-min/--k-max, not both")
-    try:
+    with one_line_errors(debug):
         with warnings.catch_warnings():
             if not debug:  # numerical warnings are for developers; users get results or a line
                 warnings.simplefilter("ignore")
@@ -155,19 +180,6 @@ def run_command(
                 {"k": k, "k_min": k_min, "k_max": k_max, **flags},
                 email_to,
             )
-    except ReportgenError as exc:
-        if debug:
-            raise
-        raise click.ClickException(str(exc)) from None
-    except (KeyboardInterrupt, click.ClickException):
-        raise
-    except Exception as exc:  # a bug: say so in one line unless --debug
-        if debug:
-            raise
-        raise click.ClickException(
-            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the "
-            "traceback and report it"
-        ) from None
 
 
 def _run(
@@ -214,15 +226,34 @@ def _print_summary(result: Any, input: Path) -> None:
         )
         if x
     )
-    click.echo(
-        f"Read {input}: {result.profile.n_rows:,} rows, {result.profile.n_columns} columns ({how})"
-    )
+    rows, columns = data.frame.shape
+    click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how})")
+    if result.transactions is not None:
+        _print_transactions(result.transactions)
     click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
     click.echo(f"k = {sel.k}: {sel.rationale}")
     click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
         click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({s.share:.1%})")
     click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+
+
+def _print_transactions(log: Any) -> None:
+    """What was taken for a transaction log, what was set aside and what was derived."""
+    lead = "Transaction log detected" if log.how == "detected" else "Read as a transaction log"
+    click.echo(f"{lead}: {log.reason}.")
+    click.echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
+    from reportgen.transactions import LABELS
+
+    parts = [f"{s.rows:,} {LABELS[s.reason]}" for s in log.set_aside if s.rows]
+    if parts:
+        click.echo(
+            f"  Set aside {log.n_set_aside:,} of {log.rows_read:,} lines: {', '.join(parts)}"
+        )
+    click.echo(
+        f"  {log.rows_used:,} purchase lines -> {log.n_customers:,} customers as of {log.as_of} "
+        f"(orders = {log.frequency_basis}); R, F, M and RFM names in customers.csv"
+    )
 
 
 class _Progress:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,33 @@ class Config:
     mode: str = "assign"  # with a baseline: "assign" (keep its segments) or "refit"
     roles: dict[str, str] = field(default_factory=dict)  # feature -> marketing role override
     branding: Branding = field(default_factory=Branding)
+    # Transaction logs (reportgen.transactions): None detects, True/False force either reading.
+    transactions: bool | None = None
+    customer_col: str | None = None
+    date_col: str | None = None
+    amount_col: str | None = None
+    quantity_col: str | None = None
+    price_col: str | None = None
+    product_col: str | None = None
+    invoice_col: str | None = None
+    as_of: str | None = None  # ISO date recency is counted to (default: day after the last)
 
     def __post_init__(self) -> None:
         problems = _validate(self)
         if problems:
             raise ConfigError("; ".join(problems))
 
+
+TRANSACTION_COLUMNS = (
+    "customer_col",
+    "date_col",
+    "amount_col",
+    "quantity_col",
+    "price_col",
+    "product_col",
+    "invoice_col",
+)
+TRANSACTION_KEYS = ("transactions", *TRANSACTION_COLUMNS, "as_of")
 
 # Keys accepted in each TOML section, mapped to Config / Branding field names.
 _RUN_KEYS = {
@@ -92,6 +114,7 @@ _RUN_KEYS = {
     "playbook",
     "baseline",
     "mode",
+    *TRANSACTION_KEYS,
 }
 _REPORT_KEYS = {"title", "period", "paper"}
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
@@ -159,6 +182,8 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
             merged[key] = Path(merged[key])
     if isinstance(branding.get("logo"), str):
         branding["logo"] = Path(branding["logo"])
+    if isinstance(merged.get("as_of"), date):  # TOML's own dates: as_of = 2011-12-10
+        merged["as_of"] = merged["as_of"].isoformat()
     try:
         merged["branding"] = Branding(**branding)
         return Config(**merged)
@@ -214,6 +239,31 @@ def _validate(config: Config) -> list[str]:
         problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
     problems.extend(_validate_branding(config.branding))
     problems.extend(_validate_roles(config.roles))
+    problems.extend(_validate_transactions(config))
+    return problems
+
+
+def _validate_transactions(config: Config) -> list[str]:
+    problems = []
+    if config.transactions not in (None, True, False):
+        problems.append("transactions must be true or false")
+    for name in TRANSACTION_COLUMNS:
+        value = getattr(config, name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"{name} must be a column name")
+    if config.as_of is not None:
+        try:
+            date.fromisoformat(str(config.as_of))
+        except ValueError:
+            problems.append(f"as_of must be a date written YYYY-MM-DD, not {config.as_of!r}")
+    named = [n for n in TRANSACTION_COLUMNS if getattr(config, n) is not None]
+    if config.transactions is False and (named or config.as_of is not None):
+        given = ", ".join([*named, *(["as_of"] if config.as_of is not None else [])])
+        problems.append(
+            f"transactions is off (--no-transactions) but {given} "
+            f"{'is' if len(named) + (config.as_of is not None) == 1 else 'are'} set; "
+            "those apply only to transaction logs"
+        )
     return problems
 
 

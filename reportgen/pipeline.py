@@ -23,6 +23,7 @@ from reportgen import profile as profiling
 from reportgen import segments as describing
 from reportgen import selection as choosing
 from reportgen import summary as summarising
+from reportgen import transactions as logs
 from reportgen.config import Config
 from reportgen.templating import environment
 
@@ -55,6 +56,7 @@ class RunResult:
     narratives: narrative.Narratives
     summary: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    transactions: logs.TransactionLog | None = None  # None unless INPUT was a transaction log
 
 
 def run(config: Config, *, progress: Progress | None = None) -> RunResult:
@@ -71,18 +73,26 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     source = Path(config.input).name
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
+    started = time.perf_counter()  # timed apart from "load"; announced as part of it
+    log = logs.derive(dataset, _log_options(config), source=source)
+    timings["transactions"] = round(time.perf_counter() - started, 4)
+    # a transaction log is segmented through the customer table derived from it
+    table = log.table if log.table is not None else dataset.frame
+    roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
     with stage("profile"):
         profile = profiling.profile(
-            dataset.frame, id_column=config.id_column, date_formats=dataset.date_formats
+            table,
+            id_column=log.id_column or config.id_column,
+            date_formats={} if log.detected else dataset.date_formats,
         )
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):
         if baseline and config.mode == "assign":
-            comparing.check_columns(dataset.frame, baseline.model.features, source)
-            matrix = features.from_specs(dataset.frame, profile, baseline.model.features)
+            comparing.check_columns(table, baseline.model.features, source)
+            matrix = features.from_specs(table, profile, baseline.model.features)
         else:
             matrix = features.build(
-                dataset.frame,
+                table,
                 profile,
                 features=config.features,
                 exclude=config.exclude,
@@ -105,15 +115,13 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             progress=(lambda d, t: progress("select k", d, t)) if progress else None,
         )
     with stage("fit"):
-        segmentation, kept_names, selection = _segment(
-            config, baseline, dataset.frame, matrix, selection
-        )
+        segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
     with stage("describe"):
         profiles = describing.describe(
             matrix,
             segmentation,
-            dataset.frame,
-            role_overrides=config.roles,
+            table,
+            role_overrides=roles,
             column_roles={c.name: c.role for c in profile.columns},
             names=kept_names,
         )
@@ -122,7 +130,7 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             comparison = comparing.compare(
                 baseline,
                 config.mode,
-                dataset.frame,
+                table,
                 matrix.ids,
                 segmentation,
                 {s.id: s.name for s in profiles.segments},
@@ -138,6 +146,9 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     if comparison is not None:
         summary["comparison"] = summarising.comparison(comparison)
     names = {s.id: s.name for s in profiles.segments}
+    if log.detected:
+        log = replace(log, rfm_map=logs.rfm_map(log, segmentation.labels, names))
+    summary["transactions"] = summarising.transactions(log)
     files: dict[str, Path] = {}
     with outputs.staged(config.out) as folder:
         pages = None
@@ -174,6 +185,7 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                 parameters,
                 render.theme_css(html_env, config.branding, config.paper, config.title),
                 comparison,
+                log if log.detected else None,
             )
             with stage("html"):
                 pages = render.html(html_env, context)
@@ -195,6 +207,18 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                     _previous(comparison),
                 ),
             )
+            if log.detected:
+                files["customers.csv"] = _write(
+                    folder / "customers.csv",
+                    outputs.segments_csv(
+                        matrix.ids,
+                        matrix.id_label,
+                        segmentation.labels,
+                        names,
+                        segmentation.distances,
+                        _customer_columns(log, matrix.id_label),
+                    ),
+                )
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
             files["model.json"] = _write(
                 folder / "model.json",
@@ -214,7 +238,30 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         stories,
         summary,
         timings,
+        log if log.detected else None,
     )
+
+
+def _log_options(config: Config) -> logs.TransactionOptions:
+    """The transaction flags and config keys, as the transactions stage takes them."""
+    return logs.TransactionOptions(
+        enabled=config.transactions,
+        customer=config.customer_col,
+        date=config.date_col,
+        amount=config.amount_col,
+        quantity=config.quantity_col,
+        price=config.price_col,
+        product=config.product_col,
+        invoice=config.invoice_col,
+        as_of=config.as_of,
+    )
+
+
+def _customer_columns(log: logs.TransactionLog, id_label: str) -> dict[str, Any]:
+    """customers.csv beyond segments.csv: the derived measures, R/F/M scores, RFM name, dates."""
+    assert log.table is not None and log.extra is not None
+    derived = {c: log.table[c].to_numpy() for c in log.table.columns if c != id_label}
+    return {**derived, **{c: log.extra[c].to_numpy() for c in log.extra.columns}}
 
 
 def _previous(comparison: comparing.Comparison | None) -> dict[str, Any] | None:
@@ -358,6 +405,7 @@ def _context(
     parameters: dict[str, Any],
     css: str,
     comparison: comparing.Comparison | None = None,
+    log: logs.TransactionLog | None = None,
 ) -> render.ReportContext:
     views = {key: render.chart_view(chart) for key, chart in drawn.items()}
     segment_views = tuple(
@@ -385,6 +433,14 @@ def _context(
         "Input file": Path(config.input).name,
         "Input SHA-256": dataset.sha256,
         "Rows and columns": f"{profile.n_rows:,} × {profile.n_columns}",
+        **(
+            {
+                "Transaction log": f"{log.rows_read:,} lines, {log.rows_used:,} used, "
+                f"{log.n_customers:,} customers as of {log.as_of}"
+            }
+            if log
+            else {}
+        ),
         "Features": ", ".join(matrix.names),
         "k": f"{selection.k} ("
         + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
@@ -438,6 +494,7 @@ def _context(
         distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
         method=method,
         comparison=comparison,
+        transactions=log,
         playbook=stories.playbook,
         reportgen_version=__version__,
     )

@@ -90,6 +90,7 @@ class ReportContext:
     distribution_charts: tuple[ChartView, ...]
     method: dict[str, Any]  # parameters, seed, library versions, input checksum
     comparison: Any  # comparison.Comparison with the baseline, or None
+    transactions: Any  # transactions.TransactionLog when INPUT was a transaction log, else None
     playbook: str  # where the recommendations came from
     reportgen_version: str
 

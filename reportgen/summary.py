@@ -34,7 +34,7 @@ def build(
         "input": {
             "path": input_label,
             "sha256": dataset.sha256,
-            "rows": profile.n_rows,
+            "rows": profile.n_rows,  # a transaction log's customers: see "transactions"
             "columns": profile.n_columns,
             "format": dataset.format,
             "encoding": dataset.encoding,
@@ -114,6 +114,46 @@ def _segment(s: Any, narratives: Narratives) -> dict[str, Any]:
         "story": story.story,
         "recommendations": [asdict(r) for r in story.recommendations],
         "kpis": list(story.kpis),
+    }
+
+
+def transactions(log: Any) -> dict[str, Any]:
+    """The ``transactions`` object: whether INPUT was read as a transaction log, and if so
+    what was set aside and why, and how the customers spread over the RFM grid."""
+    if not log.detected:
+        return {"detected": False, "how": log.how, "reason": log.reason}
+    rfm = log.rfm_map
+    return {
+        "detected": True,
+        "how": log.how,
+        "reason": log.reason,
+        "columns": log.columns.as_dict(),
+        "columns_given": list(log.columns.given),
+        "as_of": log.as_of,
+        "first_date": log.first_date,
+        "last_date": log.last_date,
+        "date_order": log.dates.order,
+        "date_formats": [{"format": f, "rows": n} for f, n in log.dates.formats],
+        "date_reading": log.dates.detail,
+        "rows_read": log.rows_read,
+        "set_aside": {s.reason: s.rows for s in log.set_aside},
+        "set_aside_why": {s.reason: s.explanation for s in log.set_aside},
+        "rows_used": log.rows_used,
+        "return_rows": log.return_rows,
+        "customers": log.n_customers,
+        "customers_only_returns": log.customers_only_returns,
+        "frequency": log.frequency_basis,
+        "derived_columns": dict(log.features),
+        "rfm": {
+            "counts": log.rfm_counts,
+            "by_segment": None
+            if rfm is None
+            else {
+                "segments": [s for s, _ in rfm.segments],
+                "names": list(rfm.names),
+                "counts": [list(row) for row in rfm.counts],
+            },
+        },
     }
 
 

@@ -1,0 +1,974 @@
+"""Stage 1b, transactions: turn an export of orders or invoice lines into a customer table.
+
+Many users have one row per purchase rather than one per customer.  This stage recognises such
+a log (customer ids that repeat, a date, an amount or a quantity and a price), sets aside the
+lines that are not purchases, counting each reason so nothing disappears silently, and derives
+per customer the recency, frequency and monetary value (with order value, tenure, return share
+and product range) that reportgen's RFM naming and playbook understand.  Everything works on
+whole columns: a log of a million lines takes seconds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from reportgen.errors import InputError
+from reportgen.io import Dataset
+from reportgen.roles import tokens
+from reportgen.segments import quintile_scores, rfm_name
+
+MIN_CUSTOMERS = 10  # the clustering needs at least this many customers
+REPEAT_SHARE = 0.8  # a log's customer column has at most 80% distinct values
+READABLE_SHARE = 0.95  # a date or amount column must be readable for 95% of its values
+
+# The RFM grid, best first: the column order of the K-Means x RFM table.
+RFM_NAMES = (
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose them",
+    "Hibernating",
+    "Lost",
+)
+
+# Derived columns, named so reportgen.roles recognises them; ROLES makes that explicit.
+RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency_orders", "monetary_spend"
+AOV, TENURE, RETURNS, PRODUCTS = (
+    "avg_order_value",
+    "tenure_days",
+    "return_share",
+    "distinct_products",
+)
+RFM_COLUMN = "rfm_segment"
+ROLES = {
+    RECENCY: "recency",
+    FREQUENCY: "frequency",
+    MONETARY: "spend",
+    AOV: "spend",
+    TENURE: "tenure",
+}
+
+# Why lines are set aside, in the order the checks run (a line counts under its first reason).
+REASONS = {
+    "missing_customer": "no customer id",
+    "missing_date": "date missing or unreadable",
+    "missing_amount": "amount, quantity or price missing or unreadable",
+    "after_as_of": "dated after the as-of date",
+    "duplicate": "exact duplicate of an earlier line",
+    "non_product": "not a product: postage, fees, manual adjustments, discounts",
+    "cancellation": "cancelled invoice (number starting with C); counted in the return share",
+    "return": "return (negative quantity or amount); counted in the return share",
+    "zero_price": "zero or negative price",
+}
+RETURN_REASONS = ("cancellation", "return")
+LABELS = {  # the reasons in a few words, for one-line messages
+    "missing_customer": "without customer id",
+    "missing_date": "without a readable date",
+    "missing_amount": "without a readable amount",
+    "after_as_of": "after the as-of date",
+    "duplicate": "duplicates",
+    "non_product": "non-product",
+    "cancellation": "cancellations",
+    "return": "returns",
+    "zero_price": "zero or negative price",
+}
+
+# Non-product lines as real exports write them (UCI Online Retail and the like).
+_NON_PRODUCT_CODES = frozenset(
+    {"POST", "DOT", "M", "MANUAL", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK", "D", "S", "B"}
+    | {"ADJUST", "ADJUST2", "DISCOUNT", "POSTAGE", "CARRIAGE", "SHIPPING", "FEE"}
+)
+_NON_PRODUCT_TEXTS = frozenset(
+    {"POSTAGE", "DOTCOM POSTAGE", "MANUAL", "DISCOUNT", "CARRIAGE", "BANK CHARGES", "AMAZON FEE"}
+    | {"SAMPLES", "ADJUST BAD DEBT", "CRUK COMMISSION", "SHIPPING", "SHIPPING CHARGE"}
+    | {"DELIVERY", "DELIVERY CHARGE", "SERVICE FEE", "HANDLING FEE"}
+)
+
+# Column-name vocabulary (word tokens, see reportgen.roles.tokens).
+_CUSTOMER_WORDS = frozenset(
+    {"customer", "customerid", "client", "clientid", "cust", "custid", "user", "userid"}
+    | {"member", "memberid", "account", "accountid", "buyer", "shopper", "consumer"}
+)
+_ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "key", "code"})
+_DATE_WORDS = frozenset(
+    {"date", "time", "timestamp", "datetime", "day", "created", "ts", "when", "dt"}
+    | {"invoicedate", "orderdate", "purchasedate", "transactiondate", "saledate"}
+)
+_AMOUNT_WORDS = frozenset(
+    {"amount", "total", "revenue", "sales", "sale", "spend", "spent", "net", "gross", "subtotal"}
+    | {"linetotal", "payment", "paid", "turnover", "value"}
+)
+_QUANTITY_WORDS = frozenset({"quantity", "qty", "units", "pieces", "pcs"})
+_PRICE_WORDS = frozenset({"price", "unitprice", "priceeach", "rate"})
+_INVOICE_WORDS = frozenset(
+    {"invoice", "invoiceno", "invoiceid", "order", "orderid", "orderno", "ordernumber"}
+    | {"transaction", "transactionid", "receipt", "basket", "ticket", "bill"}
+)
+_PRODUCT_CODE_WORDS = frozenset(
+    {"stockcode", "sku", "productid", "productcode", "itemid", "itemcode", "article", "ean"}
+    | {"upc", "asin", "stock", "product", "item"}
+)
+_DESCRIPTION_WORDS = frozenset({"description", "desc", "productname", "itemname"})
+_GROUPING = frozenset(
+    {"category", "type", "group", "class", "line", "family", "brand", "department"}
+)
+
+# Date shapes, tried in this order on the distinct values of a text column.
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_AMPM = r"(?: ?[AaPp][Mm])?"
+_YMD = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}" + _TIME + r"(?:Z|[+-]\d{2}:?\d{2})?")
+_COMPACT = re.compile(r"\d{8}")
+_MONTH_NAME = re.compile(r"\d{1,2}[ -][A-Za-z]{3,9}\.?[ -,]+\d{4}" + _TIME)
+_DAY_MONTH = {
+    sep: re.compile(
+        rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}(?:\d{{4}}|\d{{2}})" + _TIME + _AMPM
+    )
+    for sep in ("/", "-", ".")
+}
+_DEFAULT_ORDER = {"/": "month-first", "-": "day-first", ".": "day-first"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class TransactionOptions:
+    """What the user said; ``enabled`` None means detect, True a log, False a customer table."""
+
+    enabled: bool | None = None
+    customer: str | None = None
+    date: str | None = None
+    amount: str | None = None
+    quantity: str | None = None
+    price: str | None = None
+    product: str | None = None
+    invoice: str | None = None
+    as_of: str | None = None  # ISO date; default: the day after the last date in the data
+
+    def named(self) -> dict[str, str]:
+        """The columns the user named, by role."""
+        roles = ("customer", "date", "amount", "quantity", "price", "product", "invoice")
+        return {r: getattr(self, r) for r in roles if getattr(self, r) is not None}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which input column plays which part; ``given`` lists the roles named by the user."""
+
+    customer: str
+    date: str
+    amount: str | None
+    quantity: str | None
+    price: str | None
+    invoice: str | None
+    product: str | None
+    description: str | None
+    given: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "given"}
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How the date column was read, for the report."""
+
+    column: str
+    order: str  # "iso", "day-first", "month-first", "yyyymmdd", "month name" or "mixed"
+    formats: tuple[tuple[str, int], ...]  # (format, lines), e.g. ("m/d/yyyy H:M", 41250)
+    detail: str  # plain words with an example
+
+
+@dataclass(frozen=True)
+class SetAside:
+    reason: str  # a key of REASONS
+    rows: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class RfmMap:
+    """Customers of each K-Means segment by RFM grid name (rows: segments, columns: names)."""
+
+    segments: tuple[tuple[int, str], ...]  # (segment id, segment name)
+    names: tuple[str, ...]  # RFM names present, grid order
+    counts: tuple[tuple[int, ...], ...]
+    totals: tuple[int, ...]  # customers per RFM name over all segments
+
+    def share(self, row: int, column: int) -> float:
+        size = sum(self.counts[row])
+        return self.counts[row][column] / size if size else 0.0
+
+
+@dataclass(frozen=True)
+class TransactionLog:
+    """The stage result: whether INPUT is a transaction log and, if so, its customer table."""
+
+    detected: bool
+    how: str  # "detected", "forced" (flags or config), "not detected", "turned off"
+    reason: str  # why it was (or was not) taken for a transaction log
+    columns: Columns | None = None
+    dates: DateReading | None = None
+    as_of: str | None = None  # ISO date recency and tenure are counted to
+    first_date: str | None = None
+    last_date: str | None = None
+    rows_read: int = 0
+    set_aside: tuple[SetAside, ...] = ()
+    rows_used: int = 0
+    return_rows: int = 0  # cancellations and returns that fed the return share
+    customers_only_returns: int = 0  # customers with returns but no purchase: not in the table
+    frequency_basis: str = ""  # "distinct invoices (InvoiceNo)" or "distinct purchase days"
+    features: tuple[tuple[str, str], ...] = ()  # (derived column, what it means)
+    table: pd.DataFrame | None = None  # id, features, rfm_segment: what reportgen clusters
+    extra: pd.DataFrame | None = None  # r/f/m scores, first and last purchase (customers.csv)
+    rfm_map: RfmMap | None = None  # filled in by the pipeline once segments exist
+    rfm_counts: dict[str, int] = field(default_factory=dict)  # customers per RFM name
+
+    @property
+    def id_column(self) -> str | None:
+        return self.columns.customer if self.columns else None
+
+    @property
+    def n_customers(self) -> int:
+        return 0 if self.table is None else len(self.table)
+
+    @property
+    def n_set_aside(self) -> int:
+        return sum(s.rows for s in self.set_aside)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def derive(
+    dataset: Dataset, options: TransactionOptions | None = None, *, source: str = "input"
+) -> TransactionLog:
+    """Recognise a transaction log and derive one row per customer from it.
+
+    Returns ``detected=False`` (with the reason) for a customer table; raises ``InputError``
+    when the user said it is a log (flags or config) and it cannot be read as one.
+    """
+    options = options or TransactionOptions()
+    frame = dataset.frame
+    if options.enabled is False:
+        return TransactionLog(False, "turned off", "read as a customer table (--no-transactions)")
+    forced = options.enabled is True or bool(options.named()) or options.as_of is not None
+    for role, name in options.named().items():
+        _check_column(frame, name, f"--{role}-col", source)
+    columns, why, dates = _choose_columns(dataset, options, source, forced)
+    if columns is None or dates is None:
+        return TransactionLog(False, "not detected", why)
+    return _derive(frame, columns, dates, options, source, "forced" if forced else "detected", why)
+
+
+def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap:
+    """How the K-Means segments spread over the RFM grid (customers in table order)."""
+    assert log.table is not None
+    rfm = log.table[RFM_COLUMN].to_numpy(dtype=object)
+    present = tuple(n for n in RFM_NAMES if (rfm == n).any())
+    ids = sorted(names)
+    counts = tuple(tuple(int(((labels == s) & (rfm == n)).sum()) for n in present) for s in ids)
+    totals = tuple(int((rfm == n).sum()) for n in present)
+    return RfmMap(tuple((s, names[s]) for s in ids), present, counts, totals)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> None:
+    columns = [str(c) for c in frame.columns]
+    if name in columns:
+        return
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.5)
+    hint = (
+        f"did you mean '{close[0]}'?"
+        if close
+        else "columns are: " + ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+    )
+    raise InputError(f"{source}: {flag} '{name}' is not a column; {hint}")
+
+
+def _words(name: str) -> set[str]:
+    return set(tokens(name))
+
+
+def _is_datetime(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series.dtype)
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+
+
+def _choose_columns(
+    dataset: Dataset, options: TransactionOptions, source: str, forced: bool
+) -> tuple[Columns | None, str, _Dates | None]:
+    """The columns of each part: the user's choice, else a guess from names and values.
+
+    Without flags every guess must hold up (a repeating customer id, a readable date, an
+    amount) or the table is a customer table; with flags a missing part is an error.
+    """
+    frame = dataset.frame
+    names = [str(c) for c in frame.columns]
+    taken: set[str] = set(options.named().values())
+
+    def fail(message: str, hint: str) -> tuple[None, str, None]:
+        if forced:
+            raise InputError(f"{source}: {message}; {hint}")
+        return None, f"not a transaction log: {message}", None
+
+    customer = options.customer or _guess_customer(frame, names, taken)
+    if customer is None:
+        return fail("no column names the customer (e.g. CustomerID)", "name it with --customer-col")
+    taken.add(customer)
+    n_lines, n_customers = _repeats(frame[customer])
+    if not forced and n_customers > REPEAT_SHARE * n_lines:
+        return fail(f"{customer} does not repeat ({n_customers:,} values on {n_lines:,} rows)", "")
+
+    date_col = options.date
+    dates: _Dates | None = None
+    if date_col is not None:
+        dates = _read_dates(dataset, date_col, source, strict=True)
+    else:
+        candidates = _date_candidates(frame, names, taken)
+        for candidate in candidates:
+            dates = _read_dates(dataset, candidate, source, strict=False)
+            if dates is not None:
+                date_col = candidate
+                break
+        if date_col is None and forced and candidates:
+            _read_dates(dataset, candidates[0], source, strict=True)  # says what is wrong
+    if date_col is None or dates is None:
+        return fail("no column holds purchase dates", "name it with --date-col")
+    taken.add(date_col)
+
+    quantity = options.quantity or _guess(frame, names, taken, _QUANTITY_WORDS, numeric=True)
+    price = options.price or _guess(
+        frame, names, taken | {quantity or ""}, _PRICE_WORDS, True, avoid=_AMOUNT_WORDS
+    )
+    amount = options.amount
+    if amount is None and not (options.quantity and options.price):  # named: quantity × price
+        amount = _guess(
+            frame, names, taken | {quantity or "", price or ""}, _AMOUNT_WORDS, numeric=True
+        )
+    if amount is None and (quantity is None or price is None):
+        if options.quantity or options.price:
+            return fail(
+                "the amount needs both a quantity and a price column",
+                "name the other with --price-col or --quantity-col, or use --amount-col",
+            )
+        return fail(
+            "no amount column, nor a quantity and a price",
+            "name them with --amount-col, or --quantity-col and --price-col",
+        )
+    taken |= {c for c in (amount, quantity, price) if c}
+    invoice = options.invoice or _guess_invoice(frame, names, taken)
+    taken |= {invoice} if invoice else set()
+    description = _guess(frame, names, taken, _DESCRIPTION_WORDS, numeric=False)
+    taken |= {description} if description else set()
+    product = options.product or _guess_product(frame, names, taken) or description
+    columns = Columns(
+        customer, date_col, amount, quantity, price, invoice, product, description,
+        tuple(options.named()),
+    )  # fmt: skip
+    money = amount if amount else f"{quantity} × {price}"
+    why = (
+        f"{customer} repeats ({n_customers:,} customers on {n_lines:,} lines), "
+        f"{date_col} holds dates and {money} gives the amounts"
+    )
+    return columns, why, dates
+
+
+def _repeats(series: pd.Series) -> tuple[int, int]:
+    """Lines with a customer id, and distinct ids."""
+    present = series.dropna()
+    if not _is_number(present):
+        present = present.astype(str).str.strip()
+        present = present[present.ne("")]
+    return len(present), int(present.nunique())
+
+
+def _guess_customer(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
+    """A column named like CustomerID / client_id / user, holding ids rather than measures."""
+    for name in names:
+        if name in taken:
+            continue
+        words = _words(name)
+        parts = tokens(name)[:-1] or tokens(name)
+        if not words & _CUSTOMER_WORDS or parts[-1] not in _ID_WORDS | _CUSTOMER_WORDS:
+            continue
+        series = frame[name]
+        if _is_datetime(series):
+            continue
+        if _is_number(series) and not _integral(series):
+            continue
+        return name
+    return None
+
+
+def _integral(series: pd.Series) -> bool:
+    values = series.dropna().to_numpy(dtype=float)
+    return bool(values.size) and bool(np.all(np.mod(values, 1) == 0))
+
+
+def _date_candidates(frame: pd.DataFrame, names: list[str], taken: set[str]) -> list[str]:
+    """Parsed date columns first (purchase-like names before others), then date-named ones."""
+    free = [n for n in names if n not in taken]
+    parsed = [n for n in free if _is_datetime(frame[n])]
+    purchase = {"order", "invoice", "purchase", "transaction", "sale", "sales", "bought"}
+    parsed.sort(key=lambda n: (not (_words(n) & purchase), names.index(n)))
+    named = [n for n in free if n not in parsed and _words(n) & _DATE_WORDS]
+    return parsed + named
+
+
+def _guess(
+    frame: pd.DataFrame,
+    names: list[str],
+    taken: set[str],
+    words: frozenset[str],
+    numeric: bool,
+    avoid: frozenset[str] = frozenset(),
+) -> str | None:
+    """The first free column whose name has one of ``words`` (and none of ``avoid``)."""
+    for name in names:
+        if name in taken or not _words(name) & words or _words(name) & avoid:
+            continue
+        series = frame[name]
+        if numeric != _is_number(series) or _is_datetime(series):
+            continue
+        return name
+    return None
+
+
+def _guess_invoice(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
+    """Invoice or order numbers: not dates, not money, not quantities."""
+    for name in names:
+        words = _words(name)
+        if name in taken or not words & _INVOICE_WORDS or _is_datetime(frame[name]):
+            continue
+        if (tokens(name)[:-1] or tokens(name))[-1] not in _ID_WORDS | _INVOICE_WORDS:
+            continue  # "order_status" is not an order number
+        if words & (_DATE_WORDS | _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS):
+            continue
+        if _is_number(frame[name]) and not _integral(frame[name]):
+            continue
+        return name
+    return None
+
+
+def _guess_product(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
+    for name in names:
+        words = _words(name)
+        if name in taken or not words & _PRODUCT_CODE_WORDS or _is_datetime(frame[name]):
+            continue
+        if words & (
+            _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS | _DESCRIPTION_WORDS | _GROUPING
+        ):
+            continue
+        if _is_number(frame[name]) and not _integral(frame[name]):
+            continue
+        return name
+    return None
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@dataclass(frozen=True)
+class _Dates:
+    values: np.ndarray  # datetime64[s], NaT where missing or unreadable
+    reading: DateReading
+    n_unreadable: int
+    example_unreadable: str | None
+
+
+def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> _Dates | None:
+    """The date column as datetimes, however it was written; None (or an error when
+    ``strict``) if it does not hold dates."""
+    series = dataset.frame[column]
+    if _is_datetime(series):
+        values = series.to_numpy().astype("datetime64[s]")
+        order = dataset.date_formats.get(column, "iso")
+        detail = next(
+            (c.detail for c in dataset.conversions if c.column == column and c.kind == "date"),
+            "read as dates",
+        )
+        n = int((~np.isnat(values)).sum())
+        label = {
+            "day-first": "day first (d/m/yyyy)",
+            "month-first": "month first (m/d/yyyy)",
+            "iso": "yyyy-mm-dd",
+        }.get(order, order)
+        return _Dates(values, DateReading(column, order, ((label, n),), detail), 0, None)
+    if _is_number(series):
+        dates = _compact_numbers(series, column)
+    else:
+        dates = _text_dates(series, column, source)
+    present = int(series.notna().sum())
+    if dates is not None and dates.n_unreadable <= (1 - READABLE_SHARE) * present:
+        return dates
+    if not strict:
+        return None
+    example = dates.example_unreadable if dates else _first_value(series)
+    raise InputError(
+        f"{source}: cannot read the dates in column '{column}' (e.g. '{example}'); "
+        "name the date column with --date-col or fix its values"
+    )
+
+
+def _first_value(series: pd.Series) -> str:
+    present = series.dropna()
+    return str(present.iloc[0]) if len(present) else ""
+
+
+def _compact_numbers(series: pd.Series, column: str) -> _Dates | None:
+    """Integers such as 19970101 (yyyymmdd), read by arithmetic rather than as text."""
+    numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(numbers)
+    if not present.any():
+        return None
+    whole = np.where(present, numbers, 0).astype(np.int64)
+    year, month, day = whole // 10000, whole // 100 % 100, whole % 100
+    plausible = present & (year >= 1900) & (year <= 2200) & (numbers == whole)
+    parsed = pd.to_datetime(
+        pd.DataFrame({"year": np.where(plausible, year, 2000), "month": month, "day": day}),
+        errors="coerce",
+    ).to_numpy()
+    values = np.where(plausible, parsed, np.datetime64("NaT")).astype("datetime64[s]")
+    bad = present & np.isnat(values)
+    if bad.sum() > (1 - READABLE_SHARE) * present.sum():
+        return None
+    first = int(whole[np.argmax(present & ~bad)])
+    detail = (
+        f"read as dates written yyyymmdd ({first} = {_spell(values[np.argmax(present & ~bad)])})"
+    )
+    reading = DateReading(column, "yyyymmdd", (("yyyymmdd", int((present & ~bad).sum())),), detail)
+    example = str(int(numbers[np.argmax(bad)])) if bad.any() else None
+    return _Dates(values, reading, int(bad.sum()), example)
+
+
+def _text_dates(series: pd.Series, column: str, source: str) -> _Dates | None:
+    """Text dates in one or several formats, parsed format by format on distinct values.
+
+    Day-first or month-first is decided per separator from the data, as the loader does:
+    a first part above 12 means day first, a second part above 12 month first.
+    """
+    text = series.astype("str").str.strip()
+    missing = (series.isna() | text.eq("")).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(text[~missing])
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    if distinct.empty:
+        return None
+    parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
+    left = np.ones(len(distinct), dtype=bool)
+    counts = np.bincount(codes, minlength=len(distinct))
+    found: list[tuple[str, int, str, int]] = []  # (format, lines, order, first distinct value)
+    for label, order, mask, values in _formats(distinct, column, source):
+        mask = mask & left
+        if not mask.any():
+            continue
+        parsed[mask] = values[mask]
+        ok = mask & ~np.isnat(parsed)
+        left &= ~ok
+        if ok.any():
+            first = int(np.flatnonzero(ok)[0])
+            found.append((label, int(counts[ok].sum()), order, first))
+    if not found:
+        return None
+    full = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
+    full[~missing] = parsed[codes]
+    bad = left & (counts > 0)
+    example = distinct[bad].iloc[0] if bad.any() else None
+    order = _overall_order([o for _, _, o, _ in found])
+    examples = "; ".join(
+        f"{label} ({n:,} lines, e.g. {distinct.iloc[at]} = {_spell(parsed[at])})"
+        for label, n, _, at in found
+    )
+    words = "read as dates" + (" in several formats" if len(found) > 1 else "")
+    reading = DateReading(
+        column, order, tuple((f, n) for f, n, _, _ in found), f"{words}: {examples}"
+    )
+    return _Dates(full, reading, int(counts[bad].sum()), example)
+
+
+def _overall_order(orders: list[str]) -> str:
+    """The day/month order when one was decided, else the single format kind, else "mixed"."""
+    day_month = {o for o in orders if o in ("day-first", "month-first")}
+    if len(day_month) == 1:
+        return day_month.pop()
+    kinds = set(orders)
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _formats(
+    distinct: pd.Series, column: str, source: str
+) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(format label, order, values of that shape, their parse) for every shape present."""
+    result: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    ymd = distinct.str.fullmatch(_YMD.pattern).to_numpy(dtype=bool)
+    if ymd.any():
+        iso = distinct.where(ymd, "").str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+        iso = iso.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+        iso = iso.str.replace(r"^(\d{4})-(\d)(?=-)", r"\1-0\2", regex=True)
+        iso = iso.str.replace(r"^(\d{4}-\d{2})-(\d)(?!\d)", r"\1-0\2", regex=True)
+        values = _to_datetime(iso.where(ymd, None), "ISO8601")
+        result.append(("yyyy-mm-dd" + _time_label(distinct[ymd]), "iso", ymd, values))
+    compact = distinct.str.fullmatch(_COMPACT.pattern).to_numpy(dtype=bool)
+    if compact.any():
+        values = _to_datetime(distinct.where(compact, None), "%Y%m%d")
+        result.append(("yyyymmdd", "yyyymmdd", compact, values))
+    for sep, pattern in _DAY_MONTH.items():
+        mask = distinct.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)
+        if mask.any():
+            result.append(_day_month(distinct, mask, sep, column, source))
+    named = distinct.str.fullmatch(_MONTH_NAME.pattern).to_numpy(dtype=bool)
+    if named.any():
+        clean = distinct.where(named, "").str.replace(r"[-,.]+", " ", regex=True)
+        clean = clean.str.replace(r"\s+", " ", regex=True).str.strip()
+        values = _to_datetime(clean.where(named, None), "%d %b %Y", times=True)
+        long = _to_datetime(clean.where(named & np.isnat(values), None), "%d %B %Y", times=True)
+        values = np.where(np.isnat(values), long, values)
+        result.append(("d Mon yyyy" + _time_label(distinct[named]), "month name", named, values))
+    return result
+
+
+def _day_month(
+    distinct: pd.Series, mask: np.ndarray, sep: str, column: str, source: str
+) -> tuple[str, str, np.ndarray, np.ndarray]:
+    values = distinct[mask]
+    parts = values.str.extract(rf"^(\d{{1,2}}){re.escape(sep)}(\d{{1,2}}){re.escape(sep)}")
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    first_big, second_big = bool((first > 12).any()), bool((second > 12).any())
+    if first_big and second_big:
+        a = values[(first > 12).to_numpy()].iloc[0]
+        b = values[(second > 12).to_numpy()].iloc[0]
+        raise InputError(
+            f"{source}: column '{column}' mixes day-first and month-first dates "
+            f"('{a}' and '{b}'); export the dates in one format"
+        )
+    order = "day-first" if first_big else "month-first" if second_big else _DEFAULT_ORDER[sep]
+    a, b = ("%d", "%m") if order == "day-first" else ("%m", "%d")
+    normal = distinct.where(mask, "").str.replace(r" ?([AaPp][Mm])$", r" \1", regex=True)
+    normal = normal.str.replace("T", " ", regex=False)
+    short_year = normal.str.match(
+        rf"^\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{2}}(?!\d)"
+    )
+    parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
+    for year in ("%Y", "%y"):
+        pick = mask & (short_year.to_numpy(dtype=bool) == (year == "%y"))
+        if pick.any():
+            fmt = f"{a}{sep}{b}{sep}{year}"
+            parsed[pick] = _to_datetime(normal.where(pick, None), fmt, times=True)[pick]
+    d, m = ("d", "m") if order == "day-first" else ("m", "d")
+    label = f"{d}{sep}{m}{sep}yyyy" + _time_label(values)
+    if not (first_big or second_big):
+        order_note = order  # ambiguous: the usual order for the separator
+        label += " (order assumed)"
+        return label, order_note, mask, parsed
+    return label, order, mask, parsed
+
+
+def _time_label(values: pd.Series) -> str:
+    colons = values.str.count(":")
+    if (colons >= 2).any():
+        return " H:M:S"
+    return " H:M" if (colons == 1).any() else ""
+
+
+def _to_datetime(values: pd.Series, fmt: str, *, times: bool = False) -> np.ndarray:
+    """Parse with one explicit format (and its with-time variants); NaT where it does not fit."""
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    present = values.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return out
+    if not times or fmt == "ISO8601":
+        parsed = pd.to_datetime(values[present], format=fmt, errors="coerce")
+        out[present] = parsed.to_numpy().astype("datetime64[s]")
+        return out
+    text = values[present].astype(str)
+    colons = text.str.count(":").to_numpy()
+    ampm = text.str.contains(r"[AaPp][Mm]$", regex=True).to_numpy(dtype=bool)
+    index = np.flatnonzero(present)
+    for n_colons, clock in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
+        for is_ampm in (False, True):
+            pick = (colons == n_colons) & (ampm == is_ampm)
+            if not pick.any():
+                continue
+            suffix = clock.replace("%H", "%I") + " %p" if is_ampm and clock else clock
+            parsed = pd.to_datetime(text[pick], format=fmt + suffix, errors="coerce")
+            out[index[pick]] = parsed.to_numpy().astype("datetime64[s]")
+    return out
+
+
+def _spell(value: np.datetime64) -> str:
+    day = pd.Timestamp(value)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def _numbers(series: pd.Series, column: str, source: str) -> np.ndarray:
+    """A numeric column as floats (NaN missing); text is read where it holds numbers."""
+    if _is_number(series):
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    text = series.astype("str").str.strip()
+    values = pd.to_numeric(text.where(text.ne(""), None), errors="coerce")
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    bad = series.notna().to_numpy(dtype=bool) & text.ne("").to_numpy(dtype=bool) & np.isnan(numbers)
+    if bad.sum() > (1 - READABLE_SHARE) * max(int(series.notna().sum()), 1):
+        example = text[bad].iloc[0]
+        raise InputError(
+            f"{source}: column '{column}' does not hold numbers (e.g. '{example}'); "
+            "choose the amount columns with --amount-col, or --quantity-col and --price-col"
+        )
+    return numbers
+
+
+def _customer_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Customer codes (−1 where missing) and the ids in sorted order; whole-number ids that
+    the loader read as floats (blanks in the column) become integers again."""
+    if _is_number(series):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        present = ~np.isnan(numbers)
+        if np.all(np.mod(numbers[present], 1) == 0):
+            keys: pd.Series = pd.Series(np.where(present, numbers, 0).astype(np.int64))
+        else:
+            keys = pd.Series(numbers)
+    else:
+        text = series.astype("str").str.strip()
+        present = (series.notna() & text.ne("")).to_numpy(dtype=bool)
+        keys = text.astype(object)
+    codes = np.full(len(series), -1, dtype=np.int64)
+    found, uniques = pd.factorize(keys[present], sort=True)
+    codes[present] = found
+    return codes, pd.Index(uniques)
+
+
+def _reasons(
+    frame: pd.DataFrame,
+    columns: Columns,
+    customer: np.ndarray,
+    dates: np.ndarray,
+    amount: np.ndarray,
+    quantity: np.ndarray | None,
+    price: np.ndarray | None,
+    as_of: np.datetime64,
+) -> dict[str, np.ndarray]:
+    """One mask per reason; a line is counted under the first reason that applies."""
+    checks: dict[str, np.ndarray] = {
+        "missing_customer": customer < 0,
+        "missing_date": np.isnat(dates),
+        "missing_amount": np.isnan(amount),
+        "after_as_of": ~np.isnat(dates) & (dates.astype("datetime64[D]") > as_of),
+        "duplicate": frame.duplicated(keep="first").to_numpy(dtype=bool),
+        "non_product": _non_product(frame, columns),
+        "cancellation": _cancelled(frame, columns),
+        "return": (quantity if quantity is not None else amount) < 0,
+        "zero_price": (price if price is not None else amount) <= 0,
+    }
+    taken = np.zeros(len(frame), dtype=bool)
+    result = {}
+    for reason, mask in checks.items():
+        result[reason] = mask & ~taken
+        taken |= mask
+    return result
+
+
+def _non_product(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
+    mask = np.zeros(len(frame), dtype=bool)
+    for name in {columns.product, columns.description} - {None}:
+        text = frame[str(name)].astype("str").str.strip().str.upper()
+        mask |= text.isin(_NON_PRODUCT_CODES | _NON_PRODUCT_TEXTS).to_numpy(dtype=bool)
+    return mask
+
+
+def _cancelled(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
+    if columns.invoice is None or _is_number(frame[columns.invoice]):
+        return np.zeros(len(frame), dtype=bool)
+    text = frame[columns.invoice].astype("str").str.strip()
+    return text.str.match(r"^[Cc]\d").fillna(False).to_numpy(dtype=bool)
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def _derive(
+    frame: pd.DataFrame,
+    columns: Columns,
+    dates: _Dates,
+    options: TransactionOptions,
+    source: str,
+    how: str,
+    why: str,
+) -> TransactionLog:
+    quantity = (
+        _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
+    )
+    price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    if columns.amount:
+        amount = _numbers(frame[columns.amount], columns.amount, source)
+    else:
+        assert quantity is not None and price is not None
+        amount = quantity * price
+    customer, ids = _customer_codes(frame[columns.customer])
+    days = dates.values.astype("datetime64[D]")
+    known = days[~np.isnat(days)]
+    if known.size == 0:
+        raise InputError(f"{source}: no readable date in column '{columns.date}'")
+    as_of = (
+        np.datetime64(options.as_of, "D") if options.as_of else known.max() + np.timedelta64(1, "D")
+    )
+    masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of)
+    set_aside = tuple(
+        SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates)) for r, m in masks.items()
+    )
+    dropped = np.zeros(len(frame), dtype=bool)
+    for mask in masks.values():
+        dropped |= mask
+    returned = masks["cancellation"] | masks["return"]
+    used = ~dropped
+    if not used.any():
+        counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
+        raise InputError(
+            f"{source}: no usable purchase lines after cleaning ({len(frame):,} lines read; "
+            f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
+        )
+    table, extra, n_only_returns, basis = _customers(
+        frame, columns, customer, ids, days, amount, used, returned, as_of
+    )
+    if len(table) < MIN_CUSTOMERS:
+        raise InputError(
+            f"{source}: only {len(table)} customers with purchases after cleaning "
+            f"({int(used.sum()):,} of {len(frame):,} lines used); segmenting needs at least "
+            f"{MIN_CUSTOMERS}"
+        )
+    rfm_counts = table[RFM_COLUMN].value_counts()
+    return TransactionLog(
+        detected=True,
+        how=how,
+        reason=why,
+        columns=columns,
+        dates=dates.reading,
+        as_of=str(as_of),
+        first_date=str(known.min()),
+        last_date=str(known.max()),
+        rows_read=len(frame),
+        set_aside=set_aside,
+        rows_used=int(used.sum()),
+        return_rows=int(returned.sum()),
+        customers_only_returns=n_only_returns,
+        frequency_basis=basis,
+        features=_meanings(columns, basis, str(as_of)),
+        table=table,
+        extra=extra,
+        rfm_counts={n: int(rfm_counts.get(n, 0)) for n in RFM_NAMES if n in rfm_counts.index},
+    )
+
+
+def _customers(
+    frame: pd.DataFrame,
+    columns: Columns,
+    customer: np.ndarray,
+    ids: pd.Index,
+    days: np.ndarray,
+    amount: np.ndarray,
+    used: np.ndarray,
+    returned: np.ndarray,
+    as_of: np.datetime64,
+) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
+    """Per customer: R, F, M and friends from the purchase lines, returns from the rest."""
+    lines = pd.DataFrame(
+        {"c": customer[used], "day": days[used].astype(np.int64), "amount": amount[used]}
+    )
+    if columns.invoice:
+        lines["order"] = pd.factorize(frame[columns.invoice].astype("str").str.strip())[0][used]
+        basis = f"distinct invoices ({columns.invoice})"
+    else:
+        lines["order"] = lines["day"]
+        basis = "distinct purchase days"
+    if columns.product:
+        lines["product"] = pd.factorize(frame[columns.product].astype("str").str.strip())[0][used]
+    group = lines.groupby("c", sort=True)
+    first, last = group["day"].min(), group["day"].max()
+    orders = lines.drop_duplicates(["c", "order"]).groupby("c", sort=True).size()
+    gross = group["amount"].sum()
+    back = pd.Series(np.abs(amount[returned]), index=customer[returned])
+    back = back[back.index >= 0].groupby(level=0).sum()
+    n_only_returns = int((~back.index.isin(gross.index)).sum())
+    back = back.reindex(gross.index, fill_value=0.0)
+    today = int(as_of.astype(np.int64))
+    table = pd.DataFrame(
+        {
+            columns.customer: ids[gross.index.to_numpy()],
+            RECENCY: (today - last).to_numpy(dtype=np.int64),
+            FREQUENCY: orders.to_numpy(dtype=np.int64),
+            MONETARY: np.round(np.maximum(gross - back, 0.0).to_numpy(), 2),
+            AOV: np.round((gross / orders).to_numpy(), 2),
+            TENURE: (today - first).to_numpy(dtype=np.int64),
+            RETURNS: np.round(np.minimum(back / gross, 1.0).to_numpy(), 4),
+        }
+    )
+    if columns.product:
+        products = lines.drop_duplicates(["c", "product"]).groupby("c", sort=True).size()
+        table[PRODUCTS] = products.to_numpy(dtype=np.int64)
+    r = quintile_scores(table[RECENCY], higher_is_better=False)
+    f = quintile_scores(table[FREQUENCY])
+    m = quintile_scores(table[MONETARY])
+    grid = np.array([[rfm_name(a, b) for b in range(1, 6)] for a in range(1, 6)], dtype=object)
+    table[RFM_COLUMN] = grid[r - 1, (f + m) // 2 - 1]
+    epoch = np.datetime64("1970-01-01", "D")
+    extra = pd.DataFrame(
+        {
+            "r_score": r,
+            "f_score": f,
+            "m_score": m,
+            "first_purchase": (epoch + first.to_numpy().astype("timedelta64[D]")).astype(str),
+            "last_purchase": (epoch + last.to_numpy().astype("timedelta64[D]")).astype(str),
+        }
+    )
+    return table, extra, n_only_returns, basis
+
+
+def _meanings(columns: Columns, basis: str, as_of: str) -> tuple[tuple[str, str], ...]:
+    rows = [
+        (RECENCY, f"days from the last purchase to {as_of}"),
+        (FREQUENCY, f"orders: {basis}"),
+        (MONETARY, "purchases minus returns (not below 0)"),
+        (AOV, "purchases divided by orders"),
+        (TENURE, f"days from the first purchase to {as_of}"),
+        (RETURNS, "returned value as a share of purchases (0 to 1)"),
+    ]
+    if columns.product:
+        rows.append((PRODUCTS, f"different products bought ({columns.product})"))
+    rows.append((RFM_COLUMN, "RFM grid name from the R, F and M quintile scores (1-5)"))
+    return tuple(rows)
+
+
+def _explain(
+    reason: str, mask: np.ndarray, frame: pd.DataFrame, columns: Columns, dates: _Dates
+) -> str:
+    text = REASONS[reason]
+    if reason == "non_product" and mask.any():
+        name = columns.product or columns.description
+        if name:
+            seen = frame[name][mask].astype("str").str.strip().value_counts().index[:5]
+            text += f" ({', '.join(str(v) for v in seen)})"
+    if reason == "missing_date" and dates.example_unreadable:
+        text += f" (e.g. '{dates.example_unreadable}')"
+    return text
+
+
+def _columns_text(columns: Columns) -> str:
+    money = columns.amount or f"{columns.quantity} × {columns.price}"
+    return f"customer {columns.customer}, date {columns.date}, amount {money}"
