@@ -148,6 +148,12 @@ def main() -> None:
     )
     parser.add_argument("--cases", default="", help="only these cases (mall, k10, synthetic-N)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--table-format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="file format of the synthetic tables (default csv)",
+    )
     args = parser.parse_args()
     wanted = {c for c in args.cases.split(",") if c}
     results = {}
@@ -159,7 +165,8 @@ def main() -> None:
             ("transactions-50000", orders(50_000, work / "orders.csv"), {}),
         ]
         for size in (int(s) for s in args.sizes.split(",") if s):
-            cases.append((f"synthetic-{size}", synthetic(size, work / f"s{size}.csv"), {}))
+            table = work / f"s{size}.{args.table_format}"
+            cases.append((f"synthetic-{size}", synthetic(size, table), {}))
         for name, path, config in cases:
             if wanted and name not in wanted:
                 continue
