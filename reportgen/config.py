@@ -121,16 +121,21 @@ _BRANDING_KEYS = {f.name for f in fields(Branding)}
 _PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder)."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; a missing, unreadable or invalid file is one ConfigError."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder)."""
+    data = read_toml(path)
     problems: list[str] = []
     values: dict[str, Any] = {}
     branding: dict[str, Any] = {}

@@ -32,10 +32,8 @@ from email.utils import formataddr, formatdate, getaddresses, make_msgid, parsea
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from reportgen import __version__
-from reportgen.config import Branding, Config
+from reportgen.config import Branding, Config, read_toml
 from reportgen.errors import ConfigError, RenderError, ReportgenError
 from reportgen.templating import environment, number, percent, render
 
@@ -130,7 +128,7 @@ def check_address(value: str, what: str = "address") -> str:
 def read_mail_config(path: Path) -> dict[str, Any]:
     """``[email]``, ``[branding]`` and ``[run] template_dir`` of a reportgen.toml as
     ``MailSettings`` values (paths resolved from the file's folder); every problem at once."""
-    data = _read_toml(path)
+    data = read_toml(path)
     problems: list[str] = []
     values: dict[str, Any] = {}
     email = data.get("email", {})
@@ -241,17 +239,6 @@ def _branding(values: Mapping[str, Any], base: Path) -> Branding:
     if problems:
         raise ConfigError("; ".join(problems))
     return branding
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
 def _check_email_value(key: str, value: Any) -> str | None:

@@ -217,6 +217,22 @@ def _label(column: str, value: str, role: str) -> str:
     return value
 
 
+# The RFM grid names, best first.
+RFM_NAMES = (
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose them",
+    "Hibernating",
+    "Lost",
+)
+
+
 def rfm_name(r: int, fm: int) -> str:
     """The RFM grid name for a recency score and a combined frequency/monetary score (1..5).
 

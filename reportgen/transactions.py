@@ -20,26 +20,12 @@ import pandas as pd
 from reportgen.errors import InputError
 from reportgen.io import Dataset
 from reportgen.roles import tokens
-from reportgen.segments import quintile_scores, rfm_name
+from reportgen.segments import RFM_NAMES, quintile_scores, rfm_name  # RFM_NAMES: table column order
 
 MIN_CUSTOMERS = 10  # the clustering needs at least this many customers
 REPEAT_SHARE = 0.8  # a log's customer column has at most 80% distinct values
 READABLE_SHARE = 0.95  # a date or amount column must be readable for 95% of its values
 
-# The RFM grid, best first: the column order of the K-Means x RFM table.
-RFM_NAMES = (
-    "Champions",
-    "Loyal",
-    "Potential loyalist",
-    "New",
-    "Promising",
-    "Need attention",
-    "About to sleep",
-    "At risk",
-    "Can't lose them",
-    "Hibernating",
-    "Lost",
-)
 
 # Derived columns, named so reportgen.roles recognises them; ROLES makes that explicit.
 RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency_orders", "monetary_spend"
