@@ -26,21 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.pipeline import STAGES
+
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = (
-    "load",
-    "transactions",
-    "profile",
-    "features",
-    "select k",
-    "fit",
-    "describe",
-    "narrative",
-    "charts",
-    "html",
-    "pdf",
-    "write",
-)
 CHILD = """
 import json, sys, time
 from pathlib import Path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -194,11 +194,6 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
         return Config(**merged)
     except TypeError as exc:  # a wrongly typed value that dataclass construction rejects
         raise ConfigError(str(exc)) from None
-
-
-def with_overrides(config: Config, **changes: Any) -> Config:
-    """A copy of ``config`` with some fields changed (validated again)."""
-    return replace(config, **changes)
 
 
 def _validate(config: Config) -> list[str]:

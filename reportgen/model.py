@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -129,7 +128,3 @@ def psi(reference_edges: list[float], values: np.ndarray) -> float:
 
 def ids(model: Model) -> tuple[int, ...]:
     return tuple(s.id for s in model.segments)
-
-
-def as_dict(model: Model) -> dict[str, Any]:
-    return json.loads(to_json(model))

@@ -28,8 +28,9 @@ from reportgen.config import Config
 from reportgen.templating import environment
 
 Progress = Callable[[str, int, int], None]
-STAGES = (
+STAGES = (  # in the order they run; bench/run.py prints them
     "load",
+    "transactions",
     "profile",
     "features",
     "select k",
@@ -196,28 +197,25 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                     render.pdf(pages, folder / "report.pdf")
                 files["report.pdf"] = folder / "report.pdf"
         with stage("write"):
-            files["segments.csv"] = _write(
-                folder / "segments.csv",
-                outputs.segments_csv(
+
+            def per_customer(extra: dict[str, Any] | None) -> str:
+                """Id, segment, name and distance, then ``extra`` columns."""
+                return outputs.segments_csv(
                     matrix.ids,
                     matrix.id_label,
                     segmentation.labels,
                     names,
                     segmentation.distances,
-                    _previous(comparison),
-                ),
+                    extra,
+                )
+
+            files["segments.csv"] = _write(
+                folder / "segments.csv", per_customer(_previous(comparison))
             )
             if log.detected:
                 files["customers.csv"] = _write(
                     folder / "customers.csv",
-                    outputs.segments_csv(
-                        matrix.ids,
-                        matrix.id_label,
-                        segmentation.labels,
-                        names,
-                        segmentation.distances,
-                        _customer_columns(log, matrix.id_label),
-                    ),
+                    per_customer(_customer_columns(log, matrix.id_label)),
                 )
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
             files["model.json"] = _write(
