@@ -40,15 +40,25 @@ args = json.loads(sys.argv[1])
 config = Config(input=Path(args["input"]), out=Path(args["out"]), force=True,
                 **args.get("config", {}))
 result = run(config)
-peak = None
-try:  # this process's own high-water mark (ru_maxrss would include the parent's at fork)
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
-except OSError:
-    pass
+
+def high_water(pid="self"):  # a process's own peak memory, MB (ru_maxrss: the parent's too)
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+
+peak, jvm = high_water(), None
+if config.engine == "spark":  # Spark's JVM is a child process with its own memory
+    from pyspark import SparkContext
+    gateway = getattr(SparkContext._gateway, "proc", None)
+    jvm = high_water(gateway.pid) if gateway is not None else None
 print(json.dumps({"import": round(imported, 3), "stages": result.timings,
-                  "k": result.selection.k, "rows": result.profile.n_rows, "peak_mb": peak}))
+                  "k": result.selection.k, "rows": result.profile.n_rows,
+                  "peak_mb": (peak or 0) + (jvm or 0) or None, "jvm_mb": jvm,
+                  "labels": str(result.out / ("segments" if config.engine == "spark"
+                                              else "segments.csv"))}))
 """
 
 
@@ -171,6 +181,19 @@ def naive(input_path: Path, rows: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+SPARK = {"engine": "spark", "spark_master": "local[2]"}
+
+
+def agreement(local_csv: str, spark_parquet: str) -> float:
+    """Adjusted Rand index between the two engines' segments of the same customers."""
+    from sklearn.metrics import adjusted_rand_score
+
+    ours = pd.read_csv(local_csv, usecols=["customer_id", "segment"])
+    theirs = pd.read_parquet(spark_parquet, columns=["customer_id", "segment"])
+    joined = ours.merge(theirs, on="customer_id", suffixes=("_local", "_spark"))
+    return round(float(adjusted_rand_score(joined["segment_local"], joined["segment_spark"])), 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -182,6 +205,12 @@ def main() -> None:
         "--naive",
         action="store_true",
         help="also time the naive full-data sweep on each synthetic table",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["local", "spark", "both"],
+        default="local",
+        help="run the synthetic tables through the local engine, Spark (local[2]) or both",
     )
     parser.add_argument(
         "--table-format",
@@ -202,14 +231,26 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",") if s):
             table = work / f"s{size}.{args.table_format}"
             cases.append((f"synthetic-{size}", synthetic(size, table), {}))
+        engines = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}[args.engine]
         for name, path, config in cases:
             if wanted and name not in wanted:
                 continue
-            results[name] = measure(path, work / f"out-{name}", config)
-            print(f"{name}: {results[name]['wall']:.1f} s", file=sys.stderr)
-            if args.naive and name.startswith("synthetic-"):
-                results[name]["naive"] = naive(path, results[name]["rows"])
-                print(f"{name} naive: {results[name]['naive']['seconds']:.1f} s", file=sys.stderr)
+            synthetic_case = name.startswith("synthetic-")
+            for engine in engines if synthetic_case else ["local"]:
+                label = name if engine == "local" else f"{name} spark"
+                settings = config if engine == "local" else {**config, **SPARK}
+                results[label] = measure(path, work / f"out-{label}", settings)
+                print(f"{label}: {results[label]['wall']:.1f} s", file=sys.stderr)
+            if args.engine == "both" and synthetic_case:
+                results[f"{name} spark"]["ari_vs_local"] = agreement(
+                    results[name].pop("labels"), results[f"{name} spark"].pop("labels")
+                )
+            if args.naive and synthetic_case:
+                first = results[name] if name in results else results[f"{name} spark"]
+                first["naive"] = naive(path, first["rows"])
+                print(f"{name} naive: {first['naive']['seconds']:.1f} s", file=sys.stderr)
+            for r in results.values():
+                r.pop("labels", None)
     _print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -217,17 +258,19 @@ def main() -> None:
 
 
 def _print_table(results: dict[str, dict]) -> None:
+    stages_shown = (*STAGES, "spark start")
     head = (
-        f"{'case':<18}{'rows':>10}{'k':>4}{'import':>8}"
-        + "".join(f"{s[:8]:>9}" for s in STAGES)
+        f"{'case':<24}{'rows':>11}{'k':>4}{'import':>8}"
+        + "".join(f"{s[:8]:>9}" for s in stages_shown)
         + f"{'wall s':>9}{'peak MB':>9}"
     )
     print(head)
     for name, r in results.items():
-        stages = "".join(f"{r['stages'].get(s, 0.0):>9.2f}" for s in STAGES)
+        stages = "".join(f"{r['stages'].get(s, 0.0):>9.2f}" for s in stages_shown)
         print(
-            f"{name:<18}{r['rows']:>10,}{r['k']:>4}{r['import']:>8.2f}{stages}"
+            f"{name:<24}{r['rows']:>11,}{r['k']:>4}{r['import']:>8.2f}{stages}"
             f"{r['wall']:>9.2f}{r['peak_mb']:>9.0f}"
+            + (f"  ARI vs local {r['ari_vs_local']:.3f}" if "ari_vs_local" in r else "")
         )
     for name, r in results.items():
         if "naive" in r:

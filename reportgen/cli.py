@@ -145,6 +145,19 @@ def _formats(
     "the last date in the data).",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    help="local (default): pandas and scikit-learn in this process. spark: Apache Spark reads "
+    "INPUT (a file, folder or glob of CSV/Parquet), fits pyspark.ml K-Means on all rows and "
+    'writes segments/ as Parquet; needs pip install "reportgen[spark]" and Java 17.',
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="With --engine spark: the cluster to run on, e.g. spark://host:7077, yarn, local[4] "
+    "(default: the active session or pyspark's default, local[*]).",
+)
+@click.option(
     "--email-to",
     multiple=True,
     metavar="ADDR",
@@ -166,7 +179,10 @@ def run_command(
     **flags: Any,
 ) -> None:
     """Segment the customers in INPUT (CSV/TSV/TXT, .gz, .xlsx, .parquet) and write
-    report.html, report.pdf, segments.csv, summary.json and model.json to --out."""
+    report.html, report.pdf, segments.csv, summary.json and model.json to --out.
+
+    With --engine spark, INPUT may also be a folder or a glob of CSV or Parquet files and the
+    per-customer segments are written as Parquet (segments/) instead of segments.csv."""
     if k is not None and (k_min is not None or k_max is not None):
         raise click.UsageError("use either --k or --k-min/--k-max, not both")
     with one_line_errors(debug):
@@ -226,7 +242,7 @@ def _print_summary(result: Any, input: Path) -> None:
         )
         if x
     )
-    rows, columns = data.frame.shape
+    rows, columns = data.rows, data.frame.shape[1]
     click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how})")
     if result.transactions is not None:
         _print_transactions(result.transactions)

@@ -56,7 +56,7 @@ def fit(
         model.fit(X)
     centers = _ordered(model.cluster_centers_, np.bincount(model.labels_, minlength=k))
     labels, distances = assign(X, centers)
-    sil, rows = _silhouette(X, labels, seed, silhouette_sample)
+    sil, rows = silhouette(X, labels, seed, silhouette_sample)
     return Segmentation(
         k=k,
         labels=labels,
@@ -101,7 +101,7 @@ def from_centers(
 ) -> Segmentation:
     """Assign rows to saved centres (a baseline model) without fitting anything."""
     labels, distances = assign(X, centers, ids)
-    sil, rows = _silhouette(X, labels, seed, silhouette_sample)
+    sil, rows = silhouette(X, labels, seed, silhouette_sample)
     return Segmentation(
         k=len(centers),
         labels=labels,
@@ -136,13 +136,17 @@ def relabel(segmentation: Segmentation, mapping: dict[int, int]) -> Segmentation
 
 
 def _ordered(centers: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Centres sorted by segment size (largest first), ties by the centre's coordinates."""
+    return centers[size_order(centers, counts)]
+
+
+def size_order(centers: np.ndarray, counts: np.ndarray) -> list[int]:
+    """Cluster indices by segment size (largest first), ties by the centre's coordinates:
+    position i holds the cluster that becomes segment i + 1."""
     keys = [(-int(counts[i]), tuple(np.round(centers[i], 9))) for i in range(len(centers))]
-    order = sorted(range(len(centers)), key=lambda i: keys[i])
-    return centers[order]
+    return sorted(range(len(centers)), key=lambda i: keys[i])
 
 
-def _silhouette(X: np.ndarray, labels: np.ndarray, seed: int, size: int) -> tuple[float, int]:
+def silhouette(X: np.ndarray, labels: np.ndarray, seed: int, size: int) -> tuple[float, int]:
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(X), size, replace=False)) if len(X) > size else np.arange(len(X))
     if len(np.unique(labels[idx])) < 2:

@@ -19,6 +19,7 @@ import tomllib
 from reportgen.errors import ConfigError
 
 FORMATS = ("html", "pdf")
+ENGINES = ("local", "spark")
 PAPERS = ("A4", "letter")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[\w \-,'\"]+$")
@@ -76,6 +77,9 @@ class Config:
     product_col: str | None = None
     invoice_col: str | None = None
     as_of: str | None = None  # ISO date recency is counted to (default: day after the last)
+    # Engines: "local" (pandas + scikit-learn, the default) or "spark" (the pyspark extra).
+    engine: str = "local"
+    spark_master: str | None = None  # e.g. "local[2]", "spark://host:7077", "yarn"
 
     def __post_init__(self) -> None:
         problems = _validate(self)
@@ -110,6 +114,8 @@ _RUN_KEYS = {
     "n_init",
     "stability_resamples",
     "formats",
+    "engine",
+    "spark_master",
     "template_dir",
     "playbook",
     "baseline",
@@ -240,7 +246,29 @@ def _validate(config: Config) -> list[str]:
     problems.extend(_validate_branding(config.branding))
     problems.extend(_validate_roles(config.roles))
     problems.extend(_validate_transactions(config))
+    problems.extend(_validate_engine(config))
     return problems
+
+
+def _validate_engine(config: Config) -> list[str]:
+    """The Spark engine covers customer tables; monthly comparisons and transaction logs
+    still need the whole table in memory, so they are refused up front, not half done."""
+    if config.engine not in ENGINES:
+        return [f"engine must be one of {', '.join(ENGINES)}, not {config.engine!r}"]
+    if config.engine == "local":
+        if config.spark_master is not None:
+            return ["spark_master (--spark-master) needs engine = spark (--engine spark)"]
+        return []
+    refused = [
+        (config.baseline is not None, "--baseline"),
+        (config.transactions is True, "--transactions"),
+        (config.sheet is not None, "--sheet (Excel)"),
+    ]
+    return [
+        f"{flag} is not available with --engine spark yet; use the local engine for it"
+        for given, flag in refused
+        if given
+    ]
 
 
 def _validate_transactions(config: Config) -> list[str]:

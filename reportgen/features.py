@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -278,6 +278,11 @@ def _fit_spec(series: pd.Series, name: str, role: str, source: str = "input") ->
     return _with_reason(spec)
 
 
+def with_counts(spec: FeatureSpec, n_imputed: int, n_clipped: int) -> FeatureSpec:
+    """The spec with whole-table counts (decided on a sample, counted where the data lives)."""
+    return _with_reason(replace(spec, n_imputed=n_imputed, n_clipped=n_clipped))
+
+
 def _with_reason(spec: FeatureSpec) -> FeatureSpec:
     parts = [
         "numeric measure"
@@ -286,12 +291,12 @@ def _with_reason(spec: FeatureSpec) -> FeatureSpec:
     ]
     if spec.n_imputed:
         parts.append(
-            f"{spec.n_imputed} missing values set to the median ({_fmt(spec.impute_value)})"
+            f"{spec.n_imputed:,} missing values set to the median ({_fmt(spec.impute_value)})"
         )
     if spec.transform == "log1p":
         parts.append("log-transformed (strongly right-skewed)")
     if spec.n_clipped:
-        parts.append(f"{spec.n_clipped} extreme values pulled in to 3 IQR beyond the quartiles")
+        parts.append(f"{spec.n_clipped:,} extreme values pulled in to 3 IQR beyond the quartiles")
     parts.append("standardized")
     return FeatureSpec(**{**spec.__dict__, "reason": "; ".join(parts)})
 

@@ -55,6 +55,12 @@ class Dataset:
     sha256: str  # of the input file's bytes
     conversions: tuple[Conversion, ...]
     date_formats: dict[str, str]  # column -> "day-first" / "month-first" / "iso" / "yyyymmdd"
+    n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
+
+    @property
+    def rows(self) -> int:
+        """Rows in the source table."""
+        return self.n_rows if self.n_rows is not None else len(self.frame)
 
 
 # --------------------------------------------------------------------------- constants
@@ -155,7 +161,7 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     if not text.strip():
         raise InputError(f"{name} is empty; export the table again with a header row and data")
     text, delimiter, line_offset = _take_sep_hint(text)
-    delimiter = delimiter or _sniff_delimiter(text)
+    delimiter = delimiter or sniff_delimiter(text)
     frame = _read_text_table(text, delimiter, name, line_offset)
     return _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
 
@@ -278,7 +284,7 @@ def _take_sep_hint(text: str) -> tuple[str, str | None, int]:
     return text[match.end() :], match.group(1), 1
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """Choose the delimiter giving the most consistent field count (> 1) over the first rows.
 
     Parsing with the csv module (rather than counting characters) keeps quoted commas from

@@ -60,17 +60,45 @@ class RunResult:
     transactions: logs.TransactionLog | None = None  # None unless INPUT was a transaction log
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What is checked before any data is read, so a bad logo or template fails fast."""
+
+    logo: str | None
+    playbook: narrative.Playbook
+    html_env: Any
+    text_env: Any
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the report is drawn from, whichever engine computed it."""
+
+    dataset: loader.Dataset
+    profile: profiling.Profile
+    matrix: features.FeatureMatrix
+    selection: choosing.KSelection
+    segmentation: clustering.Segmentation
+    profiles: describing.SegmentProfiles
+    comparison: comparing.Comparison | None = None
+    log: logs.TransactionLog | None = None  # None when the engine does not read logs
+    engine_rows: dict[str, str] = field(default_factory=dict)  # extra rows, method table
+    parameters: dict[str, Any] = field(default_factory=dict)  # engine's own run parameters
+
+
+# Writes the per-customer assignments into the staging folder; returns file name -> path.
+Assignments = Callable[[Path, dict[int, str]], dict[str, Path]]
+
+
 def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     """Segment the customers in ``config.input`` and write the report to ``config.out``."""
+    if config.engine == "spark":
+        from reportgen import spark_engine  # needs the pyspark extra
+
+        return spark_engine.run(config, progress=progress)
     timings: dict[str, float] = {}
-    stage = _stage_timer(timings, progress)
-    outputs.check_target(config.out, config.force)
-    logo = render.logo_uri(config.branding.logo)
-    playbook = narrative.load_playbook(config.playbook)
-    html_env, text_env = (
-        environment(config.template_dir),
-        environment(config.template_dir, html=False),
-    )
+    stage = stage_timer(timings, progress)
+    prepared = prepare(config)
     source = Path(config.input).name
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
@@ -101,20 +129,7 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
             )
     with stage("select k"):
         fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
-        selection = choosing.select_k(
-            matrix.X,
-            k=fixed,
-            k_min=config.k_min,
-            k_max=config.k_max,
-            seed=config.seed,
-            min_share=config.min_share,
-            sample_size=config.sample_size,
-            silhouette_sample=config.silhouette_sample,
-            n_init=config.n_init,
-            stability_resamples=config.stability_resamples,
-            source=source,
-            progress=(lambda d, t: progress("select k", d, t)) if progress else None,
-        )
+        selection = choose_k(config, matrix, fixed, progress)
     with stage("fit"):
         segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
     with stage("describe"):
@@ -137,9 +152,70 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                 {s.id: s.name for s in profiles.segments},
                 {s.id: s.centroid for s in profiles.segments},
             )
+    analysis = Analysis(
+        dataset,
+        profile,
+        matrix,
+        selection,
+        segmentation,
+        profiles,
+        comparison,
+        log,
+    )
+    return report(config, prepared, analysis, timings, stage, progress)
+
+
+def prepare(config: Config) -> Prepared:
+    """Check the output folder, logo, playbook and templates before the data is read."""
+    outputs.check_target(config.out, config.force)
+    return Prepared(
+        render.logo_uri(config.branding.logo),
+        narrative.load_playbook(config.playbook),
+        environment(config.template_dir),
+        environment(config.template_dir, html=False),
+    )
+
+
+def choose_k(
+    config: Config, matrix: features.FeatureMatrix, fixed: int | None, progress: Progress | None
+) -> choosing.KSelection:
+    """The k selection stage with the run's settings."""
+    return choosing.select_k(
+        matrix.X,
+        k=fixed,
+        k_min=config.k_min,
+        k_max=config.k_max,
+        seed=config.seed,
+        min_share=config.min_share,
+        sample_size=config.sample_size,
+        silhouette_sample=config.silhouette_sample,
+        n_init=config.n_init,
+        stability_resamples=config.stability_resamples,
+        source=Path(config.input).name,
+        progress=(lambda d, t: progress("select k", d, t)) if progress else None,
+    )
+
+
+def report(
+    config: Config,
+    prepared: Prepared,
+    analysis: Analysis,
+    timings: dict[str, float],
+    stage: Callable[[str], Any],
+    progress: Progress | None,
+    assignments: Assignments | None = None,
+) -> RunResult:
+    """Narrative, summary, charts, HTML, PDF and the files, staged and moved into place.
+
+    ``assignments`` writes the per-customer file (default: segments.csv from the matrix)."""
+    a = analysis
+    dataset, profile, matrix, selection = a.dataset, a.profile, a.matrix, a.selection
+    segmentation, profiles, comparison = a.segmentation, a.profiles, a.comparison
+    log = a.log
+    source = Path(config.input).name
     with stage("narrative"):
-        stories = narrative.write(profiles, selection, playbook, text_env)
-    parameters = _parameters(config, selection, segmentation)
+        stories = narrative.write(profiles, selection, prepared.playbook, prepared.text_env)
+    parameters = {**_parameters(config, selection, segmentation), **a.parameters}
     summary = summarising.build(
         dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
     )
@@ -147,9 +223,14 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     if comparison is not None:
         summary["comparison"] = summarising.comparison(comparison)
     names = {s.id: s.name for s in profiles.segments}
-    if log.detected:
+    if log is not None and log.detected:
         log = replace(log, rfm_map=logs.rfm_map(log, segmentation.labels, names))
-    summary["transactions"] = summarising.transactions(log)
+    summary["transactions"] = (
+        summarising.transactions(log)
+        if log is not None
+        else {"detected": False, "how": "not checked", "reason": "read as a customer table"}
+    )
+    log = log if log is not None and log.detected else None
     files: dict[str, Path] = {}
     with outputs.staged(config.out) as folder:
         pages = None
@@ -182,14 +263,15 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                 stories,
                 drawn,
                 colors,
-                logo,
+                prepared.logo,
                 parameters,
-                render.theme_css(html_env, config.branding, config.paper, config.title),
+                render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
                 comparison,
-                log if log.detected else None,
+                log,
+                a.engine_rows,
             )
             with stage("html"):
-                pages = render.html(html_env, context)
+                pages = render.html(prepared.html_env, context)
             if "html" in config.formats:
                 files["report.html"] = _write(folder / "report.html", pages)
             if "pdf" in config.formats:
@@ -197,26 +279,10 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                     render.pdf(pages, folder / "report.pdf")
                 files["report.pdf"] = folder / "report.pdf"
         with stage("write"):
-
-            def per_customer(extra: dict[str, Any] | None) -> str:
-                """Id, segment, name and distance, then ``extra`` columns."""
-                return outputs.segments_csv(
-                    matrix.ids,
-                    matrix.id_label,
-                    segmentation.labels,
-                    names,
-                    segmentation.distances,
-                    extra,
-                )
-
-            files["segments.csv"] = _write(
-                folder / "segments.csv", per_customer(_previous(comparison))
-            )
-            if log.detected:
-                files["customers.csv"] = _write(
-                    folder / "customers.csv",
-                    per_customer(_customer_columns(log, matrix.id_label)),
-                )
+            if assignments is not None:
+                files.update(assignments(folder, names))
+            else:
+                files.update(_segments_files(folder, matrix, segmentation, names, comparison, log))
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
             files["model.json"] = _write(
                 folder / "model.json",
@@ -236,8 +302,37 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
         stories,
         summary,
         timings,
-        log if log.detected else None,
+        log,
     )
+
+
+def _segments_files(
+    folder: Path,
+    matrix: features.FeatureMatrix,
+    segmentation: clustering.Segmentation,
+    names: dict[int, str],
+    comparison: comparing.Comparison | None,
+    log: logs.TransactionLog | None,
+) -> dict[str, Path]:
+    """segments.csv, and customers.csv for a transaction log."""
+
+    def per_customer(extra: dict[str, Any] | None) -> str:
+        """Id, segment, name and distance, then ``extra`` columns."""
+        return outputs.segments_csv(
+            matrix.ids,
+            matrix.id_label,
+            segmentation.labels,
+            names,
+            segmentation.distances,
+            extra,
+        )
+
+    files = {"segments.csv": _write(folder / "segments.csv", per_customer(_previous(comparison)))}
+    if log is not None:
+        files["customers.csv"] = _write(
+            folder / "customers.csv", per_customer(_customer_columns(log, matrix.id_label))
+        )
+    return files
 
 
 def _log_options(config: Config) -> logs.TransactionOptions:
@@ -310,7 +405,7 @@ def _segment(
     return segmentation, names or None, selection
 
 
-def _stage_timer(timings: dict[str, float], progress: Progress | None) -> Callable[[str], Any]:
+def stage_timer(timings: dict[str, float], progress: Progress | None) -> Callable[[str], Any]:
     @contextmanager
     def stage(name: str) -> Iterator[None]:
         if progress:
@@ -331,6 +426,7 @@ def _parameters(
     config: Config, selection: choosing.KSelection, segmentation: clustering.Segmentation
 ) -> dict[str, Any]:
     return {
+        "engine": config.engine,
         "seed": config.seed,
         "k": config.k,
         "k_min": config.k_min,
@@ -404,6 +500,7 @@ def _context(
     css: str,
     comparison: comparing.Comparison | None = None,
     log: logs.TransactionLog | None = None,
+    engine_rows: dict[str, str] | None = None,
 ) -> render.ReportContext:
     views = {key: render.chart_view(chart) for key, chart in drawn.items()}
     segment_views = tuple(
@@ -429,7 +526,7 @@ def _context(
     versions = _versions()
     method = {
         "Input file": Path(config.input).name,
-        "Input SHA-256": dataset.sha256,
+        "Input SHA-256": dataset.sha256 or "not computed (read by Spark)",
         "Rows and columns": f"{profile.n_rows:,} × {profile.n_columns}",
         **(
             {
@@ -439,6 +536,7 @@ def _context(
             if log
             else {}
         ),
+        **(engine_rows or {}),
         "Features": ", ".join(matrix.names),
         "k": f"{selection.k} ("
         + ("set by the user" if selection.method == "fixed" else "chosen by consensus")

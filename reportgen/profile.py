@@ -11,7 +11,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -593,16 +593,15 @@ def _constant_alert(col: _Column, role: _Role) -> list[Alert]:
     ]
 
 
-def _missing_alert(col: _Column, n_rows: int) -> list[Alert]:
+def _missing_alert(name: str, n: int, n_rows: int) -> list[Alert]:
     """Mostly empty columns are a warning; a few gaps are worth knowing but routine."""
-    n = col.n_missing
     if n == 0:
         return []
-    text = f"{col.name}: {_fmt_count(n, 'value')} ({_fmt_share(n, n_rows)}) "
+    text = f"{name}: {_fmt_count(n, 'value')} ({_fmt_share(n, n_rows)}) "
     text += "is missing" if n == 1 else "are missing"
     if n / n_rows > _MOSTLY_MISSING:
-        return [Alert("mostly_missing", col.name, text + "; the column is mostly empty")]
-    return [Alert("missing", col.name, text, severity="info")]
+        return [Alert("mostly_missing", name, text + "; the column is mostly empty")]
+    return [Alert("missing", name, text, severity="info")]
 
 
 def _implausible_alert(col: _Column, today_year: int) -> list[Alert]:
@@ -648,16 +647,15 @@ def _examples(values: np.ndarray) -> str:
     return shown + (", ..." if distinct.size > 5 else "")
 
 
-def _extreme_alert(col: _Column, spread: _Spread) -> list[Alert]:
-    if spread.n_extreme == 0:
+def _extreme_alert(name: str, n: int, extreme_values: Sequence[float]) -> list[Alert]:
+    if n == 0:
         return []
-    n = spread.n_extreme
-    examples = ", ".join(_fmt_value(v) for v in spread.extreme_values)
+    examples = ", ".join(_fmt_value(v) for v in extreme_values)
     return [
         Alert(
             "extreme_outliers",
-            col.name,
-            f"{col.name}: {_fmt_count(n, 'extreme outlier')} (beyond 3 IQR), e.g. {examples}",
+            name,
+            f"{name}: {_fmt_count(n, 'extreme outlier')} (beyond 3 IQR), e.g. {examples}",
         )
     ]
 
@@ -802,9 +800,9 @@ def _profile(
         ):
             alerts += _duplicate_ids_alert(col)
         alerts += _constant_alert(col, role)
-        alerts += _missing_alert(col, n_rows)
+        alerts += _missing_alert(col.name, col.n_missing, n_rows)
         alerts += _implausible_alert(col, year)
-        alerts += _extreme_alert(col, spread)
+        alerts += _extreme_alert(col.name, spread.n_extreme, spread.extreme_values)
         alerts += _skewed_alert(col, spread)
         alerts += _day_first_alert(col, formats.get(col.name))
 
@@ -816,3 +814,70 @@ def _profile(
         id_column=chosen_id,
         n_duplicate_rows=n_duplicates,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Whole-table statistics from an engine that profiles a sample (the Spark engine).
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    """One column's statistics over the whole table, computed where the table lives."""
+
+    n_missing: int
+    n_distinct: int  # may be approximate (HyperLogLog) on large tables
+    stats: dict[str, float]  # the keys ColumnProfile.stats has for the column's kind
+    n_outliers: int = 0
+    n_extreme: int = 0
+    extreme_values: tuple[float, ...] = ()
+    top_values: tuple[tuple[str, int], ...] = ()
+
+
+_COUNTED_IN_SAMPLE = ("duplicate_rows", "duplicate_ids", "implausible_values")
+_RECOUNTED = ("missing", "mostly_missing", "extreme_outliers")
+
+
+def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]) -> Profile:
+    """A sample's profile with whole-table counts and statistics put in.
+
+    Roles, skew and the checks that need every value side by side (duplicates, implausible
+    values) come from the sample, and alerts that count something in it say so; missing values
+    and extreme outliers are recounted over all ``n_rows`` rows.
+    """
+    columns = []
+    alerts: list[Alert] = []
+    for col in sample.columns:
+        total = totals.get(col.name)
+        if total is None:
+            columns.append(col)
+            continue
+        columns.append(
+            replace(
+                col,
+                n_missing=total.n_missing,
+                missing_share=total.n_missing / n_rows if n_rows else 0.0,
+                n_distinct=total.n_distinct,
+                stats=total.stats or col.stats,
+                n_outliers=total.n_outliers if col.role == "numeric" else col.n_outliers,
+                n_extreme=total.n_extreme if col.role == "numeric" else col.n_extreme,
+                top_values=total.top_values if col.top_values else (),
+            )
+        )
+    recounted = {c.name for c in columns if c.name in totals}
+    note = f" (in a seeded sample of {sample.n_rows:,} rows)" if sample.n_rows < n_rows else ""
+    for alert in sample.alerts:
+        if alert.kind in _RECOUNTED and alert.column in recounted:
+            continue
+        if alert.kind in _COUNTED_IN_SAMPLE and note:
+            alert = replace(alert, message=alert.message + note)
+        alerts.append(alert)
+    for name, total in totals.items():
+        alerts += _missing_alert(name, total.n_missing, n_rows)
+        if sample.column(name).role == "numeric":
+            alerts += _extreme_alert(name, total.n_extreme, total.extreme_values)
+    return replace(sample, n_rows=n_rows, columns=tuple(columns), alerts=tuple(alerts))
+
+
+def format_value(value: object) -> str:
+    """A value as the profile prints it (whole floats without ".0", dates as ISO)."""
+    return _fmt_value(value)

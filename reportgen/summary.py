@@ -33,7 +33,8 @@ def build(
         "reportgen_version": __version__,
         "input": {
             "path": input_label,
-            "sha256": dataset.sha256,
+            "sha256": dataset.sha256 or None,  # None: not computed (Spark engine)
+            "engine": parameters.get("engine", "local"),
             "rows": profile.n_rows,  # a transaction log's customers: see "transactions"
             "columns": profile.n_columns,
             "format": dataset.format,
