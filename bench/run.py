@@ -54,7 +54,14 @@ if config.engine == "spark":  # Spark's JVM is a child process with its own memo
     from pyspark import SparkContext
     gateway = getattr(SparkContext._gateway, "proc", None)
     jvm = high_water(gateway.pid) if gateway is not None else None
+agreement = None
+if args.get("agreement") and config.engine == "local":  # after the peak was read: not timed
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+    full = KMeans(result.selection.k, n_init=3, random_state=1).fit_predict(result.features.X)
+    agreement = round(float(adjusted_rand_score(full, result.segmentation.labels)), 4)
 print(json.dumps({"import": round(imported, 3), "stages": result.timings,
+                  "ari_vs_full_fit": agreement,
                   "k": result.selection.k, "rows": result.profile.n_rows,
                   "peak_mb": (peak or 0) + (jvm or 0) or None, "jvm_mb": jvm,
                   "labels": str(result.out / ("segments" if config.engine == "spark"
@@ -126,9 +133,13 @@ def orders(n: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
-def measure(input_path: Path, out: Path, config: dict[str, object] | None = None) -> dict:
+def measure(
+    input_path: Path, out: Path, config: dict[str, object] | None = None, agreement: bool = False
+) -> dict:
     """Run reportgen in a child process; wall time, stage times and the child's peak RSS."""
-    payload = json.dumps({"input": str(input_path), "out": str(out), "config": config or {}})
+    payload = json.dumps(
+        {"input": str(input_path), "out": str(out), "config": config or {}, "agreement": agreement}
+    )
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, payload],
@@ -207,6 +218,12 @@ def main() -> None:
         help="also time the naive full-data sweep on each synthetic table",
     )
     parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="after each local synthetic run, fit K-Means (3 starts) on all rows of its features "
+        "and report the adjusted Rand index against reportgen's segments (not timed)",
+    )
+    parser.add_argument(
         "--engine",
         choices=["local", "spark", "both"],
         default="local",
@@ -239,7 +256,12 @@ def main() -> None:
             for engine in engines if synthetic_case else ["local"]:
                 label = name if engine == "local" else f"{name} spark"
                 settings = config if engine == "local" else {**config, **SPARK}
-                results[label] = measure(path, work / f"out-{label}", settings)
+                results[label] = measure(
+                    path,
+                    work / f"out-{label}",
+                    settings,
+                    agreement=args.agreement and synthetic_case and engine == "local",
+                )
                 print(f"{label}: {results[label]['wall']:.1f} s", file=sys.stderr)
             if args.engine == "both" and synthetic_case:
                 results[f"{name} spark"]["ari_vs_local"] = agreement(
@@ -271,6 +293,7 @@ def _print_table(results: dict[str, dict]) -> None:
             f"{name:<24}{r['rows']:>11,}{r['k']:>4}{r['import']:>8.2f}{stages}"
             f"{r['wall']:>9.2f}{r['peak_mb']:>9.0f}"
             + (f"  ARI vs local {r['ari_vs_local']:.3f}" if "ari_vs_local" in r else "")
+            + (f"  ARI vs full fit {r['ari_vs_full_fit']:.3f}" if r.get("ari_vs_full_fit") else "")
         )
     for name, r in results.items():
         if "naive" in r:

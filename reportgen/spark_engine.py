@@ -3,7 +3,7 @@
 Spark reads INPUT (a file, a folder or a glob of CSV or Parquet files), counts and summarises
 every column over all rows, applies the feature steps, fits ``pyspark.ml`` K-Means (k-means||,
 the run's seed) and writes each customer's segment as Parquet (``segments/``).  Only small
-things reach the driver: a seeded sample of at most ``DRIVER_ROWS`` rows, on which roles,
+things reach the driver: a seeded sample of about ``DRIVER_ROWS`` rows, on which roles,
 feature steps and k are decided and the segments are described and drawn, and aggregates
 (counts, means, quartiles, cluster sizes).  Needs the ``spark`` extra and Java 17.
 """
@@ -61,7 +61,7 @@ class SparkInput:
     format: str  # "csv" or "parquet"
     delimiter: str | None
     n_rows: int
-    sample: pd.DataFrame  # at most DRIVER_ROWS rows; the whole table when it is that small
+    sample: pd.DataFrame  # about DRIVER_ROWS rows; the whole table when it is that small
 
 
 def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunResult:
@@ -285,7 +285,6 @@ def resolve(input: str | Path) -> tuple[tuple[str, ...], str]:
 
 def read(spark: SparkSession, files: Sequence[str], kind: str, *, seed: int) -> SparkInput:
     """Spark's view of the files, its row count and a seeded sample on the driver."""
-    from pyspark.sql import functions as F
     from pyspark.sql.types import DecimalType
 
     delimiter = None
@@ -306,13 +305,8 @@ def read(spark: SparkSession, files: Sequence[str], kind: str, *, seed: int) -> 
     decimals = [f.name for f in frame.schema.fields if isinstance(f.dataType, DecimalType)]
     if decimals:
         frame = frame.withColumns({name: col(name).cast("double") for name in decimals})
-    if n_rows > DRIVER_ROWS:
-        fraction = min(1.0, 1.1 * DRIVER_ROWS / n_rows)  # a little over, then cut
-        picked = frame.sample(withReplacement=False, fraction=fraction, seed=seed)
-        picked = picked.withColumn("_reportgen_key", F.xxhash64(*frame.columns, F.lit(seed)))
-        sample = (
-            picked.orderBy("_reportgen_key").limit(DRIVER_ROWS).drop("_reportgen_key").toPandas()
-        )
+    if n_rows > DRIVER_ROWS:  # one pass, no sort: about DRIVER_ROWS rows, the same every run
+        sample = frame.sample(fraction=DRIVER_ROWS / n_rows, seed=seed).toPandas()
     else:
         sample = frame.toPandas()
     return SparkInput(frame, tuple(files), kind, delimiter, n_rows, _tidy(sample))

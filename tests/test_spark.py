@@ -124,7 +124,7 @@ def test_driver_sample_is_bounded_and_sizes_still_count_everyone(
     folder, frame = parquet_folder
     monkeypatch.setattr(spark_engine, "DRIVER_ROWS", 1000)
     result = run(Config(input=folder, out=tmp_path / "out", engine="spark", formats=()))
-    assert len(result.dataset.frame) == 1000
+    assert 880 <= len(result.dataset.frame) <= 1120  # a Bernoulli sample of 1,000 expected
     assert result.profile.n_rows == 3000
     assert sum(s.size for s in result.segments.segments) == 3000
     assert sum(s.share for s in result.segments.segments) == pytest.approx(1.0)
