@@ -390,6 +390,11 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
                 "max": float(first[f"max{i}"].toordinal()),
             }
     outliers = _outliers(frame, sample, stats)
+    tops = _top_values(frame, [c.name for c in sample.columns if c.top_values])
+    tops = {
+        name: tuple((_as_sample_text(v) if kinds[name] == "number" else v, n) for v, n in top)
+        for name, top in tops.items()
+    }
     result = {}
     for i, c in enumerate(sample.columns):
         n_outliers, n_extreme, examples = outliers.get(c.name, (0, 0, ()))
@@ -400,7 +405,7 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
             n_outliers=n_outliers,
             n_extreme=n_extreme,
             extreme_values=examples,
-            top_values=_top_values(frame, c.name) if c.top_values else (),
+            top_values=tops.get(c.name, ()),
         )
     return result
 
@@ -461,19 +466,47 @@ def _outliers(
     return result
 
 
-def _top_values(frame: DataFrame, name: str, top: int = 10) -> tuple[tuple[str, int], ...]:
-    """The most frequent values, ties in value order (as the local profile gives them)."""
+def _top_values(
+    frame: DataFrame, names: Sequence[str], top: int = 10
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The most frequent values of each named column (ties in value order, as the local
+    profile gives them), from one group-by over (column, value) pairs."""
     from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
 
-    rows = (
-        frame.where(col(name).isNotNull())
-        .groupBy(col(name).alias("value"))
-        .count()
-        .orderBy(F.desc("count"), F.asc("value"))
-        .limit(top)
-        .collect()
+    if not names:
+        return {}
+    pairs = F.explode(
+        F.map_from_arrays(
+            F.array(*[F.lit(i) for i in range(len(names))]),
+            F.array(*[col(name).cast("string") for name in names]),
+        )
     )
-    return tuple((profiling.format_value(r["value"]), int(r["count"])) for r in rows)
+    counts = (
+        frame.select(pairs.alias("column", "value"))
+        .where(F.col("value").isNotNull())
+        .groupBy("column", "value")
+        .count()
+    )
+    rank = F.row_number().over(
+        Window.partitionBy("column").orderBy(F.desc("count"), F.asc("value"))
+    )
+    rows = counts.withColumn("rank", rank).where(F.col("rank") <= top).collect()
+    found: dict[str, list[tuple[int, str, int]]] = {name: [] for name in names}
+    for r in rows:
+        found[names[r["column"]]].append((r["rank"], r["value"], int(r["count"])))
+    return {
+        name: tuple((v, n) for _, v, n in sorted(values))
+        for name, values in found.items()
+    }
+
+
+def _as_sample_text(value: str) -> str:
+    """A number cast to text by Spark, written as the local profile writes it ("3", not "3.0")."""
+    try:
+        return profiling.format_value(float(value))
+    except ValueError:
+        return value
 
 
 # ----------------------------------------------------------------------------------- features

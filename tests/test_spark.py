@@ -46,6 +46,7 @@ def parquet_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.D
     frame, truth = blobs(4, n=3000, p=4, seed=7)
     rng = np.random.default_rng(7)
     frame["plan"] = np.where(truth % 2 == 0, "basic", "premium")
+    frame["store"] = rng.integers(1, 4, size=len(frame))  # a coded category
     frame.loc[rng.random(len(frame)) < 0.03, "measure_2"] = np.nan
     folder = tmp_path_factory.mktemp("spark") / "customers"
     folder.mkdir()
@@ -101,6 +102,11 @@ def test_spark_counts_are_over_all_rows(both) -> None:  # type: ignore[no-untype
     assert measure["stats"]["max"] == pytest.approx(frame["measure_2"].max())
     plan = next(c for c in summary["profile"]["columns"] if c["name"] == "plan")
     assert dict(plan["top_values"]) == frame["plan"].value_counts().to_dict()
+    store = next(c for c in summary["profile"]["columns"] if c["name"] == "store")
+    assert store["role"] == "coded_category"
+    assert dict(store["top_values"]) == {
+        str(v): n for v, n in frame["store"].value_counts().to_dict().items()
+    }
 
 
 @needs_spark
