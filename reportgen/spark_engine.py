@@ -89,6 +89,7 @@ def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunRes
                 exclude=config.exclude,
                 source=source,
             )
+            _check_unique_ids(table.frame, drafted.id_label, source)
             data, matrix = _featurize(table.frame, drafted, profile)
         with stage("select k"):
             selection = pipe.choose_k(config, matrix, config.k, progress)
@@ -495,10 +496,7 @@ def _top_values(
     found: dict[str, list[tuple[int, str, int]]] = {name: [] for name in names}
     for r in rows:
         found[names[r["column"]]].append((r["rank"], r["value"], int(r["count"])))
-    return {
-        name: tuple((v, n) for _, v, n in sorted(values))
-        for name, values in found.items()
-    }
+    return {name: tuple((v, n) for _, v, n in sorted(values)) for name, values in found.items()}
 
 
 def _as_sample_text(value: str) -> str:
@@ -510,6 +508,28 @@ def _as_sample_text(value: str) -> str:
 
 
 # ----------------------------------------------------------------------------------- features
+
+
+def _check_unique_ids(frame: DataFrame, id_label: str, source: str) -> None:
+    """Each customer once, over all rows (the sample would miss most repeats)."""
+    from pyspark.sql import functions as F
+
+    if id_label == "row":
+        return
+    repeated = (
+        frame.where(col(id_label).isNotNull())
+        .groupBy(col(id_label).alias("id"))
+        .count()
+        .where(F.col("count") > 1)
+    )
+    examples = repeated.orderBy("id").limit(3).collect()
+    if examples:
+        n = repeated.count()
+        shown = ", ".join(str(r["id"]) for r in examples)
+        raise InputError(
+            f"{source}: {id_label} repeats {n:,} customer id(s) (e.g. {shown}); each customer "
+            "must appear once: remove the duplicates or choose another --id-column"
+        )
 
 
 def _featurize(

@@ -158,6 +158,21 @@ def test_cli_reads_a_glob_of_csv_files(spark, tmp_path: Path) -> None:  # type: 
     assert sorted(assigned["CustomerID"]) == list(range(1, 201))
 
 
+@needs_spark
+def test_repeated_ids_across_files_are_refused(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    frame, _ = blobs(3, n=600, p=3, seed=2)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame.to_parquet(folder / "a.parquet", index=False)
+    frame.iloc[:5].to_parquet(folder / "b.parquet", index=False)  # a re-sent batch
+    result = CliRunner().invoke(
+        main, ["run", str(folder), "--engine", "spark", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert "customer_id repeats 5 customer id(s) (e.g. C00000, C00001, C00002)" in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_resolve_finds_files_folders_and_globs(tmp_path: Path) -> None:
     (tmp_path / "a.parquet").write_bytes(b"")
     (tmp_path / "b.parquet").write_bytes(b"")
