@@ -64,6 +64,10 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     """Segment the customers in ``config.input`` and write the report to ``config.out``."""
     timings: dict[str, float] = {}
     stage = _stage_timer(timings, progress)
+    if config.formats:
+        from reportgen import workers
+
+        workers.start()  # chart and PDF helpers warm up while K-Means runs
     outputs.check_target(config.out, config.force)
     logo = render.logo_uri(config.branding.logo)
     playbook = narrative.load_playbook(config.playbook)
