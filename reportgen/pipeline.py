@@ -202,9 +202,10 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                 files["report.pdf"] = folder / "report.pdf"
         with stage("write"):
 
-            def per_customer(extra: dict[str, Any] | None) -> str:
+            def per_customer(path: Path, extra: dict[str, Any] | None) -> Path:
                 """Id, segment, name and distance, then ``extra`` columns."""
-                return outputs.segments_csv(
+                return outputs.write_segments_csv(
+                    path,
                     matrix.ids,
                     matrix.id_label,
                     segmentation.labels,
@@ -213,13 +214,10 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
                     extra,
                 )
 
-            files["segments.csv"] = _write(
-                folder / "segments.csv", per_customer(_previous(comparison))
-            )
+            files["segments.csv"] = per_customer(folder / "segments.csv", _previous(comparison))
             if log.detected:
-                files["customers.csv"] = _write(
-                    folder / "customers.csv",
-                    per_customer(_customer_columns(log, matrix.id_label)),
+                files["customers.csv"] = per_customer(
+                    folder / "customers.csv", _customer_columns(log, matrix.id_label)
                 )
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
             files["model.json"] = _write(
