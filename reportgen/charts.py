@@ -21,6 +21,7 @@ from reportgen.segments import SegmentProfiles, is_yes
 from reportgen.selection import KSelection
 
 DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
+PNG_COMPRESSION = 3  # zlib level: ~15% larger than savefig's level 6, half the encoding time
 MAP_POINTS = 20_000
 MAX_PANELS = 12  # small multiples per figure
 PROFILE_BARS = 8  # a segment's chart shows its eight largest differences
@@ -70,47 +71,57 @@ def draw(
     progress: Callable[[int, int], None] | None = None,
     comparison: Any = None,
 ) -> dict[str, Chart]:
-    """Every chart of the report, keyed by name (``profile_3`` for segment 3)."""
-    import matplotlib
+    """Every chart of the report, keyed by name (``profile_3`` for segment 3).
 
-    matplotlib.use("Agg", force=False)
-    from matplotlib import rc_context
-
-    jobs: list[Callable[[], Chart]] = [
-        lambda: _k_selection(selection, colors),
-        lambda: _sizes(profiles, colors),
-        lambda: _map(features.X, segmentation, profiles, colors, seed),
-        lambda: _heatmap(profiles),
+    Each chart is a job of a module-level function and small arguments (the scatter and box
+    plot samples are taken here), so the helper processes of ``reportgen.workers`` can draw
+    them side by side; the result is the same wherever a job runs.
+    """
+    jobs: list[tuple[Callable[..., Chart], tuple[Any, ...]]] = [
+        (_k_selection, (selection, colors)),
+        (_sizes, (profiles, colors)),
+        (_map, (_map_points(features.X, segmentation, profiles, seed), profiles, colors)),
+        (_heatmap, (profiles,)),
         *[
-            (
-                lambda part=part, i=i: _distributions(
-                    features, segmentation, profiles, colors, part, i
-                )
-            )
+            (_distributions, (_box_values(features, segmentation, part), profiles, colors, i))
             for i, part in enumerate(
                 _chunks(_most_different(profiles, MAX_DISTRIBUTIONS), MAX_PANELS)
             )
         ],
         *[
-            (lambda column=column: _mix(column, profiles, colors))
+            (_mix, (column, profiles, colors))
             for column in [c for c in profiles.overall_mix if c not in profiles.flags][:MAX_PANELS]
         ],
-        *([lambda: _flags(profiles)] if profiles.flags else []),
-        *[(lambda s=s: _profile(profiles, s, colors)) for s in profiles.segments],
+        *([(_flags, (profiles,))] if profiles.flags else []),
+        *[(_profile, (profiles, s, colors)) for s in profiles.segments],
     ]
     if comparison is not None:
-        jobs.append(lambda: _shares_then_now(comparison, colors))
+        from dataclasses import replace
+
+        light = replace(comparison, previous_segment=None)  # the charts need no customer rows
+        jobs.append((_shares_then_now, (light, colors)))
         if comparison.migration is not None:
-            jobs.append(lambda: _migration(comparison, profiles))
-    charts = {}
+            jobs.append((_migration, (light, profiles)))
+    from reportgen import workers
+
     style = _style(font_family)
-    with rc_context(style):  # type: ignore[arg-type]
-        for i, job in enumerate(jobs):
-            chart = job()
-            charts[chart.key] = chart
-            if progress:
-                progress(i + 1, len(jobs))
+    charts = {}
+    for i, chart in enumerate(workers.map_jobs(draw_one, [(style, *job) for job in jobs])):
+        charts[chart.key] = chart
+        if progress:
+            progress(i + 1, len(jobs))
     return charts
+
+
+def draw_one(style: dict[str, Any], job: Callable[..., Chart], args: tuple[Any, ...]) -> Chart:
+    """One chart, drawn inside an ``rc_context`` of ``style`` (in this or a helper process)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import rc_context
+
+    with rc_context(style):  # type: ignore[arg-type]
+        return job(*args)
 
 
 def _style(font_family: str) -> dict[str, Any]:
@@ -165,8 +176,18 @@ def _figure(  # type: ignore[no-untyped-def]
 
 
 def _png(fig, key: str, title: str, alt: str) -> Chart:  # type: ignore[no-untyped-def]
+    """The figure as a PNG: the pixels ``savefig`` would give, without its alpha channel
+    when every pixel is opaque (WeasyPrint splits an alpha channel into a second image)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    opaque = bool(rgba[..., 3].min() == 255)
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    image.save(buffer, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     width, height = fig.get_size_inches()
     return Chart(key, title, alt, buffer.getvalue(), float(width), float(height))
 
@@ -232,16 +253,29 @@ def _sizes(profiles: SegmentProfiles, colors: Palette) -> Chart:
     return _png(fig, "sizes", "Segment sizes", alt)
 
 
-def _map(
-    X: np.ndarray, seg: Segmentation, profiles: SegmentProfiles, colors: Palette, seed: int
-) -> Chart:
-    from sklearn.decomposition import PCA
+@dataclass(frozen=True)
+class _MapPoints:
+    """What the customer map draws: a seeded sample projected on two axes, and the centres."""
 
+    points: np.ndarray
+    centers: np.ndarray
+    labels: np.ndarray
+    segment_ids: tuple[int, ...]
+    ratio: tuple[float, float]
+    xlabel: str
+    ylabel: str
+    shown: int
+    total: int
+
+
+def _map_points(
+    X: np.ndarray, seg: Segmentation, profiles: SegmentProfiles, seed: int
+) -> _MapPoints:
     rng = np.random.default_rng(seed)
     idx = _sample_rows(len(X), MAP_POINTS, seed)
-    fig = _figure(7.2, 4.6, right=2.35, top=0.15)
-    ax = fig.add_subplot()
     if X.shape[1] >= 2:
+        from sklearn.decomposition import PCA
+
         pca = PCA(n_components=2, random_state=seed).fit(X[idx])
         points, centers = pca.transform(X[idx]), pca.transform(seg.centers)
         ratio = pca.explained_variance_ratio_
@@ -252,8 +286,26 @@ def _map(
         points = np.column_stack([X[idx, 0], jitter])
         centers = np.column_stack([seg.centers[:, 0], np.zeros(len(seg.centers))])
         xlabel, ylabel, ratio = f"{profiles.features[0]} (standardized)", "jitter", [1.0, 0.0]
-    labels = seg.labels[idx]
-    size = 14 if len(idx) < 2000 else 4 if len(idx) < 10000 else 1.5
+    return _MapPoints(
+        points,
+        centers,
+        seg.labels[idx],
+        seg.segment_ids,
+        (ratio[0], ratio[1]),
+        xlabel,
+        ylabel,
+        len(idx),
+        len(X),
+    )
+
+
+def _map(data: _MapPoints, profiles: SegmentProfiles, colors: Palette) -> Chart:
+    fig = _figure(7.2, 4.6, right=2.35, top=0.15)
+    ax = fig.add_subplot()
+    points, centers, ratio = data.points, data.centers, data.ratio
+    xlabel, ylabel = data.xlabel, data.ylabel
+    labels = data.labels
+    size = 14 if data.shown < 2000 else 4 if data.shown < 10000 else 1.5
     for s in profiles.segments:
         member = labels == s.id
         ax.scatter(
@@ -276,7 +328,7 @@ def _map(
         linewidths=1.2,
         zorder=5,
     )
-    for i, (cx, cy) in zip(seg.segment_ids, centers, strict=True):
+    for i, (cx, cy) in zip(data.segment_ids, centers, strict=True):
         ax.annotate(
             str(i),
             (cx, cy),
@@ -290,9 +342,9 @@ def _map(
     ax.set_ylabel(ylabel)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2.5)
     shown = (
-        f"{len(idx):,} of {len(X):,} customers"
-        if len(idx) < len(X)
-        else f"all {len(X):,} customers"
+        f"{data.shown:,} of {data.total:,} customers"
+        if data.shown < data.total
+        else f"all {data.total:,} customers"
     )
     alt = (
         f"Map of {shown} on the first two principal components "
@@ -349,23 +401,31 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
     return _png(fig, "heatmap", "Segments against features", alt)
 
 
+def _box_values(
+    features: FeatureMatrix, seg: Segmentation, names: Sequence[str]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The segment labels and the original values of ``names`` of at most ``BOX_ROWS``
+    customers (quartiles of 50k rows are enough)."""
+    rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS)
+    values = {name: features.values[name].to_numpy()[rows_drawn] for name in names}
+    return seg.labels[rows_drawn], values
+
+
 def _distributions(
-    features: FeatureMatrix,
-    seg: Segmentation,
+    sample: tuple[np.ndarray, dict[str, np.ndarray]],
     profiles: SegmentProfiles,
     colors: Palette,
-    names: Sequence[str],
     part: int,
 ) -> Chart:
+    labels, columns = sample
+    names = list(columns)
     cols = 3 if len(names) > 4 else 2 if len(names) > 1 else 1
     rows = (len(names) + cols - 1) // cols
     fig = _figure(7.2, 1.9 * rows + 0.4, left=0.6, top=0.3, bottom=0.45, wspace=0.4, hspace=0.65)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
     ids = [s.id for s in profiles.segments]
-    rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS)  # quartiles of 50k rows are enough
-    labels = seg.labels[rows_drawn]
     for ax, name in zip(axes, names, strict=False):
-        values = features.values[name].to_numpy()[rows_drawn]
+        values = columns[name]
         groups = [values[labels == i] for i in ids]
         box = ax.boxplot(
             groups,

@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
 CHUNK = 1_000_000  # rows assigned at a time, to bound memory on large inputs
 PARALLEL_ROWS = 200_000  # below this, one OpenMP thread fits faster than several
@@ -47,6 +44,9 @@ def fit(
     silhouette_sample: int = 3_000,
 ) -> Segmentation:
     """Fit K-Means on all rows; warm-start from ``init_centers`` when they are given."""
+    from sklearn.cluster import KMeans  # scikit-learn loads on first use (fast --help)
+    from threadpoolctl import threadpool_limits
+
     if init_centers is not None:
         model = KMeans(n_clusters=k, init=init_centers, n_init=1, random_state=seed)
     else:
@@ -151,4 +151,6 @@ def silhouette(X: np.ndarray, labels: np.ndarray, seed: int, size: int) -> tuple
     idx = np.sort(rng.choice(len(X), size, replace=False)) if len(X) > size else np.arange(len(X))
     if len(np.unique(labels[idx])) < 2:
         return 0.0, len(idx)
+    from sklearn.metrics import silhouette_score
+
     return float(silhouette_score(X[idx], labels[idx])), len(idx)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from reportgen import model as saved_model
 from reportgen.clustering import Segmentation, assign
@@ -118,6 +117,8 @@ def match(
             jaccard = _jaccard(overlap, previous, new)
             cost[j, i] = rms + (1 - jaccard)
             close[j, i] = jaccard >= MATCH_OVERLAP or rms <= MATCH_DISTANCE
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(cost)
     mapping: dict[int, int] = {}
     names: dict[int, str | None] = {}

@@ -102,10 +102,11 @@ def build(
         and c.name not in exclude
     )
     ids, id_label = _ids(frame, profile.id_column, source)
+    raws = [_raw(frame[s.column], s) for s in kept]  # read each column once for X and values
     return FeatureMatrix(
         specs=kept,
-        X=apply_specs(frame, kept),
-        values=original_values(frame, kept),
+        X=_stack([_standardized(raw, s) for raw, s in zip(raws, kept, strict=True)]),
+        values=_values(raws, kept, frame.index),
         dropped=tuple(dropped),
         described=described,
         ids=ids,
@@ -171,17 +172,24 @@ def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: s
 
 def apply_specs(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> np.ndarray:
     """Standardized feature matrix for ``frame``: the saved steps, applied in order."""
-    columns = []
-    for spec in specs:
-        x = _transformed(_raw(frame[spec.column], spec), spec)
-        columns.append((x - spec.center) / spec.scale)
-    return np.column_stack(columns).astype(np.float64)
+    return _stack([_standardized(_raw(frame[s.column], s), s) for s in specs])
 
 
 def original_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.DataFrame:
     """Features in their own units (missing values imputed), for describing segments."""
-    data = {s.name: _raw(frame[s.column], s) for s in specs}
-    return pd.DataFrame(data, index=frame.index)
+    return _values([_raw(frame[s.column], s) for s in specs], specs, frame.index)
+
+
+def _standardized(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    return (_transformed(raw, spec) - spec.center) / spec.scale
+
+
+def _stack(columns: list[np.ndarray]) -> np.ndarray:
+    return np.column_stack(columns).astype(np.float64, copy=False)  # one copy, not two
+
+
+def _values(raws: list[np.ndarray], specs: Sequence[FeatureSpec], index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({s.name: raw for s, raw in zip(specs, raws, strict=True)}, index=index)
 
 
 def _check_names(frame: pd.DataFrame, names: Sequence[str], source: str) -> None:

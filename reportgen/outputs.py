@@ -84,8 +84,32 @@ def segments_csv(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """One row per customer: id, segment, segment_name, distance (spreadsheet-safe)."""
+    return to_csv(_segments_frame(ids, id_label, labels, names, distances, extra))
+
+
+def write_segments_csv(
+    path: Path,
+    ids: pd.Series,
+    id_label: str,
+    labels: np.ndarray,
+    names: dict[int, str],
+    distances: np.ndarray,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """``segments_csv`` written straight to ``path`` (no text copy of millions of rows)."""
+    return write_csv(_segments_frame(ids, id_label, labels, names, distances, extra), path)
+
+
+def _segments_frame(
+    ids: pd.Series,
+    id_label: str,
+    labels: np.ndarray,
+    names: dict[int, str],
+    distances: np.ndarray,
+    extra: dict[str, Any] | None,
+) -> pd.DataFrame:
     safe_names = {i: _safe_cell(n) for i, n in names.items()}
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             id_label: safe_column(ids.reset_index(drop=True)),
             "segment": labels,
@@ -94,7 +118,6 @@ def segments_csv(
             **(extra or {}),
         }
     )
-    return to_csv(frame)
 
 
 def to_csv(frame: pd.DataFrame) -> str:
@@ -102,15 +125,34 @@ def to_csv(frame: pd.DataFrame) -> str:
     import pyarrow as pa
     from pyarrow import csv as pa_csv
 
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(_arrow_table(frame), sink, _csv_options())
+    return sink.getvalue().to_pybytes().decode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """``to_csv(frame)`` written by Arrow straight to ``path``: the same bytes."""
+    from pyarrow import csv as pa_csv
+
+    pa_csv.write_csv(_arrow_table(frame), str(path), _csv_options())
+    return path
+
+
+def _arrow_table(frame: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
     text_columns = {
         c: frame[c].astype("string")
         for c in frame.columns
         if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)
     }
-    table = pa.Table.from_pandas(frame.assign(**text_columns), preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(quoting_style="needed"))
-    return sink.getvalue().to_pybytes().decode("utf-8")
+    return pa.Table.from_pandas(frame.assign(**text_columns), preserve_index=False)
+
+
+def _csv_options() -> Any:
+    from pyarrow import csv as pa_csv
+
+    return pa_csv.WriteOptions(quoting_style="needed")
 
 
 def safe_column(values: pd.Series) -> pd.Series:

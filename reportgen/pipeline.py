@@ -166,7 +166,12 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
 
 
 def prepare(config: Config) -> Prepared:
-    """Check the output folder, logo, playbook and templates before the data is read."""
+    """Check the output folder, logo, playbook and templates before the data is read, and
+    start the chart and PDF helpers so they warm up while K-Means runs."""
+    if config.formats:
+        from reportgen import workers
+
+        workers.start()
     outputs.check_target(config.out, config.force)
     return Prepared(
         render.logo_uri(config.branding.logo),
@@ -316,9 +321,10 @@ def _segments_files(
 ) -> dict[str, Path]:
     """segments.csv, and customers.csv for a transaction log."""
 
-    def per_customer(extra: dict[str, Any] | None) -> str:
+    def per_customer(path: Path, extra: dict[str, Any] | None) -> Path:
         """Id, segment, name and distance, then ``extra`` columns."""
-        return outputs.segments_csv(
+        return outputs.write_segments_csv(
+            path,
             matrix.ids,
             matrix.id_label,
             segmentation.labels,
@@ -327,10 +333,10 @@ def _segments_files(
             extra,
         )
 
-    files = {"segments.csv": _write(folder / "segments.csv", per_customer(_previous(comparison)))}
+    files = {"segments.csv": per_customer(folder / "segments.csv", _previous(comparison))}
     if log is not None:
-        files["customers.csv"] = _write(
-            folder / "customers.csv", per_customer(_customer_columns(log, matrix.id_label))
+        files["customers.csv"] = per_customer(
+            folder / "customers.csv", _customer_columns(log, matrix.id_label)
         )
     return files
 

@@ -134,7 +134,15 @@ def html(env: Environment, context: ReportContext, template: str = "report.html"
 
 
 def pdf(page: str, path: Path) -> None:
-    """Write the PDF; only ``data:`` URIs may be fetched while rendering."""
+    """Write the PDF; only ``data:`` URIs may be fetched while rendering.
+
+    WeasyPrint runs in a warm helper process when ``reportgen.workers`` has them."""
+    from reportgen import workers
+
+    workers.call(_write_pdf, page, path)
+
+
+def _write_pdf(page: str, path: Path) -> None:
     import logging
 
     from weasyprint import HTML

@@ -15,14 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import (
-    adjusted_rand_score,
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    silhouette_score,
-)
-from threadpoolctl import threadpool_limits
 
 from reportgen.errors import InputError
 
@@ -109,6 +101,8 @@ def select_k(
     # 30x slower when another process held a core. Each k has its own seed, so the result
     # does not depend on the order the threads finish in.
     workers = max(1, min(len(ks), os.cpu_count() or 1))
+    from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
+
     with threadpool_limits(limits=1, user_api="openmp"), ThreadPoolExecutor(workers) as pool:
         jobs = [
             pool.submit(
@@ -201,6 +195,9 @@ def _score_k(
     stab_idx: np.ndarray,
     resamples: int,
 ) -> tuple[KScore, np.ndarray]:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed).fit(sample)
     labels = model.labels_
     smallest = float(np.bincount(labels, minlength=k).min() / len(labels))
@@ -226,6 +223,9 @@ def _stability(
     """Mean agreement (adjusted Rand) between fits on resamples and the full fit."""
     if resamples == 0:
         return None
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
     rng = np.random.default_rng(seed + 7919 * k)
     points = sample[base]
     agreement = []

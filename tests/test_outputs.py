@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import ConfigError
-from reportgen.outputs import MARKER, check_target, segments_csv, staged, to_json
+from reportgen.outputs import (
+    MARKER,
+    check_target,
+    segments_csv,
+    staged,
+    to_json,
+    write_segments_csv,
+)
 
 
 def test_staged_folder_appears_only_on_success(tmp_path: Path) -> None:
@@ -74,6 +81,14 @@ def test_segments_csv_columns_and_formula_neutralising() -> None:
     assert rows[2] == ["C2", "2", "'+B", "1.25"]
     assert rows[3][0] == "-5"  # a number stays a number
     assert rows[4][0] == "'@SUM(A1)"
+
+
+def test_segments_csv_written_to_a_file_is_the_same_text(tmp_path: Path) -> None:
+    ids = pd.Series(['=HYPERLINK("x")', "C2", None, 'é, "quoted"'])
+    args = (ids, "customer", np.array([1, 2, 1, 2]), {1: "A", 2: "+B, b"}, np.array([0.5, 1, 0, 2]))
+    extra = {"previous_segment": pd.array([1, None, 2, 2], dtype="Int64").to_numpy(object)}
+    path = write_segments_csv(tmp_path / "segments.csv", *args, extra)
+    assert path.read_bytes() == segments_csv(*args, extra).encode("utf-8")
 
 
 def test_json_is_plain_and_has_no_nan() -> None:

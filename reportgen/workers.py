@@ -1,0 +1,132 @@
+"""Helper processes for the charts and the PDF, warmed up while K-Means runs.
+
+Importing matplotlib and WeasyPrint and loading their fonts takes about two seconds, as long
+as importing scikit-learn and choosing k.  ``start()``, called when a run begins, launches a
+fork server that imports and warms them up (``reportgen._warm``) on another core while the
+main process loads the table and fits K-Means; the charts and the PDF are then made in
+worker processes forked from it, the charts several at a time.  The workers start from the
+small fork server, not from the main process, so a large table is never copied.
+
+A worker runs the same code on the same inputs as the main process would, so charts and PDF
+are the same wherever they are made.  With one core, without a fork server on the platform,
+with ``REPORTGEN_WORKERS=0``, or when a helper cannot start or dies, everything runs in the
+main process.  The helpers live as long as the process (a notebook or test session reuses
+them); ``shutdown()`` stops them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+PRELOAD = "reportgen._warm"
+MAX_WORKERS = 4
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_disabled = False
+
+
+def wanted() -> int:
+    """Worker processes to use: ``REPORTGEN_WORKERS`` or the cores (at most 4); 0 for none."""
+    setting = os.environ.get("REPORTGEN_WORKERS", "").strip()
+    if setting:
+        try:
+            return max(0, int(setting))
+        except ValueError:
+            return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 0 if cores < 2 else min(cores, MAX_WORKERS)
+
+
+def start() -> None:
+    """Start the helpers in the background and return at once (no-op if already started)."""
+    global _pool, _disabled
+    with _lock:
+        if _pool is not None or _disabled:
+            return
+        count = wanted()
+        if count == 0:
+            return
+        try:
+            context = _context()
+            context.set_forkserver_preload([PRELOAD])  # only if the server is not running yet
+            pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+        except (ValueError, OSError, ImportError, AttributeError):
+            _disabled = True
+            return
+        _pool = pool
+    # Starting a worker waits until the fork server has imported PRELOAD: not on this thread.
+    threading.Thread(target=_spin_up, args=(pool, count), daemon=True).start()
+
+
+def _context() -> Any:
+    """The fork server start method, without re-running the caller's main module in the
+    workers (see ``reportgen._forkserver``)."""
+    from reportgen._forkserver import Context
+
+    return Context()
+
+
+def _spin_up(pool: ProcessPoolExecutor, count: int) -> None:
+    try:
+        for _ in range(count):
+            pool.submit(os.getpid)
+    except Exception:  # noqa: BLE001 - the jobs fall back to this process
+        _give_up(pool)
+
+
+def map_jobs(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+    """``function(*job)`` for every job, in order; in the helpers when they run."""
+    pool = _pool
+    if pool is None or len(jobs) == 0:
+        yield from (function(*job) for job in jobs)
+        return
+    try:
+        futures = [pool.submit(function, *job) for job in jobs]
+    except (BrokenProcessPool, RuntimeError, OSError):
+        _give_up(pool)
+        yield from (function(*job) for job in jobs)
+        return
+    for i, future in enumerate(futures):
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            _give_up(pool)
+            for future_left in futures[i:]:
+                future_left.cancel()
+            yield from (function(*job) for job in jobs[i:])
+            return
+        yield result
+
+
+def call(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a helper when they run, else here."""
+    return next(map_jobs(function, [args]))
+
+
+def shutdown() -> None:
+    """Stop the helpers (they are started again by the next ``start()``)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _give_up(pool: ProcessPoolExecutor) -> None:
+    """A helper failed to start or died: this process does the work from now on."""
+    global _pool, _disabled
+    with _lock:
+        if _pool is pool:
+            _pool = None
+            _disabled = True
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,75 @@
+"""The helper processes for charts and the PDF: same results as in-process, and safe to use
+from a script without a ``__main__`` guard."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import workers
+from tests.conftest import MALL, ROOT
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_jobs_give_the_same_results_in_order_with_or_without_helpers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jobs = [(i,) for i in range(7)]
+    workers.start()
+    with_helpers = list(workers.map_jobs(_square, jobs))
+    monkeypatch.setattr(workers, "_pool", None)
+    assert with_helpers == list(workers.map_jobs(_square, jobs)) == [i * i for i in range(7)]
+
+
+def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORTGEN_WORKERS", "0")
+    assert workers.wanted() == 0
+    monkeypatch.setenv("REPORTGEN_WORKERS", "3")
+    assert workers.wanted() == 3
+    monkeypatch.setenv("REPORTGEN_WORKERS", "many")
+    assert workers.wanted() == 0
+
+
+def test_charts_and_pdf_text_match_the_in_process_ones(tmp_path: Path) -> None:
+    """The report drawn by the helpers is the one drawn in the main process."""
+    from pypdf import PdfReader
+
+    outputs = {}
+    for setting in ("0", "2"):
+        out = tmp_path / f"workers-{setting}"
+        script = (
+            "from pathlib import Path\n"
+            "from reportgen import Config, run\n"
+            f"run(Config(input=Path({str(MALL)!r}), out=Path({str(out)!r})))\n"
+        )
+        env = {**os.environ, "REPORTGEN_WORKERS": setting, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
+        text = "".join(page.extract_text() for page in PdfReader(out / "report.pdf").pages)
+        outputs[setting] = ((out / "report.html").read_text(encoding="utf-8"), text)
+    assert outputs["0"] == outputs["2"]
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """The workers do not re-run the caller's script (the stdlib fork server would)."""
+    script = tmp_path / "segment.py"
+    log = tmp_path / "runs.log"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from reportgen import Config, run\n"
+        f"with open({str(log)!r}, 'a') as f:\n"
+        "    f.write('run\\n')\n"
+        f"run(Config(input=Path({str(MALL)!r}), out=Path({str(tmp_path / 'out')!r}),"
+        " formats=('html',)))\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "REPORTGEN_WORKERS": "2", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, str(script)], check=True, env=env, cwd=tmp_path)
+    assert log.read_text(encoding="utf-8") == "run\n"
+    assert (tmp_path / "out" / "report.html").is_file()
