@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 SPARK_LOG = Path(tempfile.gettempdir()) / "reportgen-spark.log"  # the JVM's own output
+LOCAL_DRIVER_MEMORY = "4g"  # JVM heap with --spark-master local[...]
 DRIVER_ROWS = 200_000  # rows brought to the driver to decide, describe and draw from
 MAX_ITER = 100  # K-Means iterations (scikit-learn's default is 300; Spark's 20)
 INIT_STEPS = 5  # k-means|| rounds (Spark's default 2 often started in a poor optimum)
@@ -190,6 +191,8 @@ def session(master: str | None) -> tuple[SparkSession, bool]:
     builder = SparkSession.builder.appName("reportgen")
     if master:
         builder = builder.master(master)
+    if master and master.startswith("local"):  # one JVM does all the work: Spark's 1g is tight
+        builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     for key, value in {
         "spark.sql.session.timeZone": "UTC",  # tenure in days must not shift with DST
         "spark.ui.showConsoleProgress": "false",
