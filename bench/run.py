@@ -30,7 +30,7 @@ from reportgen.pipeline import STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from reportgen.config import Config
@@ -49,11 +49,26 @@ def high_water(pid="self"):  # a process's own peak memory, MB (ru_maxrss: the p
     except OSError:
         return None
 
-peak, jvm = high_water(), None
-if config.engine == "spark":  # Spark's JVM is a child process with its own memory
-    from pyspark import SparkContext
-    gateway = getattr(SparkContext._gateway, "proc", None)
-    jvm = high_water(gateway.pid) if gateway is not None else None
+def descendants(root):  # helper processes: chart/PDF workers, Spark's JVM
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                for line in open(f"/proc/{entry}/status"):
+                    if line.startswith("PPid:"):
+                        parents[int(entry)] = int(line.split()[1])
+            except OSError:
+                pass
+    found, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid]
+        found += children
+        frontier += children
+    return found
+
+own = high_water()
+helpers = sum(high_water(pid) or 0 for pid in descendants(os.getpid()))
 agreement = None
 if args.get("agreement") and config.engine == "local":  # after the peak was read: not timed
     from sklearn.cluster import KMeans
@@ -63,7 +78,8 @@ if args.get("agreement") and config.engine == "local":  # after the peak was rea
 print(json.dumps({"import": round(imported, 3), "stages": result.timings,
                   "ari_vs_full_fit": agreement,
                   "k": result.selection.k, "rows": result.profile.n_rows,
-                  "peak_mb": (peak or 0) + (jvm or 0) or None, "jvm_mb": jvm,
+                  "peak_mb": (own or 0) + helpers or None, "main_mb": own,
+                  "helpers_mb": round(helpers, 1),
                   "labels": str(result.out / ("segments" if config.engine == "spark"
                                               else "segments.csv"))}))
 """
