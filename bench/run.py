@@ -40,6 +40,7 @@ args = json.loads(sys.argv[1])
 config = Config(input=Path(args["input"]), out=Path(args["out"]), force=True,
                 **args.get("config", {}))
 result = run(config)
+finished = time.perf_counter()
 
 def high_water(pid="self"):  # a process's own peak memory, MB (ru_maxrss: the parent's too)
     try:
@@ -76,6 +77,7 @@ if args.get("agreement") and config.engine == "local":  # after the peak was rea
     full = KMeans(result.selection.k, n_init=3, random_state=1).fit_predict(result.features.X)
     agreement = round(float(adjusted_rand_score(full, result.segmentation.labels)), 4)
 print(json.dumps({"import": round(imported, 3), "stages": result.timings,
+                  "after_run": round(time.perf_counter() - finished, 3),
                   "ari_vs_full_fit": agreement,
                   "k": result.selection.k, "rows": result.profile.n_rows,
                   "peak_mb": (own or 0) + helpers or None, "main_mb": own,
@@ -169,6 +171,7 @@ def measure(
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark run failed on {input_path}:\n{stderr.decode()[-2000:]}")
     data = json.loads(stdout.decode().strip().splitlines()[-1])
+    wall -= data.pop("after_run")  # memory readings and the agreement fit are not the run
     peak = data.pop("peak_mb", None) or usage.ru_maxrss / 1024
     data.update(wall=round(wall, 3), peak_mb=round(peak, 1))
     return data
@@ -228,6 +231,9 @@ def main() -> None:
     )
     parser.add_argument("--cases", default="", help="only these cases (mall, k10, synthetic-N)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--markdown", type=Path, help="also write the tables as Markdown to this file"
+    )
     parser.add_argument(
         "--naive",
         action="store_true",
@@ -292,7 +298,51 @@ def main() -> None:
     _print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(_markdown(results), encoding="utf-8")
     print(json.dumps(results))
+
+
+MD_STAGES = ("spark start", "load", "profile", "features", "select k", "fit", "describe")
+MD_STAGES += ("charts", "pdf", "write")
+
+
+def _markdown(results: dict[str, dict]) -> str:
+    """The stage table, then the naive comparison, as Markdown."""
+    lines = [
+        "| case | rows | k | import | "
+        + " | ".join(MD_STAGES)
+        + " | wall s | peak MB | adjusted Rand |",
+        "|---" * (len(MD_STAGES) + 7) + "|",
+    ]
+    for name, r in results.items():
+        ari = []
+        if r.get("ari_vs_full_fit") is not None:
+            ari.append(f"{r['ari_vs_full_fit']:.3f} vs full-data fit")
+        if r.get("ari_vs_local") is not None:
+            ari.append(f"{r['ari_vs_local']:.3f} vs local engine")
+        stages = " | ".join(f"{r['stages'][s]:.1f}" if s in r["stages"] else "-" for s in MD_STAGES)
+        lines.append(
+            f"| {name} | {r['rows']:,} | {r['k']} | {r['import']:.1f} | {stages} | "
+            f"{r['wall']:.1f} | {r['peak_mb']:,.0f} | {'; '.join(ari) or '-'} |"
+        )
+    naive = {name: r for name, r in results.items() if "naive" in r}
+    if naive:
+        lines += [
+            "",
+            "| table | naive sweep s | silhouette on all rows | naive k | reportgen select k + fit"
+            " s | ratio | reportgen k | reportgen whole run s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, r in naive.items():
+            n = r["naive"]
+            ours = r["stages"]["select k"] + r["stages"]["fit"]
+            lines.append(
+                f"| {name} | {n['seconds']:.1f} | {'yes' if n['silhouette_on_all_rows'] else 'no'}"
+                f" | {n['k'] if n['k'] is not None else '-'} | {ours:.1f} | "
+                f"{n['seconds'] / ours:.1f}x | {r['k']} | {r['wall']:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def _print_table(results: dict[str, dict]) -> None:
