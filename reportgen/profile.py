@@ -856,7 +856,8 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
                 col,
                 n_missing=total.n_missing,
                 missing_share=total.n_missing / n_rows if n_rows else 0.0,
-                n_distinct=total.n_distinct,
+                # HyperLogLog may overshoot: never more distinct values than values
+                n_distinct=min(total.n_distinct, n_rows - total.n_missing),
                 stats=total.stats or col.stats,
                 n_outliers=total.n_outliers if col.role == "numeric" else col.n_outliers,
                 n_extreme=total.n_extreme if col.role == "numeric" else col.n_extreme,
@@ -875,6 +876,16 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
         alerts += _missing_alert(name, total.n_missing, n_rows)
         if sample.column(name).role == "numeric":
             alerts += _extreme_alert(name, total.n_extreme, total.extreme_values)
+    # in the local profile's order: table-wide alerts first, then column by column
+    position = {c.name: i for i, c in enumerate(sample.columns)}
+    kinds: tuple[str, ...] = ("duplicate_ids", "constant", "missing", "mostly_missing")
+    kinds += ("implausible_values", "extreme_outliers", "skewed", "day_first_dates")
+    alerts.sort(
+        key=lambda a: (
+            -1 if a.column is None else position.get(a.column, len(position)),
+            kinds.index(a.kind) if a.kind in kinds else len(kinds),
+        )
+    )
     return replace(sample, n_rows=n_rows, columns=tuple(columns), alerts=tuple(alerts))
 
 

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,7 +73,9 @@ def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunRes
     files, kind = resolve(config.input)
     with stage("spark start"), _quiet():
         spark, owned = session(config.spark_master)
-    try:
+    with ExitStack() as cleanup:  # on success and on errors: free the cache, stop our session
+        if owned:
+            cleanup.callback(spark.stop)
         with stage("load"), _quiet():
             table = read(spark, files, kind, seed=config.seed)
         with stage("profile"), _quiet():
@@ -92,6 +94,7 @@ def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunRes
             )
             _check_unique_ids(table.frame, drafted.id_label, source)
             data, matrix = _featurize(table.frame, drafted, profile)
+            cleanup.callback(data.unpersist)
         with stage("select k"):
             selection = pipe.choose_k(config, matrix, config.k, progress)
             selection = replace(selection, n_rows=table.n_rows)
@@ -161,12 +164,6 @@ def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunRes
                 data, model, order, names, matrix.id_label, folder
             ),
         )
-    finally:
-        data_frame = locals().get("data")
-        if data_frame is not None:
-            data_frame.unpersist()
-        if owned:
-            spark.stop()
 
 
 # ------------------------------------------------------------------------------------ session

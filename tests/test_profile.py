@@ -766,3 +766,53 @@ def test_infinite_numbers_count_as_missing() -> None:
     assert col.n_missing == 2
     assert col.stats["max"] == 4.0
     assert col.stats["mean"] == pytest.approx(7 / 3)
+
+
+def test_whole_table_totals_replace_the_sample_counts() -> None:
+    """The Spark engine profiles a sample and puts in counts over all rows."""
+    from reportgen.profile import ColumnTotals, with_totals
+
+    sample = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4, 4] * 5,
+            "spend": [10.0, 12.0, None, 11.0, 500.0] * 5,
+            "region": ["north", "south", "north", "east", "north"] * 5,
+        }
+    )
+    seen = profile(sample, id_column="customer_id")
+    totals = {
+        "spend": ColumnTotals(
+            n_missing=900,
+            n_distinct=5_000,
+            stats={
+                "mean": 20.0,
+                "std": 5.0,
+                "min": 1.0,
+                "q1": 9.0,
+                "median": 11.0,
+                "q3": 13.0,
+                "max": 900.0,
+            },
+            n_outliers=40,
+            n_extreme=12,
+            extreme_values=(900.0,),
+        ),
+        "region": ColumnTotals(
+            n_missing=0, n_distinct=99_999, stats={}, top_values=(("north", 6000),)
+        ),
+    }
+    whole = with_totals(seen, 10_000, totals)
+    assert whole.n_rows == 10_000
+    spend = whole.column("spend")
+    assert (spend.n_missing, spend.missing_share, spend.n_extreme) == (900, 0.09, 12)
+    assert spend.stats["max"] == 900.0
+    assert whole.column("region").n_distinct == 10_000  # an estimate never exceeds the rows
+    assert whole.column("region").top_values == (("north", 6000),)
+    messages = [a.message for a in whole.alerts]
+    assert "spend: 900 values (9.0%) are missing" in messages
+    assert "spend: 12 extreme outliers (beyond 3 IQR), e.g. 900" in messages
+    assert not any("5 values" in m for m in messages)  # the sample's own count is gone
+    repeated = next(a for a in whole.alerts if a.kind == "duplicate_ids")
+    assert repeated.message.endswith("(in a seeded sample of 25 rows)")
+    order = [a.column for a in whole.alerts if a.column is not None]
+    assert order == sorted(order, key=["customer_id", "spend", "region"].index)
