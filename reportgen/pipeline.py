@@ -259,21 +259,14 @@ def report(
                 )
             context = _context(
                 config,
-                dataset,
-                profile,
-                matrix,
-                selection,
-                segmentation,
-                profiles,
+                a,
+                log,
                 stories,
                 drawn,
                 colors,
                 prepared.logo,
                 parameters,
                 render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
-                comparison,
-                log,
-                a.engine_rows,
             )
             with stage("html"):
                 pages = render.html(prepared.html_env, context)
@@ -492,22 +485,19 @@ def _versions() -> dict[str, str]:
 
 def _context(
     config: Config,
-    dataset: loader.Dataset,
-    profile: profiling.Profile,
-    matrix: features.FeatureMatrix,
-    selection: choosing.KSelection,
-    segmentation: clustering.Segmentation,
-    profiles: describing.SegmentProfiles,
+    analysis: Analysis,
+    log: logs.TransactionLog | None,
     stories: narrative.Narratives,
     drawn: dict[str, charts.Chart],
     colors: charts.Palette,
     logo: str | None,
     parameters: dict[str, Any],
     css: str,
-    comparison: comparing.Comparison | None = None,
-    log: logs.TransactionLog | None = None,
-    engine_rows: dict[str, str] | None = None,
 ) -> render.ReportContext:
+    """The template context; ``log`` is the detected transaction log with its RFM map."""
+    dataset, profile, matrix = analysis.dataset, analysis.profile, analysis.matrix
+    selection, segmentation = analysis.selection, analysis.segmentation
+    profiles, comparison = analysis.profiles, analysis.comparison
     views = {key: render.chart_view(chart) for key, chart in drawn.items()}
     segment_views = tuple(
         render.SegmentView(
@@ -542,7 +532,7 @@ def _context(
             if log
             else {}
         ),
-        **(engine_rows or {}),
+        **analysis.engine_rows,
         "Features": ", ".join(matrix.names),
         "k": f"{selection.k} ("
         + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
