@@ -195,7 +195,6 @@ def session(master: str | None) -> tuple[SparkSession, bool]:
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
     }.items():
         builder = builder.config(key, value)
     try:
