@@ -216,7 +216,7 @@ def _jvm_output(path: Path) -> Iterator[None]:
         stream.flush()
     saved = [os.dup(1), os.dup(2)]
     try:
-        with open(path, "ab") as log:
+        with open(path, "wb") as log:  # the latest start only: it must not grow forever
             os.dup2(log.fileno(), 1)
             os.dup2(log.fileno(), 2)
         yield
