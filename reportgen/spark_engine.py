@@ -438,16 +438,15 @@ def _outliers(
     measures = [c.name for c in sample.columns if c.role == "numeric" and c.name in stats]
     if not measures:
         return {}
+    fences = {name: _fences(stats[name]) for name in measures}
     exprs = []
     for i, name in enumerate(measures):
-        s, x = stats[name], _valid(name, "number")
-        iqr = s["q3"] - s["q1"]
-        lo1, hi1 = s["q1"] - 1.5 * iqr, s["q3"] + 1.5 * iqr
-        lo3, hi3 = s["q1"] - 3 * iqr, s["q3"] + 3 * iqr
+        x = _valid(name, "number")
+        lo1, hi1, lo3, hi3 = fences[name]
         exprs += [
             F.sum(F.when((x < lo1) | (x > hi1), 1).otherwise(0)).alias(f"o{i}"),
             F.sum(F.when((x < lo3) | (x > hi3), 1).otherwise(0)).alias(f"e{i}")
-            if iqr > 0
+            if hi3 > lo3
             else F.lit(0).alias(f"e{i}"),
         ]
     row = frame.agg(*exprs).first()
@@ -455,15 +454,26 @@ def _outliers(
     result = {}
     for i, name in enumerate(measures):
         s = stats[name]
+        _, _, lo3, hi3 = fences[name]
         n_extreme = int(row[f"e{i}"] or 0)
         # the extremes furthest from the median: the range ends, when they lie beyond 3 IQR
         ends = sorted(
             {s["min"], s["max"]} if n_extreme else set(), key=lambda v: -abs(v - s["median"])
         )
-        iqr = s["q3"] - s["q1"]
-        examples = tuple(v for v in ends if v < s["q1"] - 3 * iqr or v > s["q3"] + 3 * iqr)
+        examples = tuple(v for v in ends if v < lo3 or v > hi3)
         result[name] = (int(row[f"o{i}"] or 0), n_extreme, examples)
     return result
+
+
+def _fences(stats: dict[str, float]) -> tuple[float, float, float, float]:
+    """The 1.5 and 3 IQR fences around the quartiles: low and high of each."""
+    iqr = stats["q3"] - stats["q1"]
+    return (
+        stats["q1"] - 1.5 * iqr,
+        stats["q3"] + 1.5 * iqr,
+        stats["q1"] - 3 * iqr,
+        stats["q3"] + 3 * iqr,
+    )
 
 
 def _top_values(
