@@ -71,7 +71,7 @@ def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunRes
     stage = pipe.stage_timer(timings, progress)
     prepared = pipe.prepare(config)
     files, kind = resolve(config.input)
-    with stage("spark start"), _quiet():
+    with stage("spark start"):  # session() quiets pyspark itself
         spark, owned = session(config.spark_master)
     with ExitStack() as cleanup:  # on success and on errors: free the cache, stop our session
         if owned:
