@@ -132,6 +132,12 @@ def _addresses(
     metavar="DIR",
     help="Templates that override the defaults (email.html, text/email.txt).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an --eml or --preview file that reportgen did not write (its own earlier "
+    "drafts and previews are replaced without it).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 def email_command(
@@ -141,6 +147,7 @@ def email_command(
     use_ssl: bool,
     no_tls: bool,
     preview: Path | None,
+    force: bool,
     quiet: bool,
     debug: bool,
     **flags: Any,
@@ -158,7 +165,7 @@ def email_command(
         file_values = mail.read_mail_config(config_file) if config_file else {}
         _require(file_values, flags, preview)
         settings = mail.make_settings(file_values, {**flags, "tls": tls}, os.environ)
-        result = mail.send_report(folder, settings, preview=preview)
+        result = mail.send_report(folder, settings, preview=preview, force=force)
     echo_result(result, quiet=quiet)
 
 

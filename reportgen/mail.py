@@ -58,6 +58,8 @@ CHART_WIDTH = 552  # CSS pixels: the 600px column less its padding
 _CHART_INCHES = 4.6  # drawn this wide, the 8-9 pt chart text shows at about 13px
 _CHART_DPI = 2 * CHART_WIDTH / _CHART_INCHES  # twice the CSS width, for sharp screens
 _LOGO_HEIGHT = 40
+MAILER = "reportgen"  # X-Mailer of every message: how --eml knows a file is its own
+PREVIEW_MARK = "<!-- reportgen email preview -->\n"  # first line of every --preview file
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)*$")
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -396,7 +398,7 @@ def preview_html(composed: Composed) -> str:
     for image in composed.images:
         uri = f"data:image/{image.subtype};base64," + base64.b64encode(image.data).decode()
         page = page.replace(image.src, uri)
-    return page
+    return PREVIEW_MARK + page
 
 
 def _load_summary(folder: Path) -> dict[str, Any]:
@@ -647,6 +649,7 @@ def _message(
     message["To"] = ", ".join(settings.to)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid("reportgen", domain)
+    message["X-Mailer"] = f"{MAILER} {__version__}"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(page, subtype="html", cte="quoted-printable")
     html_part = message.get_body(("html",))
@@ -693,14 +696,19 @@ def send_report(
     settings: MailSettings,
     *,
     preview: Path | None = None,
+    force: bool = False,
     sleep: Callable[[float], None] | None = None,
 ) -> MailResult:
     """Compose the summary of ``folder``, write it (``settings.eml``, ``preview``) and send it
-    (when ``settings.smtp_host`` is set).  ``sleep`` waits between retries (tests pass a fake)."""
+    (when ``settings.smtp_host`` is set).  ``sleep`` waits between retries (tests pass a fake).
+
+    ``--eml`` and ``--preview`` replace only files they wrote before, unless ``force``; the
+    report's own files are never replaced."""
     if not (settings.smtp_host or settings.eml or preview):
         raise MailError(
             "nothing to do: give --smtp-host to send the summary or --eml FILE to write it"
         )
+    check_writable(folder, settings.eml, preview, force)
     composed = compose(folder, settings)
     if preview is not None:
         _write(preview, preview_html(composed).encode("utf-8"))
@@ -748,6 +756,48 @@ def write_eml(message: EmailMessage, path: Path, *, draft: bool) -> None:
     """
     data = message.as_bytes(policy=policy.SMTP)
     _write(path, (b"X-Unsent: 1\r\n" if draft else b"") + data)
+
+
+def check_writable(folder: Path, eml: Path | None, preview: Path | None, force: bool) -> None:
+    """Refuse to write ``--eml``/``--preview`` over a file reportgen did not write there (unless
+    ``force``), over the report's own files, or both to one file."""
+    from reportgen.outdir import written_files
+
+    if eml is not None and preview is not None and _same_file(eml, preview):
+        raise MailError(f"--eml and --preview are the same file ({eml}); give two names")
+    own = {(folder / name).resolve() for name in written_files(folder)}
+    for flag, path, ours in (("--eml", eml, _is_our_eml), ("--preview", preview, _is_our_preview)):
+        if path is None or not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_dir() or path.resolve() in own:
+            what = "a folder" if path.is_dir() else "one of the report's own files"
+            raise MailError(f"{flag} {path} is {what}; choose another file name")
+        if not force and not (path.is_file() and not path.is_symlink() and ours(path)):
+            raise MailError(
+                f"{flag} {path} already exists and reportgen did not write it; choose another "
+                "file name or pass --force to replace it"
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def _is_our_eml(path: Path) -> bool:
+    headers = _head(path).split(b"\r\n\r\n", 1)[0]
+    return f"\r\nX-Mailer: {MAILER} ".encode() in b"\r\n" + headers
+
+
+def _is_our_preview(path: Path) -> bool:
+    return _head(path, len(PREVIEW_MARK)) == PREVIEW_MARK.encode()
 
 
 def envelope_recipients(settings: MailSettings) -> tuple[str, ...]:

@@ -1,78 +1,18 @@
-"""Output folder handling and the machine-readable outputs (``segments.csv``, ``summary.json``).
+"""The machine-readable outputs (``segments.csv``, ``summary.json``), spreadsheet-safe.
 
-Files are written to a staging folder beside the target and moved into place only when the
-whole run succeeded, so a failed run leaves no half-written report and keeps the previous one.
-``--force`` replaces only a folder that carries reportgen's marker file.
+The output folder itself (lock, staging, ``--force``) is ``reportgen.outdir``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import ConfigError
-
-MARKER = ".reportgen"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def check_target(out: Path, force: bool) -> None:
-    """Refuse to overwrite anything that is not an earlier reportgen output."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; choose a folder")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if not force:
-        raise ConfigError(
-            f"--out {out} already exists and is not empty; use --force to "
-            "replace an earlier report or choose another folder"
-        )
-    if not (out / MARKER).is_file():
-        raise ConfigError(
-            f"--out {out} was not made by reportgen (no {MARKER} marker); "
-            "refusing to replace it, choose another folder"
-        )
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A staging folder beside ``out``; moved into place only if the block succeeds."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    stage.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the report is not
-    try:
-        yield stage
-        (stage / MARKER).write_text('{"made_by": "reportgen"}\n', encoding="utf-8")
-        _swap(stage, out)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def _swap(stage: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{stage.name.rsplit('-', 1)[-1]}"
-        out.rename(old)
-    stage.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def segments_csv(

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen import __version__, charts, clustering, features, narrative, outputs, render
+from reportgen import __version__, charts, clustering, features, narrative, outdir, outputs, render
 from reportgen import comparison as comparing
 from reportgen import io as loader
 from reportgen import model as saved_model
@@ -64,6 +64,7 @@ class RunResult:
 class Prepared:
     """What is checked before any data is read, so a bad logo or template fails fast."""
 
+    target: outdir.Target  # the output folder, locked for the run
     logo: str | None
     playbook: narrative.Playbook
     html_env: Any
@@ -92,13 +93,18 @@ Assignments = Callable[[Path, dict[int, str]], dict[str, Path]]
 
 def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     """Segment the customers in ``config.input`` and write the report to ``config.out``."""
-    if config.engine == "spark":
-        from reportgen import spark_engine  # needs the pyspark extra
+    with outdir.reserve(config.out, config.force, inputs=(config.input,)) as target:
+        if config.engine == "spark":
+            from reportgen import spark_engine  # needs the pyspark extra
 
-        return spark_engine.run(config, progress=progress)
+            return spark_engine.run(config, target, progress=progress)
+        return _run_local(config, target, progress)
+
+
+def _run_local(config: Config, target: outdir.Target, progress: Progress | None) -> RunResult:
     timings: dict[str, float] = {}
     stage = stage_timer(timings, progress)
-    prepared = prepare(config)
+    prepared = prepare(config, target)
     source = Path(config.input).name
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
@@ -165,15 +171,15 @@ def run(config: Config, *, progress: Progress | None = None) -> RunResult:
     return report(config, prepared, analysis, timings, stage, progress)
 
 
-def prepare(config: Config) -> Prepared:
-    """Check the output folder, logo, playbook and templates before the data is read, and
-    start the chart and PDF helpers so they warm up while K-Means runs."""
+def prepare(config: Config, target: outdir.Target) -> Prepared:
+    """Check the logo, playbook and templates before the data is read (the output folder is
+    already reserved), and start the chart and PDF helpers so they warm up while K-Means runs."""
     if config.formats:
         from reportgen import workers
 
         workers.start()
-    outputs.check_target(config.out, config.force)
     return Prepared(
+        target,
         render.logo_uri(config.branding.logo),
         narrative.load_playbook(config.playbook),
         environment(config.template_dir),
@@ -237,7 +243,7 @@ def report(
     )
     log = log if log is not None and log.detected else None
     files: dict[str, Path] = {}
-    with outputs.staged(config.out) as folder:
+    with prepared.target.stage() as folder:
         pages = None
         if config.formats:
             with stage("charts"):
@@ -286,7 +292,7 @@ def report(
                 folder / "model.json",
                 saved_model.to_json(_model(config, dataset, matrix, segmentation, profiles)),
             )
-    out = config.out.resolve()
+    out = prepared.target.out
     final = {name: out / name for name in files}
     return RunResult(
         out,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen import clustering, features
+from reportgen import clustering, features, outdir
 from reportgen import io as loader
 from reportgen import pipeline as pipe
 from reportgen import profile as profiling
@@ -65,11 +65,14 @@ class SparkInput:
     sample: pd.DataFrame  # about DRIVER_ROWS rows; the whole table when it is that small
 
 
-def run(config: Config, *, progress: pipe.Progress | None = None) -> pipe.RunResult:
-    """``pipeline.run`` with Spark doing the work that touches every row."""
+def run(
+    config: Config, target: outdir.Target, *, progress: pipe.Progress | None = None
+) -> pipe.RunResult:
+    """``pipeline.run`` with Spark doing the work that touches every row, into the reserved
+    output folder ``target``."""
     timings: dict[str, float] = {}
     stage = pipe.stage_timer(timings, progress)
-    prepared = pipe.prepare(config)
+    prepared = pipe.prepare(config, target)
     files, kind = resolve(config.input)
     with stage("spark start"):  # session() quiets pyspark itself
         spark, owned = session(config.spark_master)

@@ -322,6 +322,38 @@ def test_preview_embeds_the_images_for_a_browser(report: Path, tmp_path: Path) -
     assert str(preview) in out
 
 
+def test_eml_and_preview_never_replace_a_file_they_did_not_write(
+    report: Path, tmp_path: Path
+) -> None:
+    pdf = (report / "report.pdf").read_bytes()
+    for extra in ((), ("--force",)):  # the report's own files: never, not even with --force
+        code, _, err = invoke(str(report), *_people(), "--eml", str(report / "report.pdf"), *extra)
+        assert "is one of the report's own files" in one_line_error(code, err)
+    assert (report / "report.pdf").read_bytes() == pdf
+    notes = tmp_path / "notes.eml"
+    notes.write_text("someone's own notes")
+    page = tmp_path / "page.html"
+    page.write_text("<p>someone's page</p>")
+    for flag, path in (("--eml", notes), ("--preview", page)):
+        code, _, err = invoke(str(report), *_people(), flag, str(path))
+        line = one_line_error(code, err)
+        assert f"{flag} {path} already exists and reportgen did not write it" in line
+        assert "--force" in line
+    assert notes.read_text() == "someone's own notes"
+    assert page.read_text() == "<p>someone's page</p>"
+    code, _, err = invoke(str(report), *_people(), "--eml", str(notes), "--preview", str(notes))
+    assert "are the same file" in one_line_error(code, err)
+    # its own draft and preview are replaced without --force; another file with it
+    for _ in range(2):
+        code, out, err = invoke(
+            str(report), *_people(), "--eml", str(tmp_path / "d.eml"), "--preview", str(page),
+            *(("--force",) if _ == 0 else ()),
+        )  # fmt: skip
+        assert code == 0, err + out
+    assert page.read_text(encoding="utf-8").startswith("<!-- reportgen email preview -->")
+    assert parse((tmp_path / "d.eml").read_bytes())["X-Mailer"].startswith("reportgen ")
+
+
 def test_html_over_100_kb_warns_in_one_line(report: Path, tmp_path: Path) -> None:
     brand = tmp_path / "brand"
     brand.mkdir()

@@ -1,4 +1,4 @@
-"""Output folder safety and machine-readable files."""
+"""Machine-readable files: segments.csv and summary.json."""
 
 from __future__ import annotations
 
@@ -9,65 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from reportgen.errors import ConfigError
-from reportgen.outputs import (
-    MARKER,
-    check_target,
-    segments_csv,
-    staged,
-    to_json,
-    write_segments_csv,
-)
-
-
-def test_staged_folder_appears_only_on_success(tmp_path: Path) -> None:
-    out = tmp_path / "report"
-    with pytest.raises(RuntimeError):
-        with staged(out) as folder:
-            (folder / "half.txt").write_text("x")
-            raise RuntimeError("boom")
-    assert not out.exists()
-    assert list(tmp_path.iterdir()) == []  # no staging folder left behind
-    with staged(out) as folder:
-        (folder / "a.txt").write_text("x")
-    assert (out / "a.txt").read_text() == "x" and (out / MARKER).is_file()
-
-
-def test_failed_rerun_keeps_the_previous_report(tmp_path: Path) -> None:
-    out = tmp_path / "report"
-    with staged(out) as folder:
-        (folder / "report.html").write_text("old")
-    with pytest.raises(RuntimeError):
-        with staged(out) as folder:
-            (folder / "report.html").write_text("new")
-            raise RuntimeError
-    assert (out / "report.html").read_text() == "old"
-    with staged(out) as folder:
-        (folder / "report.html").write_text("new")
-    assert (out / "report.html").read_text() == "new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
-
-
-def test_existing_folders_need_force_and_a_marker(tmp_path: Path) -> None:
-    check_target(tmp_path / "new", force=False)
-    (tmp_path / "empty").mkdir()
-    check_target(tmp_path / "empty", force=False)
-    mine = tmp_path / "mine"
-    with staged(mine) as folder:
-        (folder / "x").write_text("1")
-    with pytest.raises(ConfigError, match="already exists and is not empty; use --force"):
-        check_target(mine, force=False)
-    check_target(mine, force=True)
-    other = tmp_path / "docs"
-    other.mkdir()
-    (other / "thesis.docx").write_text("precious")
-    with pytest.raises(ConfigError, match="was not made by reportgen"):
-        check_target(other, force=True)
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(ConfigError, match="is a file"):
-        check_target(tmp_path / "file", force=True)
+from reportgen.outputs import segments_csv, to_json, write_segments_csv
 
 
 def test_segments_csv_columns_and_formula_neutralising() -> None:
