@@ -175,11 +175,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Config:
-    """Merge defaults < config file < flags (flags that are None or empty are not given)."""
+    """Merge defaults < config file < flags (flags that are None, or empty repeatable flags,
+    are not given; ``formats=()`` is ``--format none`` and is given)."""
     merged: dict[str, Any] = dict(file_values)
     branding = dict(merged.pop("branding", {}))
     for key, value in flags.items():
-        if value is None or value == ():
+        if value is None or (value == () and key != "formats"):
             continue
         merged[key] = value
     for key in ("features", "exclude", "formats"):

@@ -303,3 +303,14 @@ def test_help_lists_every_documented_flag() -> None:
     ):
         assert flag in out, flag
         assert f"`{flag}" in readme, f"{flag} is not documented in the README"
+
+
+def test_format_none_writes_no_report(tmp_path: Path) -> None:
+    out = tmp_path / "none"
+    run_ok(str(MALL), "--out", str(out), "--k", "3", "--format", "none", "--quiet")
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".reportgen",
+        "model.json",
+        "segments.csv",
+        "summary.json",
+    ]
