@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from reportgen import meanings
 from reportgen.errors import InputError
-from reportgen.profile import Profile
+from reportgen.profile import ColumnProfile, Profile
 
 SKEW_LIMIT = 0.75  # skew above this (after limiting extremes) suggests a log transform
 SPAN_LIMIT = 20.0  # so does a 95th percentile 20x the 5th
@@ -23,7 +24,20 @@ FENCE_IQR = 3.0  # values beyond Q1 - 3 IQR / Q3 + 3 IQR are pulled in to the fe
 MOSTLY_MISSING = 0.5
 HUGE = 1e15  # no customer measure is this large; such values are export errors
 DECISION_ROWS = 1_000_000  # rows that decide median, transform and limits on large tables
+NEAR_DUPLICATE = 0.95  # a feature this correlated with one already chosen adds nothing
+ALMOST_CONSTANT = 0.95  # one value for this share of customers: a handful would decide k
+CORRELATION_ROWS = 20_000  # rows the near-duplicate check looks at
+BOUNDED = frozenset({"share", "score"})  # fixed scales: never log-transformed or limited
 
+_MEANING_REASONS = {
+    "identifier": "identifier: names customers, says nothing about them",
+    "sequence": "a sequence number (orders, invoices, lines): numbers documents, not customers",
+    "calendar": "a calendar part: a point in the calendar, not an amount",
+    "contact": "contact or personal data: never used or charted",
+    "outcome": "an outcome: not clustered, its rate is shown per segment",
+    "age": "an age: describes who customers are; shown per segment, not clustered",
+    "household": "household members: describe who customers are; shown per segment",
+}
 _DROP_REASONS = {
     "identifier": "identifier: names customers, says nothing about them",
     "constant": "constant: the same value for every customer",
@@ -51,6 +65,8 @@ class FeatureSpec:
     scale: float  # their standard deviation
     reason: str  # why the column is used and how, in plain words
     reference_date: str | None = None  # tenure_days: days are counted up to this ISO date
+    meaning: str = "measure"  # the column's meaning (reportgen.meanings) when it was chosen
+    transform_note: str = ""  # why it was log-transformed ("right-skewed, skew 2.1")
 
 
 @dataclass(frozen=True)
@@ -86,20 +102,20 @@ def build(
     _check_names(frame, [*features, *exclude], source)
     chosen, dropped = _choose(profile, features, exclude, source)
     specs = tuple(
-        _fit_spec(frame[name], name, profile.column(name).role, source) for name in chosen
+        _fit_spec(frame[name], name, profile.column(name).role, source, _meaning(profile, name))
+        for name in chosen
     )
     kept = tuple(s for s in specs if s.scale > 0)
     dropped += [
         DroppedColumn(s.column, "constant once outliers are limited") for s in specs if s.scale <= 0
     ]
+    if not features:  # the user's own choice stands as given
+        kept, redundant = _without_redundant(frame, kept)
+        dropped += redundant
     if not kept:
         _explain_nothing_to_cluster(frame, profile, source)
     described = tuple(
-        c.name
-        for c in profile.columns
-        if c.role in ("categorical", "binary", "coded_category")
-        and c.name not in chosen
-        and c.name not in exclude
+        c.name for c in profile.columns if _described(c) and c.name not in chosen + list(exclude)
     )
     ids, id_label = _ids(frame, profile.id_column, source)
     raws = [_raw(frame[s.column], s) for s in kept]  # read each column once for X and values
@@ -124,11 +140,7 @@ def from_specs(
         for c in profile.columns
         if c.name not in used
     )
-    described = tuple(
-        c.name
-        for c in profile.columns
-        if c.role in ("categorical", "binary", "coded_category") and c.name not in used
-    )
+    described = tuple(c.name for c in profile.columns if _described(c) and c.name not in used)
     ids, id_label = _ids(frame, profile.id_column)
     return FeatureMatrix(
         tuple(specs),
@@ -138,6 +150,14 @@ def from_specs(
         described,
         ids,
         id_label,
+    )
+
+
+def _described(col: ColumnProfile) -> bool:
+    """Categories and flags are described per segment; contact data and outcomes are not."""
+    return col.role in ("categorical", "binary", "coded_category") and col.meaning in (
+        "category",
+        "flag",
     )
 
 
@@ -221,9 +241,11 @@ def _choose(
                 chosen.append(col.name)
             else:
                 dropped.append(DroppedColumn(col.name, "not among the chosen --feature columns"))
+        elif col.meaning in _MEANING_REASONS:
+            dropped.append(DroppedColumn(col.name, _MEANING_REASONS[col.meaning]))
         elif col.role in ("numeric", "date") and col.missing_share > MOSTLY_MISSING:
             dropped.append(DroppedColumn(col.name, f"{col.missing_share:.0%} of values missing"))
-        elif col.role in ("numeric", "date"):
+        elif col.role in ("numeric", "date") and col.meaning in meanings.CLUSTERED:
             chosen.append(col.name)
         else:
             dropped.append(DroppedColumn(col.name, _DROP_REASONS.get(col.role, col.role_reason)))
@@ -244,8 +266,15 @@ def _check_chosen(name: str, role: str, reason: str, source: str) -> None:
         )
 
 
-def _fit_spec(series: pd.Series, name: str, role: str, source: str = "input") -> FeatureSpec:
-    """Decide imputation, transform, limits and scaling for one column."""
+def _meaning(profile: Profile, name: str) -> str:
+    return profile.column(name).meaning
+
+
+def _fit_spec(
+    series: pd.Series, name: str, role: str, source: str = "input", meaning: str = "measure"
+) -> FeatureSpec:
+    """Decide imputation, transform, limits and scaling for one column; a share or a score
+    keeps its fixed scale (no log, no limits)."""
     kind = "tenure_days" if role == "date" else "numeric"
     reference = series.max().date().isoformat() if kind == "tenure_days" else None
     raw = _as_float(series, kind, reference)
@@ -261,9 +290,11 @@ def _fit_spec(series: pd.Series, name: str, role: str, source: str = "input") ->
     step = max(1, len(raw) // DECISION_ROWS)
     median = float(np.nanmedian(raw[::step])) if (~missing).any() else 0.0
     filled = np.where(missing, median, raw)
-    transform = "log1p" if _wants_log(filled[::step]) else "none"
+    bounded = meaning in BOUNDED
+    note = "" if bounded else _log_note(filled[::step])
+    transform = "log1p" if note else "none"
     x = np.log1p(filled) if transform == "log1p" else filled
-    low, high = _fences(x[::step])
+    low, high = (None, None) if bounded else _fences(x[::step])
     n_clipped = int(((x < low) | (x > high)).sum()) if low is not None else 0
     if low is not None:
         x = np.clip(x, low, high)
@@ -282,6 +313,8 @@ def _fit_spec(series: pd.Series, name: str, role: str, source: str = "input") ->
         scale=float(x.std()),
         reason="",
         reference_date=reference,
+        meaning=meaning,
+        transform_note=note,
     )
     return _with_reason(spec)
 
@@ -293,7 +326,7 @@ def with_counts(spec: FeatureSpec, n_imputed: int, n_clipped: int) -> FeatureSpe
 
 def _with_reason(spec: FeatureSpec) -> FeatureSpec:
     parts = [
-        "numeric measure"
+        _MEANING_WORDS.get(spec.meaning, "numeric measure")
         if spec.kind == "numeric"
         else f"date turned into days up to {spec.reference_date}"
     ]
@@ -302,11 +335,85 @@ def _with_reason(spec: FeatureSpec) -> FeatureSpec:
             f"{spec.n_imputed:,} missing values set to the median ({_fmt(spec.impute_value)})"
         )
     if spec.transform == "log1p":
-        parts.append("log-transformed (strongly right-skewed)")
+        parts.append(f"log-transformed ({spec.transform_note or 'right-skewed'})")
     if spec.n_clipped:
         parts.append(f"{spec.n_clipped:,} extreme values pulled in to 3 IQR beyond the quartiles")
     parts.append("standardized")
     return FeatureSpec(**{**spec.__dict__, "reason": "; ".join(parts)})
+
+
+_MEANING_WORDS = {
+    "money": "an amount of money",
+    "count": "a count",
+    "share": "a share (kept on its 0-1 scale: no log, no limits)",
+    "duration": "a duration",
+    "score": "a score (kept on its scale: no log, no limits)",
+}
+
+
+def _without_redundant(
+    frame: pd.DataFrame, specs: tuple[FeatureSpec, ...]
+) -> tuple[tuple[FeatureSpec, ...], list[DroppedColumn]]:
+    """Leave out features one value dominates (a handful of customers would decide k) and
+    features that almost duplicate an earlier one (they would count one thing twice)."""
+    kept: list[FeatureSpec] = []
+    dropped: list[DroppedColumn] = []
+    step = max(1, len(frame) // CORRELATION_ROWS)
+    columns: list[np.ndarray] = []
+    for spec in specs:
+        raw = _raw(frame[spec.column], spec)
+        values, counts = np.unique(raw[::step], return_counts=True)
+        top = int(counts.argmax())
+        if counts[top] >= ALMOST_CONSTANT * counts.sum():
+            share = counts[top] / counts.sum()
+            dropped.append(
+                DroppedColumn(
+                    spec.column,
+                    f"almost constant: {share:.0%} of customers have {_fmt(values[top])}, so a "
+                    "handful of customers would make a segment of their own",
+                )
+            )
+            continue
+        x = np.column_stack([raw[::step], _transformed(raw[::step], spec)])
+        twin = _near_duplicate(x, columns, kept)
+        if twin is not None:
+            dropped.append(
+                DroppedColumn(
+                    spec.column,
+                    f"almost the same as {twin[0].name} (correlation {twin[1]:.2f}): "
+                    "it would count one thing twice",
+                )
+            )
+            continue
+        kept.append(spec)
+        columns.append(x)
+    return tuple(kept), dropped
+
+
+def _near_duplicate(
+    x: np.ndarray, columns: list[np.ndarray], specs: list[FeatureSpec]
+) -> tuple[FeatureSpec, float] | None:
+    """The first chosen feature ``x`` almost duplicates, in its own units or as clustered."""
+    for other, spec in zip(columns, specs, strict=True):
+        with np.errstate(all="ignore"):
+            found = [float(np.corrcoef(x[:, j], other[:, j])[0, 1]) for j in (0, 1)]
+        r = max(found, key=lambda v: abs(v) if np.isfinite(v) else -1.0)
+        if np.isfinite(r) and abs(r) > NEAR_DUPLICATE:
+            return spec, r
+    return None
+
+
+def _log_note(x: np.ndarray) -> str:
+    """Why a column is log-transformed, in words that are true of it (empty: not logged)."""
+    if not _wants_log(x):
+        return ""
+    low, high = _fences(x)
+    y = np.clip(x, low, high) if low is not None else x
+    skew = float(pd.Series(y).skew())
+    if skew > SKEW_LIMIT:
+        return f"right-skewed, skew {skew:.1f}"
+    q05, q95 = np.percentile(x, [5, 95])
+    return f"wide range: the 95th percentile is {q95 / q05:,.0f} times the 5th"
 
 
 def _wants_log(x: np.ndarray) -> bool:

@@ -310,6 +310,27 @@ def report(
     )
 
 
+def column_uses(
+    profile: profiling.Profile, matrix: features.FeatureMatrix
+) -> tuple[render.ColumnView, ...]:
+    """Each column's meaning, the reason, and what the run did with it, for the data section."""
+    specs = {s.column: s for s in matrix.specs}
+    dropped = {d.name: d.reason for d in matrix.dropped}
+    views = []
+    for c in profile.columns:
+        meaning = c.meaning + (f" ({c.meaning_detail})" if c.meaning_detail else "")
+        if c.name in specs:
+            use = "clustered: " + specs[c.name].reason
+        elif c.name == profile.id_column:
+            use = "the customer id: names each row of segments.csv"
+        elif c.name in matrix.described:
+            use = "described per segment"
+        else:
+            use = "left out: " + dropped.get(c.name, "not used")
+        views.append(render.ColumnView(c.name, meaning, c.meaning_reason or c.role_reason, use))
+    return tuple(views)
+
+
 def _segments_files(
     folder: Path,
     matrix: features.FeatureMatrix,
@@ -582,6 +603,7 @@ def _context(
         selection=selection,
         silhouette=segmentation.silhouette,
         columns=profile.columns,
+        column_uses=column_uses(profile, matrix),
         alerts=profile.alerts,
         conversions=dataset.conversions,
         features=matrix.specs,

@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from reportgen import meanings
 from reportgen.errors import InputError
 
 ROLES = (
@@ -56,6 +57,9 @@ class ColumnProfile:
     n_outliers: int  # beyond 1.5 IQR fences (numeric only, else 0)
     n_extreme: int  # beyond 3 IQR fences
     top_values: tuple[tuple[str, int], ...]  # categorical/binary/coded: up to 10 (value, count)
+    meaning: str = "measure"  # what the column is about, one of meanings.MEANINGS
+    meaning_reason: str = ""  # why, from its name and values
+    meaning_detail: str = ""  # e.g. "month", "birth year", "recency", "phone"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class Profile:
 
     def by_role(self, role: str) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.role == role)
+
+    def by_meaning(self, *kinds: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.meaning in kinds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,6 +322,42 @@ class _Column:
 class _Role:
     role: str
     reason: str
+
+
+_FEW_LEVELS = 20  # levels handed to the meaning rules
+_SAMPLE_TEXTS = 200  # text values they may look at
+
+
+def _meaning(col: _Column, role: _Role) -> meanings.Meaning:
+    """The column's meaning from its name and the facts already computed."""
+    low = high = None
+    between = 0.0
+    if col.kind == "numeric" and col.numbers.size:
+        numbers = col.numbers
+        low, high = float(numbers[0]), float(numbers[-1])
+        inside = np.searchsorted(numbers, 1.0, "left") - np.searchsorted(numbers, 0.0, "right")
+        between = float(inside) / numbers.size
+    few = col.n_distinct <= _FEW_LEVELS and col.kind in ("text", "bool", "numeric")
+    levels = tuple(str(v).strip().lower() for v in col.counts.index) if few else ()
+    sample: tuple[str, ...] = ()
+    if col.kind == "text":
+        sample = tuple(str(v) for v in col.present.iloc[:_SAMPLE_TEXTS])
+    return meanings.decide(
+        meanings.Facts(
+            name=col.name,
+            kind=col.kind,
+            role=role.role,
+            role_reason=role.reason,
+            n_present=len(col.present),
+            n_distinct=col.n_distinct,
+            low=low,
+            high=high,
+            integral=col.kind == "numeric" and col.numbers.size > 0 and col.is_integral,
+            levels=levels,
+            sample=sample,
+            fraction_between=between,
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -768,12 +811,18 @@ def _profile(
         _decide_role(c, n_rows, explicit_id=c.name == id_column, date_format=formats.get(c.name))
         for c in columns
     ]
+    found = [_meaning(c, r) for c, r in zip(columns, roles, strict=True)]
+    # a unique number that reads as a code (Loyalty Number, CLIENTNUM) names customers
+    roles = [
+        _Role("identifier", m.reason) if m.kind == "identifier" and r.role != "identifier" else r
+        for r, m in zip(roles, found, strict=True)
+    ]
     chosen_id = id_column if id_column is not None else _pick_id_column(columns, roles)
     n_duplicates = _count_duplicate_rows(frame, columns)
 
     profiles: list[ColumnProfile] = []
     alerts: list[Alert] = _duplicate_rows_alert(n_duplicates, n_rows)
-    for col, role in zip(columns, roles, strict=True):
+    for col, role, meaning in zip(columns, roles, found, strict=True):
         spread = _Spread({}, None, 0, 0, ())
         if col.kind == "numeric":
             spread = _numeric_spread(col, measure=role.role == "numeric")
@@ -793,6 +842,9 @@ def _profile(
                 n_outliers=spread.n_outliers,
                 n_extreme=spread.n_extreme,
                 top_values=top,
+                meaning=meaning.kind,
+                meaning_reason=meaning.reason,
+                meaning_detail=meaning.detail,
             )
         )
         if role.role == "identifier" or (

@@ -41,6 +41,16 @@ class ChartView:
 
 
 @dataclass(frozen=True)
+class ColumnView:
+    """One input column: what reportgen took it to mean, why, and what it did with it."""
+
+    name: str
+    meaning: str  # e.g. "money", "calendar (month)", "contact (phone)"
+    why: str  # the reason, from the column's name and values
+    use: str  # "clustered: ...", "described per segment", "left out: ...", ...
+
+
+@dataclass(frozen=True)
 class SegmentView:
     """One segment with its story and actions, in the order of the report."""
 
@@ -80,6 +90,7 @@ class ReportContext:
     selection: Any  # selection.KSelection
     silhouette: float  # final fit, on a sample (see method)
     columns: tuple[Any, ...]  # profile.ColumnProfile per input column
+    column_uses: tuple[ColumnView, ...]  # per input column: meaning, why, what was done
     alerts: tuple[Any, ...]  # profile.Alert
     conversions: tuple[Any, ...]  # io.Conversion: how text values were read
     features: tuple[Any, ...]  # features.FeatureSpec used for clustering

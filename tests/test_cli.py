@@ -50,9 +50,11 @@ def test_quick_start_writes_every_output_and_prints_a_summary(tmp_path: Path) ->
     printed = run_ok(str(MALL), "--out", str(out))
     assert OUTPUTS <= {p.name for p in out.iterdir()}
     assert "Read " in printed and "200 rows, 5 columns (csv, utf-8, comma)" in printed
-    assert "Features (3): Age, Annual Income (k$), Spending Score (1-100)" in printed
+    # Age describes who customers are: shown per segment, not clustered
+    assert "Features (2): Annual Income (k$), Spending Score (1-100)" in printed
     summary = json.loads((out / "summary.json").read_text())
     k = summary["k_selection"]["k"]
+    assert k == 5 and round(summary["silhouette"], 3) == 0.555
     assert f"k = {k}: k={k} has the best consensus score" in printed
     for seg in summary["segments"]:
         assert seg["name"] in printed
@@ -134,7 +136,7 @@ def test_personality_quirks_are_handled_and_reported(tmp_path: Path) -> None:
     dropped = {d["name"]: d["reason"] for d in summary["dropped_columns"]}
     assert "constant" in dropped["Z_CostContact"] and "constant" in dropped["Z_Revenue"]
     assert "identifier" in dropped["ID"]
-    assert "flag" in dropped["Response"]
+    assert "outcome" in dropped["Response"]
     features = {f["name"]: f for f in summary["features"]}
     assert features["Income"]["imputed"] == 24
     assert "Dt_Customer tenure (days)" in features

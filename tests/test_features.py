@@ -24,7 +24,7 @@ def _table(n: int = 200, seed: int = 0) -> pd.DataFrame:
             "Gender": rng.choice(["F", "M"], n),
             "Promo": rng.integers(0, 2, n),
             "Constant": np.full(n, 7),
-            "Age": rng.normal(40, 10, n).round(),
+            "Basket": rng.normal(40, 10, n).round(),
             "Spend": rng.lognormal(5, 1.2, n).round(2),
         }
     )
@@ -32,7 +32,7 @@ def _table(n: int = 200, seed: int = 0) -> pd.DataFrame:
 
 def test_default_choice_uses_numeric_measures_only_and_says_why() -> None:
     fm = _build(_table())
-    assert fm.names == ("Age", "Spend")
+    assert fm.names == ("Basket", "Spend")
     reasons = {d.name: d.reason for d in fm.dropped}
     assert set(reasons) == {"CustomerID", "Region", "Gender", "Promo", "Constant"}
     assert "identifier" in reasons["CustomerID"]
@@ -60,33 +60,33 @@ def test_standardized_matrix_matches_independent_computation() -> None:
 
 def test_missing_values_take_the_median_and_are_counted() -> None:
     frame = _table()
-    frame.loc[[3, 10, 50], "Age"] = np.nan
+    frame.loc[[3, 10, 50], "Basket"] = np.nan
     fm = _build(frame)
-    age = fm.specs[0]
-    assert age.n_imputed == 3
-    assert age.impute_value == pytest.approx(float(frame["Age"].median()))
-    assert "3 missing values set to the median" in age.reason
-    assert fm.values["Age"].isna().sum() == 0
+    basket = fm.specs[0]
+    assert basket.n_imputed == 3
+    assert basket.impute_value == pytest.approx(float(frame["Basket"].median()))
+    assert "3 missing values set to the median" in basket.reason
+    assert fm.values["Basket"].isna().sum() == 0
 
 
 def test_extreme_outliers_are_pulled_in_to_the_fence() -> None:
     frame = _table()
-    frame.loc[0, "Age"] = 1000.0
+    frame.loc[0, "Basket"] = 1000.0
     fm = _build(frame)
-    age = fm.specs[0]
-    values = frame["Age"].to_numpy()
+    basket = fm.specs[0]
+    values = frame["Basket"].to_numpy()
     q1, q3 = np.percentile(values, [25, 75])
-    assert age.n_clipped == 1
-    assert age.clip_high == pytest.approx(q3 + 3 * (q3 - q1))
-    assert "1 extreme values pulled in" in age.reason
+    assert basket.n_clipped == 1
+    assert basket.clip_high == pytest.approx(q3 + 3 * (q3 - q1))
+    assert "1 extreme values pulled in" in basket.reason
 
 
 def test_chosen_features_and_exclusions() -> None:
-    fm = _build(_table(), features=["Spend", "Age"])
-    assert fm.names == ("Spend", "Age")
-    fm = _build(_table(), exclude=["Age"])
+    fm = _build(_table(), features=["Spend", "Basket"])
+    assert fm.names == ("Spend", "Basket")
+    fm = _build(_table(), exclude=["Basket"])
     assert fm.names == ("Spend",)
-    assert any(d.name == "Age" and "--exclude" in d.reason for d in fm.dropped)
+    assert any(d.name == "Basket" and "--exclude" in d.reason for d in fm.dropped)
 
 
 def test_a_chosen_coded_category_is_clustered_when_asked() -> None:

@@ -142,7 +142,8 @@ def test_rfm_measures_give_rfm_grid_names() -> None:
                 {
                     "days_since_last_purchase": rng.normal(r, r * 0.1 + 1, n).clip(0),
                     "orders": rng.normal(f, f * 0.1 + 0.2, n).clip(1),
-                    "total_spend": rng.normal(m, m * 0.1, n).clip(1),
+                    # spread enough that spend is not a near-duplicate of orders (|r| < 0.95)
+                    "total_spend": rng.normal(m, m * 0.4, n).clip(1),
                 }
             )
         )

@@ -417,7 +417,7 @@ def test_a_customer_table_runs_as_before(tmp_path: Path) -> None:
     }
     assert summary["input"]["rows"] == 200
     assert [f["name"] for f in summary["features"]] == [
-        "Age", "Annual Income (k$)", "Spending Score (1-100)",
+        "Annual Income (k$)", "Spending Score (1-100)",
     ]  # fmt: skip
     assert "From transactions to customers" not in (out / "report.html").read_text()
 

@@ -1,0 +1,282 @@
+"""Column meanings from names and values together, on synthetic look-alikes of real exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen import features, meanings
+from reportgen.profile import profile
+
+RNG = np.random.default_rng(7)
+
+
+def meanings_of(frame: pd.DataFrame) -> dict[str, str]:
+    return {c.name: c.meaning for c in profile(frame).columns}
+
+
+def order_lines(n: int = 600) -> pd.DataFrame:
+    """An order-lines export keyed by company name, like Kaggle's sales_data_sample."""
+    firms = ("Land of Toys", "Euro Shopping", "Mini Gifts", "Toys4Grownups", "Vitachrome",
+             "Corporate Gift Ideas", "Australian Collectors", "Baane Mini Imports",
+             "Dragon Souveniers", "Muscle Machine")  # fmt: skip
+    companies = [f"{w} {s}" for w in firms for s in ("Inc.", "Co.", "Ltd")]
+    customer = RNG.integers(0, len(companies), n)
+    orders = np.sort(RNG.integers(10100, 10425, n))
+    line = pd.Series(orders).groupby(orders).cumcount().to_numpy() + 1
+    dates = pd.Timestamp("2003-01-06") + pd.to_timedelta(RNG.integers(0, 880, n), unit="D")
+    quantity = RNG.integers(20, 66, n)
+    price = np.round(RNG.uniform(30, 100, n), 2)
+    return pd.DataFrame(
+        {
+            "ORDERNUMBER": orders,
+            "QUANTITYORDERED": quantity,
+            "PRICEEACH": price,
+            "ORDERLINENUMBER": line,
+            "SALES": np.round(quantity * price, 2),
+            "STATUS": RNG.choice(
+                ["Shipped", "Cancelled", "Disputed", "On Hold"], n, p=[0.9, 0.04, 0.03, 0.03]
+            ),  # fmt: skip
+            "QTR_ID": dates.quarter,
+            "MONTH_ID": dates.month,
+            "YEAR_ID": dates.year,
+            "CUSTOMERNAME": [companies[c] for c in customer],
+            "PHONE": [f"+1 (212) 555-{1000 + c:04d}" for c in customer],
+            "ADDRESSLINE1": [f"{10 + c} Main Street" for c in customer],
+            "CITY": [("NYC", "Paris", "Madrid", "Tokyo", "Oslo")[c % 5] for c in customer],
+            "POSTALCODE": [10022 + c for c in customer],
+            "CONTACTLASTNAME": [
+                ("Young", "Brown", "Frick", "King", "Hirano")[c % 5] for c in customer
+            ],
+            "CONTACTFIRSTNAME": [
+                (
+                    "Julie",
+                    "Kwai",
+                    "Sue",
+                    "Jean",
+                    "Juri",
+                    "Anna",
+                    "Eric",
+                    "Mary",
+                    "Paul",
+                    "Leslie",
+                    "Zbyszek",
+                )[c % 11]
+                for c in customer
+            ],  # fmt: skip
+            "DEALSIZE": RNG.choice(["Small", "Medium", "Large"], n),
+        }
+    )
+
+
+def test_order_lines_read_calendar_sequence_and_contact_columns() -> None:
+    found = meanings_of(order_lines())
+    assert found["ORDERNUMBER"] == found["ORDERLINENUMBER"] == "sequence"
+    assert found["QTR_ID"] == found["MONTH_ID"] == found["YEAR_ID"] == "calendar"
+    for name in ("PHONE", "ADDRESSLINE1", "CITY", "POSTALCODE", "CONTACTLASTNAME",
+                 "CONTACTFIRSTNAME", "CUSTOMERNAME"):  # fmt: skip
+        assert found[name] == "contact", name
+    assert found["SALES"] == found["PRICEEACH"] == "money"
+    assert found["QUANTITYORDERED"] == "count"
+    assert found["STATUS"] == found["DEALSIZE"] == "category"
+
+
+def test_calendar_sequence_and_contact_columns_are_never_clustered() -> None:
+    frame = order_lines()
+    matrix = features.build(frame, profile(frame))
+    assert set(matrix.names) == {"QUANTITYORDERED", "PRICEEACH", "SALES"}
+    dropped = {d.name: d.reason for d in matrix.dropped}
+    assert "calendar part" in dropped["MONTH_ID"] and "sequence number" in dropped["ORDERNUMBER"]
+    assert "contact or personal data" in dropped["PHONE"]
+    assert "CITY" not in matrix.described and "CONTACTLASTNAME" not in matrix.described
+
+
+def bank_marketing(n: int = 800) -> pd.DataFrame:
+    """Like the UCI bank-marketing table: a day-of-month, month names, a -1 'never' code."""
+    never = RNG.random(n) < 0.8
+    return pd.DataFrame(
+        {
+            "age": RNG.integers(18, 90, n),
+            "job": RNG.choice(["admin.", "technician", "services", "unknown"], n),
+            "marital": RNG.choice(["married", "single", "divorced"], n),
+            "balance": np.round(RNG.lognormal(6, 1.5, n) - 300),
+            "day": RNG.integers(1, 32, n),
+            "month": RNG.choice(["jan", "feb", "mar", "may", "jun", "jul", "aug", "nov"], n),
+            "duration": RNG.integers(4, 3000, n),
+            "campaign": RNG.integers(1, 20, n),
+            "pdays": np.where(never, -1, RNG.integers(1, 400, n)),
+            "previous": np.where(never, 0, RNG.integers(1, 8, n)),
+            "poutcome": np.where(never, "unknown", RNG.choice(["success", "failure", "other"], n)),
+            "y": RNG.choice(["no", "yes"], n, p=[0.88, 0.12]),
+        }
+    )
+
+
+def test_bank_marketing_reads_day_and_month_as_calendar_and_y_as_the_outcome() -> None:
+    found = meanings_of(bank_marketing())
+    assert found["day"] == found["month"] == "calendar"
+    assert found["y"] == "outcome"
+    assert found["age"] == "age" and found["balance"] == "money"
+    assert found["poutcome"] == "category"  # four levels: the last campaign's result, described
+    assert found["duration"] == "duration" and found["campaign"] == "count"
+
+
+def test_outcomes_from_names_and_from_values() -> None:
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "Churn": RNG.choice(["Yes", "No"], n),
+            "Exited": RNG.integers(0, 2, n),
+            "Categoria": RNG.choice(["Cliente", "Cancelado"], n, p=[0.84, 0.16]),
+            "Attrition_Flag": RNG.choice(["Existing Customer", "Attrited Customer"], n),
+            "Complain": RNG.integers(0, 2, n),
+            "Partner": RNG.choice(["Yes", "No"], n),
+            "spend": RNG.gamma(2, 50, n),
+        }
+    )
+    found = meanings_of(frame)
+    assert [found[c] for c in ("Churn", "Exited", "Categoria", "Attrition_Flag")] == ["outcome"] * 4
+    assert found["Complain"] == found["Partner"] == "flag"
+    matrix = features.build(frame, profile(frame))
+    assert matrix.names == ("spend",)
+    assert "Categoria" not in matrix.described and "Partner" in matrix.described
+
+
+def test_shares_are_neither_logged_nor_clipped() -> None:
+    n = 1000
+    # a fraction of months with a purchase: most customers low, a long tail up to 1
+    share = np.round(np.clip(RNG.beta(0.6, 6, n), 0, 1), 3)
+    frame = pd.DataFrame({"purchase_frequency": share, "spend": RNG.gamma(2, 40, n)})
+    p = profile(frame)
+    assert p.column("purchase_frequency").meaning == "share"
+    spec = next(s for s in features.build(frame, p).specs if s.column == "purchase_frequency")
+    assert spec.transform == "none" and spec.clip_low is None and spec.n_clipped == 0
+    # as money the same values would have been logged or limited
+    money = features._fit_spec(frame["purchase_frequency"], "x", "numeric", meaning="money")
+    assert money.transform == "log1p" or money.n_clipped > 0
+
+
+def test_contact_data_from_names_and_values() -> None:
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in range(n)],
+            "contact": [f"person{i}@example.com" for i in range(n)],
+            "Phone Number": [f"+44 20 7946 {i:04d}" for i in range(n)],
+            "Postal Code": RNG.integers(10000, 99999, n),
+            "City": RNG.choice(["Leeds", "York", "Bath", "Hull"], n),
+            "CityTier": RNG.integers(1, 4, n),
+            "NumberOfAddress": RNG.integers(1, 10, n),
+            "Customer Name": [f"Name {i}" for i in range(n)],
+            "Product Name": RNG.choice(["Chair", "Desk", "Lamp"], n),
+            "spend": RNG.gamma(2, 40, n),
+        }
+    )
+    found = meanings_of(frame)
+    for name in ("contact", "Phone Number", "Postal Code", "City", "Customer Name"):
+        assert found[name] == "contact", name
+    assert found["CityTier"] == "category" and found["NumberOfAddress"] == "count"
+    assert found["Product Name"] == "category"
+    matrix = features.build(frame, profile(frame))
+    assert "Postal Code" not in matrix.names and "City" not in matrix.described
+
+
+def test_two_extreme_customers_do_not_make_a_feature() -> None:
+    n = 120
+    returns = np.zeros(n)
+    returns[[5, 77]] = [0.6, 0.9]  # two customers returned something
+    frame = pd.DataFrame(
+        {
+            "recency_days": RNG.integers(1, 300, n),
+            "frequency_orders": RNG.integers(1, 30, n),
+            "return_share": returns,
+        }
+    )
+    matrix = features.build(frame, profile(frame))
+    assert "return_share" not in matrix.names
+    reason = {d.name: d.reason for d in matrix.dropped}["return_share"]
+    assert reason.startswith("almost constant: 98% of customers have 0")
+
+
+def test_a_near_duplicate_feature_is_left_out_with_its_twin_named() -> None:
+    n = 500
+    limit = RNG.gamma(2, 4000, n)
+    used = RNG.uniform(0, 1500, n)
+    frame = pd.DataFrame(
+        {
+            "credit_limit": limit,
+            "limit_used": used,
+            "limit_available": limit - used,
+            "transactions": RNG.integers(10, 140, n),
+        }  # fmt: skip
+    )
+    matrix = features.build(frame, profile(frame))
+    assert matrix.names == ("credit_limit", "limit_used", "transactions")
+    reason = {d.name: d.reason for d in matrix.dropped}["limit_available"]
+    expected = np.corrcoef(limit, limit - used)[0, 1]
+    assert reason.startswith(f"almost the same as credit_limit (correlation {expected:.2f})")
+    # the user's own --feature list is taken as given
+    chosen = features.build(frame, profile(frame), features=["credit_limit", "limit_available"])
+    assert chosen.names == ("credit_limit", "limit_available")
+
+
+def test_unique_numbers_named_like_codes_are_identifiers() -> None:
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "Loyalty Number": RNG.choice(np.arange(100000, 999999), n, replace=False),
+            "income": RNG.integers(20000, 150000, n),  # unique too, but a measure
+            "visits": RNG.integers(0, 40, n),
+        }
+    )
+    p = profile(frame)
+    assert p.column("Loyalty Number").meaning == "identifier"
+    assert p.id_column == "Loyalty Number"
+    assert p.column("income").meaning == "money"
+    frame["CLIENTNUM"] = RNG.choice(np.arange(708000000, 828000000), n, replace=False)
+    frame = frame.drop(columns="Loyalty Number")
+    assert profile(frame).column("CLIENTNUM").meaning == "identifier"
+
+
+def test_demographics_are_described_not_clustered() -> None:
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "Year_Birth": RNG.integers(1940, 2000, n),
+            "Kidhome": RNG.integers(0, 3, n),
+            "Idade": RNG.integers(18, 80, n),
+            "Inatividade 12m": RNG.integers(0, 7, n),
+            "Meses como Cliente": RNG.integers(13, 57, n),
+            "Recency": RNG.integers(0, 100, n),
+            "MntWines": RNG.gamma(1, 300, n),
+        }
+    )
+    p = profile(frame)
+    assert p.column("Year_Birth").meaning == "age"
+    assert p.column("Year_Birth").meaning_detail == "birth year"
+    assert p.column("Kidhome").meaning == "household" and p.column("Idade").meaning == "age"
+    assert p.column("Inatividade 12m").meaning_detail == "recency"
+    assert p.column("Meses como Cliente").meaning_detail == "tenure"
+    matrix = features.build(frame, p)
+    assert set(matrix.names) == {"Inatividade 12m", "Meses como Cliente", "Recency", "MntWines"}
+
+
+@pytest.mark.parametrize(
+    ("name", "vocabulary", "expected"),
+    [
+        ("Country", ("count",), None),
+        ("Account balance", ("count",), None),
+        ("ORDERNUMBER", ("order",), "order"),
+        ("ORDERNUMBER", ("number",), "number"),
+        ("NumWebVisitsMonth", ("num",), "num"),
+        ("Inatividade 12m", ("idade",), None),
+        ("Quantidade", ("idade",), None),
+        ("Idade", ("idade",), "idade"),
+        ("Taxa de Utilização Cartão", ("utilizacao",), "utilizacao"),
+        ("days_since_last_purchase", ("since",), "since"),
+        ("Usage", ("age",), None),
+    ],
+)
+def test_has_word(name: str, vocabulary: tuple[str, ...], expected: str | None) -> None:
+    assert meanings.has_word(name, vocabulary) == expected
