@@ -123,7 +123,7 @@ _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/":
 _PARSER_LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 _PARQUET_NOISE = re.compile(r"^Could not open Parquet input source '[^']*':\s*")
-_SEP_HINT = re.compile(r"sep=(.)[ \t]*(?:\r\n|\n|\r)")
+_SEP_HINT = re.compile(r"sep=([^\r\n])?[ \t]*(?:\r\n|\n|\r)")  # "sep=" alone: sniff
 
 
 # --------------------------------------------------------------------------- public API
@@ -277,7 +277,11 @@ def _looks_binary(sample: str) -> bool:
 
 
 def _take_sep_hint(text: str) -> tuple[str, str | None, int]:
-    """Honour Excel's ``sep=;`` first line; returns the rest, the delimiter, lines dropped."""
+    """Honour Excel's ``sep=;`` first line; returns the rest, the delimiter, lines dropped.
+
+    A bare ``sep=`` line names no delimiter (its line break is not one): it is dropped and
+    the delimiter sniffed as usual.
+    """
     match = _SEP_HINT.match(text)
     if match is None:
         return text, None, 0
