@@ -20,7 +20,7 @@ import io
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -56,6 +56,7 @@ class Dataset:
     conversions: tuple[Conversion, ...]
     date_formats: dict[str, str]  # column -> "day-first" / "month-first" / "iso" / "yyyymmdd"
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
+    notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
 
     @property
     def rows(self) -> int:
@@ -147,8 +148,9 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     if sheet is not None and kind != "excel":
         raise InputError(f"{name} is not an Excel workbook, so --sheet does not apply; drop it")
     if kind == "excel":
-        frame, sheet_used = _read_excel(raw, name, sheet)
-        return _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
+        frame, sheet_used, notes = _read_excel(raw, name, sheet)
+        dataset = _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
+        return replace(dataset, notes=notes)
     if kind == "parquet":
         frame = _read_parquet(raw, name)
         return _finish(frame, file_path, digest, "parquet", None, None, None, None)
@@ -459,19 +461,32 @@ def _is_missing_scalar(value: object) -> bool:
 # --------------------------------------------------------------------------- Excel, Parquet
 
 
-def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _read_excel(
+    raw: bytes, name: str, sheet: str | None
+) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     """Read one worksheet; the header is its first non-empty row.
 
+    Without ``sheet``, a workbook of several sheets is read whole and the data sheet chosen
+    from the contents (see :func:`_pick_data_sheet`); the note says which and why.
     ``keep_default_na=False`` keeps a text "NA" (North America) as text; the shared
     conversion step decides what is missing, exactly as for CSV.
     """
     try:
         with pd.ExcelFile(io.BytesIO(raw), engine="openpyxl") as workbook:
             sheets = [str(s) for s in workbook.sheet_names]
-            sheet = _choose_sheet(sheets, sheet, name)
-            cells = pd.read_excel(
-                workbook, sheet_name=sheet, header=None, keep_default_na=False, na_values=[]
+            names = (
+                sheets
+                if sheet is None and len(sheets) > 1
+                else [_choose_sheet(sheets, sheet, name)]
             )
+            tables = {
+                s: _without_blank_rows(
+                    pd.read_excel(
+                        workbook, sheet_name=s, header=None, keep_default_na=False, na_values=[]
+                    )
+                )
+                for s in names
+            }
     except InputError:
         raise
     except Exception as exc:  # openpyxl/zipfile raise many types for damaged files
@@ -479,9 +494,26 @@ def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame,
             f"{name} could not be read as Excel: {_short(exc)}; "
             "check the file is complete and saved as .xlsx"
         ) from None
-    if len(cells):
-        blank = cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
-        cells = cells[~blank.all(axis=1)]  # like blank lines in a CSV
+    chosen, notes = names[0], tuple[str, ...]()
+    if len(tables) > 1:
+        chosen, note = _pick_data_sheet(tables, name)
+        notes = (note,)
+    return _sheet_frame(tables[chosen], chosen, name), chosen, notes
+
+
+def _without_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows with nothing in them, like blank lines in a CSV."""
+    if not len(cells):
+        return cells
+    return cells[~_blank_cells(cells).all(axis=1)]
+
+
+def _blank_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
+
+
+def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
+    """The chosen sheet's cells as a table: first row the header, empty cells missing."""
     if cells.empty:
         raise InputError(f"{name} sheet '{sheet}' is empty; choose the sheet holding the table")
     if len(cells) == 1:
@@ -493,23 +525,95 @@ def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame,
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
     # empty cells came back as "": make them missing so date and number cells get typed
-    return frame.replace({"": np.nan}).infer_objects(), sheet
+    return frame.replace({"": np.nan}).infer_objects()
 
 
 def _choose_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
-    """The named sheet, or the only one; guessing among several would read the wrong table."""
-    listing = ", ".join(sheets)
+    """The named sheet, or the only one."""
     if sheet is None:
-        if len(sheets) != 1:
-            raise InputError(
-                f"{name} has {len(sheets)} sheets ({listing}); choose one with --sheet"
-            )
         return sheets[0]
     if sheet not in sheets:
+        listing = ", ".join(sheets)
         raise InputError(
             f"{name} has no sheet '{sheet}'; its sheets are {listing}; choose one with --sheet"
         )
     return sheet
+
+
+_DICTIONARY_SHARE = 0.8  # share of a sheet's column names another sheet must list to describe it
+_SIDE_SHEET_ROWS = 0.1  # a text-only sheet this much shorter than the data is a side note
+
+
+def _pick_data_sheet(tables: dict[str, pd.DataFrame], name: str) -> tuple[str, str]:
+    """The one sheet that clearly holds the data, judged by content, and a note saying why.
+
+    Set aside: empty sheets, and sheets listing most of another sheet's column names in one
+    column (a data dictionary).  Of the rest, the data is the only one left, or the only one
+    with a numeric column when every other is text a tenth of its length or less (notes).
+    Anything else is ambiguous: guessing would read the wrong table, so the user chooses.
+    """
+    trimmed = {s: _without_blank_columns(cells) for s, cells in tables.items()}
+    aside = {s: "is empty" for s, cells in trimmed.items() if cells.empty}
+    aside.update({s: "has no data rows" for s, cells in trimmed.items() if len(cells) == 1})
+    filled = [s for s in trimmed if s not in aside]
+    described: dict[str, str] = {}  # dictionary sheet -> the sheet whose columns it lists
+    for s in filled:
+        target = next((t for t in filled if t != s and _describes(trimmed[s], trimmed[t])), None)
+        if target is not None:
+            described[s] = target
+    rest = [s for s in filled if s not in described]
+    numeric = [s for s in rest if _has_numeric_column(trimmed[s])]
+    if len(rest) > 1 and len(numeric) == 1:
+        rows = len(trimmed[numeric[0]])
+        for s in rest:
+            if s != numeric[0] and len(trimmed[s]) <= _SIDE_SHEET_ROWS * rows:
+                aside[s] = f"holds only text ({len(trimmed[s])} rows)"
+        rest = [s for s in rest if s not in aside]
+    if len(rest) != 1:
+        raise InputError(
+            f"{name} has {len(tables)} sheets ({', '.join(tables)}); choose one with --sheet"
+        )
+    chosen = rest[0]
+    aside.update(
+        {
+            s: "describes its columns" if t == chosen else f"describes the columns of '{t}'"
+            for s, t in described.items()
+        }
+    )
+    why = "; ".join(f"'{s}' {aside[s]}" for s in tables if s in aside)
+    return chosen, f"sheet '{chosen}' read: {why}"
+
+
+def _without_blank_columns(cells: pd.DataFrame) -> pd.DataFrame:
+    if not len(cells):
+        return cells
+    return cells.loc[:, ~_blank_cells(cells).all(axis=0)]
+
+
+def _describes(dictionary: pd.DataFrame, table: pd.DataFrame) -> bool:
+    """One column of ``dictionary`` lists most of ``table``'s column names (its header row)."""
+    headers = {_cell_text(v).casefold() for v in table.iloc[0]} - {""}
+    if len(headers) < 2:
+        return False
+    for _, column in dictionary.iloc[1:].items():
+        listed = {_cell_text(v).casefold() for v in column}
+        if len(headers & listed) >= _DICTIONARY_SHARE * len(headers):
+            return True
+    return False
+
+
+def _cell_text(value: object) -> str:
+    return "" if _is_missing_scalar(value) else str(value).strip()
+
+
+def _has_numeric_column(cells: pd.DataFrame) -> bool:
+    """Some column holds numbers in every non-empty cell below the header."""
+    for _, column in cells.iloc[1:].items():
+        present = column[~column.map(lambda v: _cell_text(v) == "")]
+        if len(present) and not present.map(lambda v: isinstance(v, bool)).any():
+            if pd.to_numeric(present.astype("str"), errors="coerce").notna().all():
+                return True
+    return False
 
 
 def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
