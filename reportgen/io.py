@@ -49,7 +49,7 @@ class Dataset:
     path: Path
     format: str  # "csv", "excel", "parquet"
     encoding: str | None  # e.g. "utf-8", "utf-8-sig", "cp1252", "latin-1"; None for binary formats
-    delimiter: str | None  # e.g. ",", "\t", ";"; None for binary formats
+    delimiter: str | None  # ",", "\t", ";", "|", or "spaces" (runs of blanks); None for binary
     compression: str | None  # "gzip" or None
     sheet: str | None  # Excel sheet used
     sha256: str  # of the input file's bytes
@@ -71,7 +71,10 @@ _SNIFF_LINES = 50  # records the delimiter sniffer parses
 _SAMPLE = 1000  # values tried before running a conversion on a whole column
 _BINARY_SHARE = 0.05  # share of control characters above which a file is "binary"
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = MappingProxyType({",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"})
+_SPACES_DELIMITER = "spaces"  # columns separated by runs of spaces/tabs (aligned text)
+_DELIMITER_NAMES = MappingProxyType(
+    {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", _SPACES_DELIMITER: "space"}
+)
 _CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\r\n") + "\x7f"
 _MISSING_TOKENS = ("NA", "N/A", "n/a", "null", "NULL", "None", "NaN", "nan", "-", "#N/A", "?")
 _MAX_EXACT_FLOAT_INT = 2**53  # above this an integer column read via float would lose digits
@@ -163,9 +166,10 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     if not text.strip():
         raise InputError(f"{name} is empty; export the table again with a header row and data")
     text, delimiter, line_offset = _take_sep_hint(text)
-    delimiter = delimiter or sniff_delimiter(text)
-    frame = _read_text_table(text, delimiter, name, line_offset)
-    return _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
+    delimiter = delimiter or _choose_delimiter(text)
+    frame, notes = _read_text_table(text, delimiter, name, line_offset)
+    dataset = _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
+    return replace(dataset, notes=notes)
 
 
 # --------------------------------------------------------------------------- file access
@@ -296,9 +300,29 @@ def sniff_delimiter(text: str) -> str:
     Parsing with the csv module (rather than counting characters) keeps quoted commas from
     voting.  Ties go to the higher field count; a one-column file gets ",".
     """
+    return _sniff(_sniff_sample(text))[0]
+
+
+def _choose_delimiter(text: str) -> str:
+    """The sniffed delimiter, unless none of them splits every row alike and runs of spaces
+    do (aligned text such as ``00001 19970101  1  11.77``): then "spaces"."""
+    sample = _sniff_sample(text)
+    delimiter, share = _sniff(sample)
+    if share < 1 and _space_aligned(sample) > max(share, _SPACES_MIN_SHARE):
+        return _SPACES_DELIMITER
+    return delimiter
+
+
+def _sniff_sample(text: str) -> str:
     sample = text[: 4 * _SNIFF_BYTES]
     if len(sample) < len(text) and sample.rfind("\n") > 0:
         sample = sample[: sample.rfind("\n")]  # do not judge a cut-off last line
+    return sample
+
+
+def _sniff(sample: str) -> tuple[str, float]:
+    """The best delimiter, and the share of sniffed rows with its usual field count (0 when
+    no delimiter splits the rows)."""
     best: tuple[float, int] | None = None
     best_delimiter = ","
     for delimiter in _DELIMITERS:
@@ -312,7 +336,26 @@ def sniff_delimiter(text: str) -> str:
         score = (tally[mode] / len(counts), mode)
         if best is None or score > best:
             best, best_delimiter = score, delimiter
-    return best_delimiter
+    return best_delimiter, 0.0 if best is None else best[0]
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_SPACES_MIN_SHARE = 0.9  # rows that must split alike on blanks (the rest: ragged-row errors)
+
+
+def _space_aligned(sample: str) -> float:
+    """Share of sniffed lines that split on runs of blanks into the usual number (> 1) of
+    fields; 0 unless some field is a number on every such line below the first (so two-word
+    text in a one-column file is not taken for two columns)."""
+    rows = [line.split() for line in sample.splitlines() if line.strip()][:_SNIFF_LINES]
+    tally = Counter(len(row) for row in rows)
+    width = max(tally, key=lambda n: (tally[n], n), default=0)
+    usual = [row for row in rows[1:] if len(row) == width]
+    if width < 2 or not usual:
+        return 0.0
+    if not any(all(_PLAIN_NUMBER.fullmatch(row[i]) for row in usual) for i in range(width)):
+        return 0.0
+    return tally[width] / len(rows)
 
 
 def _field_counts(sample: str, delimiter: str) -> list[int]:
@@ -336,16 +379,19 @@ def _is_blank_record(record: list[str]) -> bool:
     return all(not field.strip() for field in record)
 
 
-def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> pd.DataFrame:
+def _read_text_table(
+    text: str, delimiter: str, name: str, line_offset: int
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Parse with pandas' C engine, every cell as a string; conversion happens afterwards.
 
     ``header=None`` keeps duplicate names unmangled and stops pandas from silently turning
-    the first column into an index when data rows are longer than the header.
+    the first column into an index when data rows are longer than the header.  A first line
+    of numbers only is data, not a header: the columns get names and a note says so.
     """
     try:
         cells = pd.read_csv(
             io.StringIO(text),
-            sep=delimiter,
+            sep=r"\s+" if delimiter == _SPACES_DELIMITER else delimiter,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -361,7 +407,8 @@ def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> 
         raise _parser_error(exc, name, delimiter, line_offset) from None
     if cells.empty:
         raise InputError(f"{name} is empty; export the table again with a header row and data")
-    if len(cells) == 1:
+    headerless = _all_numbers(cells.iloc[0])
+    if len(cells) == 1 and not headerless:
         raise InputError(
             f"{name} has a header but no data rows; export the table again with its data"
         )
@@ -371,10 +418,33 @@ def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> 
         if short is not None:
             line, fields = short
             raise InputError(_ragged_message(name, line + line_offset, fields, width))
+    if headerless:
+        return _without_header(cells)
     names = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame
+    return frame, ()
+
+
+def _without_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every row is data; the columns are named column_1, column_2... and a note says why."""
+    width = cells.shape[1]
+    frame = cells.reset_index(drop=True)
+    frame.columns = pd.Index([f"column_{i + 1}" for i in range(width)], dtype=object)
+    first = " ".join(cells.iloc[0].str.strip())
+    names = "column_1" + (f" to column_{width}" if width > 1 else "")
+    note = (
+        f"no header row: the first line ({first}) holds only numbers, so it was read as "
+        f"data and the columns named {names}"
+    )
+    return frame, (note,)
+
+
+def _all_numbers(row: pd.Series) -> bool:
+    """A first row of plain numbers only (``00001``, ``11.77``) is taken for data: exports
+    without a header are far more common than headers made of numbers alone."""
+    values = row.str.strip()
+    return bool(values.ne("").all()) and _plain_numbers(values) is not None
 
 
 def _parser_error(
@@ -413,10 +483,14 @@ def _first_short_line(text: str, delimiter: str, width: int) -> tuple[int, int] 
     the rows are counted again here.  Without quotes this is a vectorised per-line count;
     with quotes (fields may hold delimiters or newlines) the csv module is exact.
     """
-    if '"' not in text:
+    if '"' not in text or delimiter == _SPACES_DELIMITER:
         whole = pa.array([text], type=pa.large_string())
         lines = pc.split_pattern_regex(whole, "\r\n|\n|\r")[0].values
-        fields = pc.add(pc.count_substring(lines, delimiter), 1).to_numpy()
+        if delimiter == _SPACES_DELIMITER:  # blanks around the fields are not separators
+            runs = pc.count_substring_regex(pc.utf8_trim_whitespace(lines), r"\s+")
+        else:
+            runs = pc.count_substring(lines, delimiter)
+        fields = pc.add(runs, 1).to_numpy()
         blank = pc.equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
         short = np.flatnonzero(~blank & (fields < width))
         return (int(short[0]) + 1, int(fields[short[0]])) if short.size else None

@@ -173,3 +173,99 @@ def test_two_data_like_sheets_still_need_a_choice(
     path = _workbook(tmp_path / "book.xlsx", sheets)
     listing = ", ".join(sheets)
     assert error_of(path) == f"{path} has {len(sheets)} sheets ({listing}); choose one with --sheet"
+
+
+# --------------------------------------------------------------------------- space-aligned text
+
+CDNOW_HEAD = (  # the CDNOW purchase log's layout: leading blank, runs of blanks, no header
+    " 00001 19970101  1   11.77\n"
+    " 00002 19970112  1   12.00\n"
+    " 00002 19970112  5   77.00\n"
+    " 00003 19970102  2   20.76\n"
+)
+
+
+def write(folder: Path, name: str, content: str) -> Path:
+    path = folder / name
+    path.write_bytes(content.encode("utf-8"))
+    return path
+
+
+def test_space_aligned_log_without_header(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "CDNOW_master.txt", CDNOW_HEAD))
+    assert ds.delimiter == "spaces" and ds.format == "csv"
+    assert ds.notes == (
+        "no header row: the first line (00001 19970101 1 11.77) holds only numbers, so it was "
+        "read as data and the columns named column_1 to column_4",
+    )
+    frame = ds.frame
+    assert list(frame.columns) == ["column_1", "column_2", "column_3", "column_4"]
+    # zero-padded ids read as numbers, as the mall table's 0001..0200 are
+    assert frame["column_1"].dtype == np.int64 and frame["column_1"].tolist() == [1, 2, 2, 3]
+    # three distinct yyyymmdd values and no date-like name: too few to call them dates
+    assert frame["column_2"].tolist() == [19970101, 19970112, 19970112, 19970102]
+    assert frame["column_3"].tolist() == [1, 1, 5, 2]
+    assert frame["column_4"].dtype == np.float64
+    assert frame["column_4"].tolist() == [11.77, 12.0, 77.0, 20.76]
+    assert ds.conversions == ()
+
+
+def test_space_aligned_with_header_tabs_and_crlf(tmp_path: Path) -> None:
+    content = "id     store  qty\tamount\r\n  7    101    2\t  9.50\r\n 12    102   10  101.00\r\n"
+    ds = load(write(tmp_path, "log.txt", content))
+    assert ds.delimiter == "spaces" and ds.notes == ()
+    assert ds.frame.to_dict("list") == {
+        "id": [7, 12],
+        "store": [101, 102],
+        "qty": [2, 10],
+        "amount": [9.5, 101.0],
+    }
+
+
+def test_space_aligned_short_and_long_rows_are_named(tmp_path: Path) -> None:
+    rows = ["id  qty  amount"] + [f"{i:3d}  {i % 4}  {i * 1.5:6.2f}" for i in range(1, 20)]
+    short = write(tmp_path, "short.txt", "\n".join(rows[:8] + ["  8  3"] + rows[8:]) + "\n")
+    assert error_of(short) == (
+        f"{short} line 9 has 2 fields but the header has 3; fix or remove that line"
+    )
+    long = write(tmp_path, "long.txt", "\n".join(rows[:8] + ["  8  3  4.5  x"] + rows[8:]) + "\n")
+    assert f"{long} line 9 has 4 fields but the header has 3" in error_of(long)
+
+
+def test_two_word_values_of_a_one_column_file_are_not_split(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "names.csv", "full name\nAnn Lee\nBo Chen\n"))
+    assert ds.delimiter == ","
+    assert ds.frame.to_dict("list") == {"full name": ["Ann Lee", "Bo Chen"]}
+
+
+def test_comma_file_with_spaced_values_stays_comma(tmp_path: Path) -> None:
+    ds = load(
+        write(tmp_path, "c.csv", "name,city,spend\nAnn Lee,New York,1\nBo Chen,Los Angeles,2\n")
+    )
+    assert ds.delimiter == "," and list(ds.frame.columns) == ["name", "city", "spend"]
+
+
+def test_sniff_delimiter_for_spark_never_answers_spaces() -> None:
+    from reportgen.io import sniff_delimiter
+
+    assert sniff_delimiter(CDNOW_HEAD) == ","  # Spark's CSV reader takes one character
+
+
+def test_headerless_comma_file(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "n.csv", "1,2.5,0003\n4,5,0006\n"))
+    assert ds.delimiter == ","
+    assert ds.frame.to_dict("list") == {
+        "column_1": [1, 4],
+        "column_2": [2.5, 5.0],
+        "column_3": [3, 6],
+    }
+    assert ds.notes == (
+        "no header row: the first line (1 2.5 0003) holds only numbers, so it was read as "
+        "data and the columns named column_1 to column_3",
+    )
+
+
+def test_header_with_numbers_and_a_word_is_a_header(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "pivot.csv", "region,2019,2020\nNorth,5,6\nSouth,7,8\n"))
+    assert list(ds.frame.columns) == ["region", "2019", "2020"] and ds.notes == ()
+    assert len(ds.frame) == 2
