@@ -123,6 +123,11 @@ _ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:
 _TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
 _DATE_SEPARATORS = ("-", "/", ".")
 _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
+_COMPACT_DATE = "[0-9]{8}"  # yyyymmdd written as a number: 19970101
+_COMPACT_MIN_DISTINCT = 20  # distinct dates that make a column without a date-like name dates
+_DATE_WORDS = frozenset({"date", "day", "dt", "time", "timestamp", "datetime", "ymd", "yyyymmdd"})
+_DATE_ENDINGS = ("date", "day", "time")  # orderdate, birthday, starttime
+_ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "key", "code"})
 
 _PARSER_LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
@@ -775,13 +780,18 @@ def _is_text_dtype(series: pd.Series) -> bool:
 
 
 def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _Converted:
-    """Numbers first, then dates, else text; "" is missing everywhere."""
+    """yyyymmdd dates, then numbers, then other dates, else text; "" is missing everywhere."""
     text = series.astype("str").str.strip()
     present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
     mask = pd.Series(present, index=text.index)
     values = text if present.all() else text[present]
     if values.empty:
         return _Converted(text.where(mask))
+
+    compact = _convert_compact_dates(column, values)
+    if compact is not None:
+        parsed_dates, conversion = compact
+        return _Converted(_spread(parsed_dates, present, text.index), (conversion,), "yyyymmdd")
 
     number = _convert_numbers(column, values, delimiter)
     if number is not None:
@@ -802,12 +812,17 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
     dates = _convert_dates(column, values)
     if dates is not None:
         parsed_dates, conversion, label = dates
-        full_dates = np.full(len(text), np.datetime64("NaT"), dtype=parsed_dates.dtype)
-        full_dates[present] = parsed_dates
-        return _Converted(pd.Series(full_dates, index=text.index), (conversion,), label)
+        return _Converted(_spread(parsed_dates, present, text.index), (conversion,), label)
 
     _refuse_stray_words(column, values, delimiter)
     return _Converted(text.where(mask))
+
+
+def _spread(dates: np.ndarray, present: np.ndarray, index: pd.Index) -> pd.Series:
+    """Dates of the present values back in their rows, NaT elsewhere."""
+    full = np.full(len(present), np.datetime64("NaT"), dtype=dates.dtype)
+    full[present] = dates
+    return pd.Series(full, index=index)
 
 
 def _refuse_stray_words(column: str, values: pd.Series, delimiter: str | None) -> None:
@@ -1114,6 +1129,41 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
             f"as usual for '{key}' dates"
         )
     return parsed_values[codes], Conversion(column, "date", detail), order
+
+
+def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion] | None:
+    """8-digit numbers that are all valid yyyymmdd dates from 1900 to 2100, or None.
+
+    A date-like name (order_date, day, dt) is enough; otherwise at least 20 distinct dates
+    are needed, and an id-like name (customer_id) keeps them numbers: ids that happen to
+    be valid dates stay ids.  One invalid value (19970231, 20000001) keeps the column numbers.
+    """
+    if not _all_match(values, _COMPACT_DATE):
+        return None
+    words = _name_words(column)
+    named = bool(words & _DATE_WORDS) or any(w.endswith(_DATE_ENDINGS) for w in words)
+    if not named and words & _ID_WORDS:
+        return None
+    codes, uniques = pd.factorize(values)
+    if not named and len(uniques) < _COMPACT_MIN_DISTINCT:
+        return None
+    parsed = pd.to_datetime(pd.Series(uniques, dtype="str"), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any() or not parsed.dt.year.between(1900, 2100).all():
+        return None
+    first = values.iloc[0]
+    detail = (
+        f"read as dates written yyyymmdd ({first} = {_spell_date(parsed.iloc[codes[0]])}); "
+        f"every value is a valid date, {_spell_date(parsed.min())} to "
+        f"{_spell_date(parsed.max())}"
+    )
+    dates = parsed.to_numpy().astype("datetime64[s]")[codes]
+    return dates, Conversion(column, "date", detail)
+
+
+def _name_words(name: str) -> set[str]:
+    """Lower-case words of a column name: OrderDate, order_date and "Order date" alike."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return {word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word}
 
 
 def _parse_day_month(distinct: pd.Series, sep: str, order: str) -> np.ndarray | None:

@@ -269,3 +269,64 @@ def test_header_with_numbers_and_a_word_is_a_header(tmp_path: Path) -> None:
     ds = load(write(tmp_path, "pivot.csv", "region,2019,2020\nNorth,5,6\nSouth,7,8\n"))
     assert list(ds.frame.columns) == ["region", "2019", "2020"] and ds.notes == ()
     assert len(ds.frame) == 2
+
+
+# --------------------------------------------------------------------------- yyyymmdd integers
+
+
+def _cdnow_like(n_days: int) -> str:
+    """A CDNOW-shaped log over ``n_days`` distinct days of January/February 1997."""
+    days = [f"1997{1 + d // 28:02d}{1 + d % 28:02d}" for d in range(n_days)]
+    return "".join(
+        f" {i + 1:05d} {day} {i % 3 + 1:2d} {10 + i:7.2f}\n" for i, day in enumerate(days)
+    )
+
+
+def test_unnamed_yyyymmdd_column_with_many_dates_is_dates(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "CDNOW_master.txt", _cdnow_like(30)))
+    assert ds.delimiter == "spaces" and len(ds.frame) == 30
+    dates = ds.frame["column_2"]
+    assert dates.dtype == "datetime64[s]"
+    assert dates.iloc[0] == pd.Timestamp(1997, 1, 1)
+    assert dates.iloc[27] == pd.Timestamp(1997, 1, 28)
+    assert dates.iloc[29] == pd.Timestamp(1997, 2, 2)
+    assert ds.date_formats == {"column_2": "yyyymmdd"}
+    assert conversions(ds, "column_2") == [
+        (
+            "date",
+            "read as dates written yyyymmdd (19970101 = 1 Jan 1997); every value is a valid "
+            "date, 1 Jan 1997 to 2 Feb 1997",
+        )
+    ]
+    assert ds.frame["column_1"].tolist() == list(range(1, 31))  # 00001..00030: numbers
+    assert ds.frame["column_4"].iloc[-1] == 39.0
+
+
+def test_date_named_yyyymmdd_column_with_few_values_and_blanks(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "o.csv", "OrderDate,amount\n20200131,5\n,6\n20000229,7\n"))
+    assert ds.frame["OrderDate"].iloc[0] == pd.Timestamp(2020, 1, 31)
+    assert pd.isna(ds.frame["OrderDate"].iloc[1])
+    assert ds.frame["OrderDate"].iloc[2] == pd.Timestamp(2000, 2, 29)
+    assert ds.date_formats == {"OrderDate": "yyyymmdd"}
+    assert [kind for kind, _ in conversions(ds, "OrderDate")] == ["date"]
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("account", [str(20000001 + i) for i in range(30)]),  # month 00: not dates
+        ("date", ["19970101", "19970231", "19970301"]),  # 31 February: not all dates
+        ("date", ["18991231", "19000101"]),  # before 1900
+        ("date", ["21010101", "21000101"]),  # after 2100
+        ("customer_id", [f"199701{d:02d}" for d in range(1, 31)]),  # ids that look like dates
+        ("ref", [f"199701{d:02d}" for d in range(1, 12)]),  # 11 distinct, no date-like name
+    ],
+)
+def test_eight_digit_numbers_that_are_not_clearly_dates_stay_numbers(
+    tmp_path: Path, name: str, values: list[str]
+) -> None:
+    content = f"{name},n\n" + "".join(f"{v},1\n" for v in values)
+    ds = load(write(tmp_path, "ids.csv", content))
+    assert ds.frame[name].dtype == np.int64
+    assert ds.frame[name].tolist() == [int(v) for v in values]
+    assert ds.date_formats == {} and ds.conversions == ()
