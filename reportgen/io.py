@@ -123,6 +123,16 @@ _ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:
 _TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
 _DATE_SEPARATORS = ("-", "/", ".")
 _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
+_DAY_MONTH_SHAPES = tuple(
+    (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
+    for sep in _DATE_SEPARATORS
+)
+_MONTH_NAME_SEPARATORS = ("-", " ", "/")  # 11-Feb-13, 11 Feb 2013, 11/Feb/2013
+_MONTH_NAME_SHAPES = tuple(
+    (f"name{sep}", f"[0-9]{{1,2}}{sep}[A-Za-z]{{3,9}}{sep}(?:[0-9]{{4}}|[0-9]{{2}}){_TIME}")
+    for sep in _MONTH_NAME_SEPARATORS
+)
+_DATE_SHAPES = (("iso", _ISO_DATE), *_DAY_MONTH_SHAPES, *_MONTH_NAME_SHAPES)
 _COMPACT_DATE = "[0-9]{8}"  # yyyymmdd written as a number: 19970101
 _COMPACT_MIN_DISTINCT = 20  # distinct dates that make a column without a date-like name dates
 _DATE_WORDS = frozenset({"date", "day", "dt", "time", "timestamp", "datetime", "ymd", "yyyymmdd"})
@@ -1084,16 +1094,12 @@ def _number_wording(
 def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion, str] | None:
     """Parse a column of non-empty strings as dates with one explicit format, or None.
 
-    Day-first versus month-first is decided from the data: a first part above 12 means
-    day-first, a second part above 12 means month-first; if neither occurs the usual
-    order for the separator is assumed and the report says so.
+    The shape is found on the first values, then every distinct value must have it and
+    parse: one odd value keeps the column text.  Day-first versus month-first is decided
+    from all values (see :func:`_day_month_dates`).
     """
     sample = values.head(_SAMPLE)
-    shapes = [("iso", _ISO_DATE)] + [
-        (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
-        for sep in _DATE_SEPARATORS
-    ]
-    shape = next(((key, rx) for key, rx in shapes if sample.str.fullmatch(rx).all()), None)
+    shape = next(((key, rx) for key, rx in _DATE_SHAPES if sample.str.fullmatch(rx).all()), None)
     if shape is None:
         return None
     key, pattern = shape
@@ -1101,34 +1107,75 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
     distinct = pd.Series(uniques, dtype="str")
     if not distinct.str.fullmatch(pattern).all():
         return None
-    first = values.iloc[0]
     if key == "iso":
-        parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
-        if parsed.isna().any():
-            return None
-        day = parsed.iloc[codes[0]]
-        detail = f"read as dates (ISO year-month-day, {first} = {_spell_date(day)})"
-        return parsed.to_numpy()[codes], Conversion(column, "date", detail), "iso"
+        read = _iso_dates(distinct)
+    elif key.startswith("name"):
+        read = _month_name_dates(distinct, key.removeprefix("name"))
+    else:
+        read = _day_month_dates(distinct, key)
+    if read is None:
+        return None
+    parsed, label, before, after = read
+    example = f"{values.iloc[0]} = {_spell_date(pd.Timestamp(parsed[codes[0]]))}"
+    return parsed[codes], Conversion(column, "date", before + example + after), label
 
-    sep = re.escape(key)
-    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){sep}").any())
-    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{sep}(?:1[3-9]|[2-9][0-9]){sep}").any())
+
+_DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the example
+
+
+def _iso_dates(distinct: pd.Series) -> _DateRead | None:
+    """Year-month-day, with or without a time: no order to decide."""
+    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+    if parsed.isna().any():
+        return None
+    return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", ")"
+
+
+def _day_month_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
+    """A first part above 12 anywhere in the column means day first, a second part above
+    12 month first (both: not one format); if neither occurs the usual order for the
+    separator is assumed and the detail says so."""
+    esc = re.escape(sep)
+    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){esc}").any())
+    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{esc}(?:1[3-9]|[2-9][0-9]){esc}").any())
     if first_big and second_big:
         return None  # neither order fits every value
-    ambiguous = not (first_big or second_big)
-    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[key]
-    parsed_values = _parse_day_month(distinct, key, order)
-    if parsed_values is None:
-        return None
-    day = pd.Timestamp(parsed_values[codes[0]])
+    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[sep]
+    date_format = f"%d{sep}%m{sep}%Y" if order == "day-first" else f"%m{sep}%d{sep}%Y"
+    parsed = _parse_formatted(distinct, date_format)
+    if np.isnat(parsed).any():
+        return None  # e.g. 31-02-2012: not a date column after all
     words = "day first" if order == "day-first" else "month first"
-    detail = f"read as dates, {words} ({first} = {_spell_date(day)})"
-    if ambiguous:
-        detail += (
+    note = ""
+    if not (first_big or second_big):
+        note = (
             f"; the order was ambiguous (no part above 12), so {words} was assumed "
-            f"as usual for '{key}' dates"
+            f"as usual for '{sep}' dates"
         )
-    return parsed_values[codes], Conversion(column, "date", detail), order
+    return parsed, order, f"read as dates, {words} (", f"){note}"
+
+
+def _month_name_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
+    """Day, month name (Feb or February, any case), year: 11-Feb-13.  Two-digit years
+    follow the usual pivot (69-99 are 19xx, 00-68 20xx); the detail gives the years read."""
+    four = distinct.str.fullmatch(f"[0-9]{{1,2}}{sep}[A-Za-z]+{sep}[0-9]{{4}}{_TIME}")
+    if four.all():
+        year = "%Y"
+    elif not four.any():
+        year = "%y"
+    else:
+        return None  # two- and four-digit years: not one format
+    parsed = _parse_formatted(distinct, f"%d{sep}%b{sep}{year}")
+    unread = np.isnat(parsed)
+    if unread.any():  # full month names
+        parsed[unread] = _parse_formatted(distinct[unread], f"%d{sep}%B{sep}{year}")
+    if np.isnat(parsed).any():
+        return None
+    note = ""
+    if year == "%y":
+        years = parsed.astype("datetime64[Y]").astype(int) + 1970
+        note = f"; two-digit years read as {years.min()} to {years.max()}"
+    return parsed, "month-name", "read as dates with month names (", f"){note}"
 
 
 def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion] | None:
@@ -1166,19 +1213,16 @@ def _name_words(name: str) -> set[str]:
     return {word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word}
 
 
-def _parse_day_month(distinct: pd.Series, sep: str, order: str) -> np.ndarray | None:
-    """Parse with explicit formats (with and without time), never per-value guessing."""
-    date_format = f"%d{sep}%m{sep}%Y" if order == "day-first" else f"%m{sep}%d{sep}%Y"
+def _parse_formatted(distinct: pd.Series, date_format: str) -> np.ndarray:
+    """Parse with one explicit format (with and without time), never per-value guessing;
+    NaT where a value does not fit."""
     colons = distinct.str.count(":").to_numpy()
     result = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
     for n_colons, suffix in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
         mask = colons == n_colons
-        if not mask.any():
-            continue
-        parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
-        if parsed.isna().any():
-            return None  # e.g. 31-02-2012: not a date column after all
-        result[mask] = parsed.to_numpy().astype("datetime64[s]")
+        if mask.any():
+            parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
+            result[mask] = parsed.to_numpy().astype("datetime64[s]")
     return result
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from reportgen.errors import InputError
 from reportgen.io import Dataset, load
-from tests.conftest import ECOMMERCE
+from tests.conftest import ECOMMERCE, RETAIL
 
 
 def error_of(path: Path, **kwargs: object) -> str:
@@ -330,3 +330,115 @@ def test_eight_digit_numbers_that_are_not_clearly_dates_stay_numbers(
     assert ds.frame[name].dtype == np.int64
     assert ds.frame[name].tolist() == [int(v) for v in values]
     assert ds.date_formats == {} and ds.conversions == ()
+
+
+# --------------------------------------------------------------------------- month names, order
+
+
+@pytest.mark.skipif(not RETAIL.is_file(), reason="real data set not available")
+def test_real_retail_log_day_month_name_two_digit_year() -> None:
+    ds = load(RETAIL)
+    frame = ds.frame
+    assert frame.shape == (125000, 3)
+    assert list(frame.columns) == ["customer_id", "trans_date", "tran_amount"]
+    assert frame["trans_date"].dtype == "datetime64[s]"
+    assert frame["trans_date"].iloc[0] == pd.Timestamp(2013, 2, 11)  # 11-Feb-13
+    assert frame["trans_date"].min() == pd.Timestamp(2011, 5, 16)
+    assert frame["trans_date"].max() == pd.Timestamp(2015, 3, 16)
+    assert ds.date_formats == {"trans_date": "month-name"}
+    assert conversions(ds, "trans_date") == [
+        (
+            "date",
+            "read as dates with month names (11-Feb-13 = 11 Feb 2013); "
+            "two-digit years read as 2011 to 2015",
+        )
+    ]
+    assert frame["customer_id"].nunique() == 6889 and frame["customer_id"].iloc[0] == "CS5295"
+    assert frame["tran_amount"].dtype == np.int64
+    assert frame["tran_amount"].between(10, 105).all()
+    expected = pd.to_datetime(pd.read_csv(RETAIL)["trans_date"], format="%d-%b-%y")
+    assert (frame["trans_date"].to_numpy() == expected.to_numpy()).all()
+
+
+def test_month_name_dates_any_case_two_digit_years(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "t.csv", "when,n\n11-Feb-13,1\n1-MAR-14,2\n30-dec-99,3\n,4\n"))
+    dates = ds.frame["when"]
+    assert dates.iloc[:3].tolist() == [
+        pd.Timestamp(2013, 2, 11),
+        pd.Timestamp(2014, 3, 1),
+        pd.Timestamp(1999, 12, 30),
+    ]
+    assert pd.isna(dates.iloc[3])
+    assert ds.date_formats == {"when": "month-name"}
+    assert conversions(ds, "when") == [
+        (
+            "date",
+            "read as dates with month names (11-Feb-13 = 11 Feb 2013); "
+            "two-digit years read as 1999 to 2014",
+        )
+    ]
+
+
+def test_month_names_full_and_short_with_spaces_and_times(tmp_path: Path) -> None:
+    content = "d\n11 February 2013 10:22\n3 Mar 2014\n28 Sep 2015 08:05:09\n"
+    ds = load(write(tmp_path, "t.csv", content))
+    assert ds.frame["d"].tolist() == [
+        pd.Timestamp(2013, 2, 11, 10, 22),
+        pd.Timestamp(2014, 3, 3),
+        pd.Timestamp(2015, 9, 28, 8, 5, 9),
+    ]
+    assert conversions(ds, "d") == [
+        ("date", "read as dates with month names (11 February 2013 10:22 = 11 Feb 2013)")
+    ]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["11-Feb-13", "11-Feb-2013"],  # two- and four-digit years: not one format
+        ["11-Feb-13", "11-Foo-13"],  # not a month
+        ["31-Feb-13", "01-Mar-13"],  # 31 February does not exist
+        ["11-Feb-13", "11 Feb 13"],  # two separators
+    ],
+)
+def test_month_name_columns_with_an_odd_value_stay_text(tmp_path: Path, values: list[str]) -> None:
+    ds = load(write(tmp_path, "t.csv", "d,n\n" + "".join(f"{v},1\n" for v in values)))
+    assert ds.frame["d"].tolist() == values
+    assert ds.date_formats == {}
+
+
+def _dates_file(folder: Path, first: list[str], late: str) -> Path:
+    """1,200 rows of ``first`` values repeated, then one ``late`` value near the end."""
+    rows = [first[i % len(first)] for i in range(1200)] + [late, first[0]]
+    return write(folder, "d.csv", "when,n\n" + "".join(f"{v},{i}\n" for i, v in enumerate(rows)))
+
+
+def test_day_first_decided_by_a_value_after_the_first_thousand_rows(tmp_path: Path) -> None:
+    ambiguous = [f"{d:02d}/{m:02d}/2015" for d in range(1, 13) for m in range(1, 13)]
+    ds = load(_dates_file(tmp_path, ambiguous, "13/01/2015"))
+    dates = ds.frame["when"]
+    assert ds.date_formats == {"when": "day-first"}  # "/" alone would have meant month first
+    assert dates.iloc[0] == pd.Timestamp(2015, 1, 1)
+    assert dates.iloc[1] == pd.Timestamp(2015, 2, 1)  # 01/02/2015: 1 February
+    assert dates.iloc[1200] == pd.Timestamp(2015, 1, 13)
+    assert conversions(ds, "when") == [
+        ("date", "read as dates, day first (01/01/2015 = 1 Jan 2015)")
+    ]
+
+
+def test_month_first_with_times_decided_by_a_late_value(tmp_path: Path) -> None:
+    ambiguous = [f"{m}/{d}/2003 {h}:00" for m in range(1, 13) for d in range(1, 13) for h in (0, 9)]
+    ds = load(_dates_file(tmp_path, ambiguous, "2/24/2003 0:00"))
+    dates = ds.frame["when"]
+    assert ds.date_formats == {"when": "month-first"}
+    assert dates.iloc[0] == pd.Timestamp(2003, 1, 1, 0, 0)
+    assert dates.iloc[2] == pd.Timestamp(2003, 1, 2, 0, 0)  # 1/2/2003 0:00: 2 January
+    assert dates.iloc[1200] == pd.Timestamp(2003, 2, 24)
+    assert "ambiguous" not in conversions(ds, "when")[0][1]
+
+
+def test_orders_contradicting_after_the_first_thousand_rows_stay_text(tmp_path: Path) -> None:
+    day_first = [f"{d}/01/2015" for d in range(13, 29)]
+    ds = load(_dates_file(tmp_path, day_first, "01/13/2015"))
+    assert ds.frame["when"].iloc[1200] == "01/13/2015"
+    assert ds.date_formats == {}
