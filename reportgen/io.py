@@ -1,8 +1,10 @@
 """Stage 1, load: read a customer table from CSV/TSV/TXT (plain or gzip), Excel or Parquet.
 
-The loader sniffs encoding and delimiter, turns consistently formatted text numbers
-(``1 234,56 €``, ``$1,234.50``, ``45%``, decimal commas) into numbers and dates into
-datetimes, and records every such decision so the report can say what it did.
+The loader sniffs encoding and delimiter (or space-aligned columns), finds the data sheet of
+a workbook and a missing header row, turns consistently formatted text numbers
+(``1 234,56 €``, ``$1,234.50``, ``45%``, decimal commas) into numbers and dates (also
+``11-Feb-13`` and ``19970101``) into datetimes, and records every such decision so the
+report can say what it did.
 
 All value conversion happens here, on whole columns at once (pandas ``.str`` methods backed
 by Arrow, and Arrow casts), so a million-row file stays fast.  A column is only converted
@@ -54,7 +56,7 @@ class Dataset:
     sheet: str | None  # Excel sheet used
     sha256: str  # of the input file's bytes
     conversions: tuple[Conversion, ...]
-    date_formats: dict[str, str]  # column -> "day-first" / "month-first" / "iso" / "yyyymmdd"
+    date_formats: dict[str, str]  # column -> day-first/month-first/iso/yyyymmdd/month-name
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
     notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
 
