@@ -70,7 +70,7 @@ def _formats(
     "--id-column", metavar="COL", help="Column that identifies customers (default: guessed)."
 )
 @click.option(
-    "--sheet", metavar="NAME", help="Excel sheet to read (needed when there are several)."
+    "--sheet", metavar="NAME", help="Excel sheet to read (needed when several sheets hold tables)."
 )
 @click.option(
     "--k", type=click.IntRange(min=2), help="Use exactly this many segments (skips the choice)."

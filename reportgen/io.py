@@ -1,8 +1,10 @@
 """Stage 1, load: read a customer table from CSV/TSV/TXT (plain or gzip), Excel or Parquet.
 
-The loader sniffs encoding and delimiter, turns consistently formatted text numbers
-(``1 234,56 €``, ``$1,234.50``, ``45%``, decimal commas) into numbers and dates into
-datetimes, and records every such decision so the report can say what it did.
+The loader sniffs encoding and delimiter (or space-aligned columns), finds the data sheet of
+a workbook and a missing header row, turns consistently formatted text numbers
+(``1 234,56 €``, ``$1,234.50``, ``45%``, decimal commas) into numbers and dates (also
+``11-Feb-13`` and ``19970101``) into datetimes, and records every such decision so the
+report can say what it did.
 
 All value conversion happens here, on whole columns at once (pandas ``.str`` methods backed
 by Arrow, and Arrow casts), so a million-row file stays fast.  A column is only converted
@@ -20,7 +22,7 @@ import io
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -49,13 +51,14 @@ class Dataset:
     path: Path
     format: str  # "csv", "excel", "parquet"
     encoding: str | None  # e.g. "utf-8", "utf-8-sig", "cp1252", "latin-1"; None for binary formats
-    delimiter: str | None  # e.g. ",", "\t", ";"; None for binary formats
+    delimiter: str | None  # ",", "\t", ";", "|", or "spaces" (runs of blanks); None for binary
     compression: str | None  # "gzip" or None
     sheet: str | None  # Excel sheet used
     sha256: str  # of the input file's bytes
     conversions: tuple[Conversion, ...]
-    date_formats: dict[str, str]  # column -> "day-first" / "month-first" / "iso" / "yyyymmdd"
+    date_formats: dict[str, str]  # column -> day-first/month-first/iso/yyyymmdd/month-name
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
+    notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
 
     @property
     def rows(self) -> int:
@@ -70,7 +73,10 @@ _SNIFF_LINES = 50  # records the delimiter sniffer parses
 _SAMPLE = 1000  # values tried before running a conversion on a whole column
 _BINARY_SHARE = 0.05  # share of control characters above which a file is "binary"
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = MappingProxyType({",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"})
+_SPACES_DELIMITER = "spaces"  # columns separated by runs of spaces/tabs (aligned text)
+_DELIMITER_NAMES = MappingProxyType(
+    {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", _SPACES_DELIMITER: "space"}
+)
 _CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\r\n") + "\x7f"
 _MISSING_TOKENS = ("NA", "N/A", "n/a", "null", "NULL", "None", "NaN", "nan", "-", "#N/A", "?")
 _MAX_EXACT_FLOAT_INT = 2**53  # above this an integer column read via float would lose digits
@@ -119,11 +125,26 @@ _ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:
 _TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
 _DATE_SEPARATORS = ("-", "/", ".")
 _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
+_DAY_MONTH_SHAPES = tuple(
+    (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
+    for sep in _DATE_SEPARATORS
+)
+_MONTH_NAME_SEPARATORS = ("-", " ", "/")  # 11-Feb-13, 11 Feb 2013, 11/Feb/2013
+_MONTH_NAME_SHAPES = tuple(
+    (f"name{sep}", f"[0-9]{{1,2}}{sep}[A-Za-z]{{3,9}}{sep}(?:[0-9]{{4}}|[0-9]{{2}}){_TIME}")
+    for sep in _MONTH_NAME_SEPARATORS
+)
+_DATE_SHAPES = (("iso", _ISO_DATE), *_DAY_MONTH_SHAPES, *_MONTH_NAME_SHAPES)
+_COMPACT_DATE = "[0-9]{8}"  # yyyymmdd written as a number: 19970101
+_COMPACT_MIN_DISTINCT = 20  # distinct dates that make a column without a date-like name dates
+_DATE_WORDS = frozenset({"date", "day", "dt", "time", "timestamp", "datetime", "ymd", "yyyymmdd"})
+_DATE_ENDINGS = ("date", "day", "time")  # orderdate, birthday, starttime
+_ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "key", "code"})
 
 _PARSER_LONG_ROW = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 _PARQUET_NOISE = re.compile(r"^Could not open Parquet input source '[^']*':\s*")
-_SEP_HINT = re.compile(r"sep=(.)[ \t]*(?:\r\n|\n|\r)")
+_SEP_HINT = re.compile(r"sep=([^\r\n])?[ \t]*(?:\r\n|\n|\r)")  # "sep=" alone: sniff
 
 
 # --------------------------------------------------------------------------- public API
@@ -147,8 +168,9 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     if sheet is not None and kind != "excel":
         raise InputError(f"{name} is not an Excel workbook, so --sheet does not apply; drop it")
     if kind == "excel":
-        frame, sheet_used = _read_excel(raw, name, sheet)
-        return _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
+        frame, sheet_used, notes = _read_excel(raw, name, sheet)
+        dataset = _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
+        return replace(dataset, notes=notes)
     if kind == "parquet":
         frame = _read_parquet(raw, name)
         return _finish(frame, file_path, digest, "parquet", None, None, None, None)
@@ -161,9 +183,10 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     if not text.strip():
         raise InputError(f"{name} is empty; export the table again with a header row and data")
     text, delimiter, line_offset = _take_sep_hint(text)
-    delimiter = delimiter or sniff_delimiter(text)
-    frame = _read_text_table(text, delimiter, name, line_offset)
-    return _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
+    delimiter = delimiter or _choose_delimiter(text)
+    frame, notes = _read_text_table(text, delimiter, name, line_offset)
+    dataset = _finish(frame, file_path, digest, "csv", encoding, delimiter, compression, None)
+    return replace(dataset, notes=notes)
 
 
 # --------------------------------------------------------------------------- file access
@@ -277,7 +300,11 @@ def _looks_binary(sample: str) -> bool:
 
 
 def _take_sep_hint(text: str) -> tuple[str, str | None, int]:
-    """Honour Excel's ``sep=;`` first line; returns the rest, the delimiter, lines dropped."""
+    """Honour Excel's ``sep=;`` first line; returns the rest, the delimiter, lines dropped.
+
+    A bare ``sep=`` line names no delimiter (its line break is not one): it is dropped and
+    the delimiter sniffed as usual.
+    """
     match = _SEP_HINT.match(text)
     if match is None:
         return text, None, 0
@@ -290,9 +317,29 @@ def sniff_delimiter(text: str) -> str:
     Parsing with the csv module (rather than counting characters) keeps quoted commas from
     voting.  Ties go to the higher field count; a one-column file gets ",".
     """
+    return _sniff(_sniff_sample(text))[0]
+
+
+def _choose_delimiter(text: str) -> str:
+    """The sniffed delimiter, unless none of them splits every row alike and runs of spaces
+    do (aligned text such as ``00001 19970101  1  11.77``): then "spaces"."""
+    sample = _sniff_sample(text)
+    delimiter, share = _sniff(sample)
+    if share < 1 and _space_aligned(sample) > max(share, _SPACES_MIN_SHARE):
+        return _SPACES_DELIMITER
+    return delimiter
+
+
+def _sniff_sample(text: str) -> str:
     sample = text[: 4 * _SNIFF_BYTES]
     if len(sample) < len(text) and sample.rfind("\n") > 0:
         sample = sample[: sample.rfind("\n")]  # do not judge a cut-off last line
+    return sample
+
+
+def _sniff(sample: str) -> tuple[str, float]:
+    """The best delimiter, and the share of sniffed rows with its usual field count (0 when
+    no delimiter splits the rows)."""
     best: tuple[float, int] | None = None
     best_delimiter = ","
     for delimiter in _DELIMITERS:
@@ -306,7 +353,26 @@ def sniff_delimiter(text: str) -> str:
         score = (tally[mode] / len(counts), mode)
         if best is None or score > best:
             best, best_delimiter = score, delimiter
-    return best_delimiter
+    return best_delimiter, 0.0 if best is None else best[0]
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_SPACES_MIN_SHARE = 0.9  # rows that must split alike on blanks (the rest: ragged-row errors)
+
+
+def _space_aligned(sample: str) -> float:
+    """Share of sniffed lines that split on runs of blanks into the usual number (> 1) of
+    fields; 0 unless some field is a number on every such line below the first (so two-word
+    text in a one-column file is not taken for two columns)."""
+    rows = [line.split() for line in sample.splitlines() if line.strip()][:_SNIFF_LINES]
+    tally = Counter(len(row) for row in rows)
+    width = max(tally, key=lambda n: (tally[n], n), default=0)
+    usual = [row for row in rows[1:] if len(row) == width]
+    if width < 2 or not usual:
+        return 0.0
+    if not any(all(_PLAIN_NUMBER.fullmatch(row[i]) for row in usual) for i in range(width)):
+        return 0.0
+    return tally[width] / len(rows)
 
 
 def _field_counts(sample: str, delimiter: str) -> list[int]:
@@ -330,16 +396,19 @@ def _is_blank_record(record: list[str]) -> bool:
     return all(not field.strip() for field in record)
 
 
-def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> pd.DataFrame:
+def _read_text_table(
+    text: str, delimiter: str, name: str, line_offset: int
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Parse with pandas' C engine, every cell as a string; conversion happens afterwards.
 
     ``header=None`` keeps duplicate names unmangled and stops pandas from silently turning
-    the first column into an index when data rows are longer than the header.
+    the first column into an index when data rows are longer than the header.  A first line
+    of numbers only is data, not a header: the columns get names and a note says so.
     """
     try:
         cells = pd.read_csv(
             io.StringIO(text),
-            sep=delimiter,
+            sep=r"\s+" if delimiter == _SPACES_DELIMITER else delimiter,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -355,7 +424,8 @@ def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> 
         raise _parser_error(exc, name, delimiter, line_offset) from None
     if cells.empty:
         raise InputError(f"{name} is empty; export the table again with a header row and data")
-    if len(cells) == 1:
+    headerless = _all_numbers(cells.iloc[0])
+    if len(cells) == 1 and not headerless:
         raise InputError(
             f"{name} has a header but no data rows; export the table again with its data"
         )
@@ -365,10 +435,33 @@ def _read_text_table(text: str, delimiter: str, name: str, line_offset: int) -> 
         if short is not None:
             line, fields = short
             raise InputError(_ragged_message(name, line + line_offset, fields, width))
+    if headerless:
+        return _without_header(cells)
     names = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame
+    return frame, ()
+
+
+def _without_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every row is data; the columns are named column_1, column_2... and a note says why."""
+    width = cells.shape[1]
+    frame = cells.reset_index(drop=True)
+    frame.columns = pd.Index([f"column_{i + 1}" for i in range(width)], dtype=object)
+    first = " ".join(cells.iloc[0].str.strip())
+    names = "column_1" + (f" to column_{width}" if width > 1 else "")
+    note = (
+        f"no header row: the first line ({first}) holds only numbers, so it was read as "
+        f"data and the columns named {names}"
+    )
+    return frame, (note,)
+
+
+def _all_numbers(row: pd.Series) -> bool:
+    """A first row of plain numbers only (``00001``, ``11.77``) is taken for data: exports
+    without a header are far more common than headers made of numbers alone."""
+    values = row.str.strip()
+    return bool(values.ne("").all()) and _plain_numbers(values) is not None
 
 
 def _parser_error(
@@ -407,10 +500,14 @@ def _first_short_line(text: str, delimiter: str, width: int) -> tuple[int, int] 
     the rows are counted again here.  Without quotes this is a vectorised per-line count;
     with quotes (fields may hold delimiters or newlines) the csv module is exact.
     """
-    if '"' not in text:
+    if '"' not in text or delimiter == _SPACES_DELIMITER:
         whole = pa.array([text], type=pa.large_string())
         lines = pc.split_pattern_regex(whole, "\r\n|\n|\r")[0].values
-        fields = pc.add(pc.count_substring(lines, delimiter), 1).to_numpy()
+        if delimiter == _SPACES_DELIMITER:  # blanks around the fields are not separators
+            runs = pc.count_substring_regex(pc.utf8_trim_whitespace(lines), r"\s+")
+        else:
+            runs = pc.count_substring(lines, delimiter)
+        fields = pc.add(runs, 1).to_numpy()
         blank = pc.equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
         short = np.flatnonzero(~blank & (fields < width))
         return (int(short[0]) + 1, int(fields[short[0]])) if short.size else None
@@ -455,19 +552,32 @@ def _is_missing_scalar(value: object) -> bool:
 # --------------------------------------------------------------------------- Excel, Parquet
 
 
-def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _read_excel(
+    raw: bytes, name: str, sheet: str | None
+) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     """Read one worksheet; the header is its first non-empty row.
 
+    Without ``sheet``, a workbook of several sheets is read whole and the data sheet chosen
+    from the contents (see :func:`_pick_data_sheet`); the note says which and why.
     ``keep_default_na=False`` keeps a text "NA" (North America) as text; the shared
     conversion step decides what is missing, exactly as for CSV.
     """
     try:
         with pd.ExcelFile(io.BytesIO(raw), engine="openpyxl") as workbook:
             sheets = [str(s) for s in workbook.sheet_names]
-            sheet = _choose_sheet(sheets, sheet, name)
-            cells = pd.read_excel(
-                workbook, sheet_name=sheet, header=None, keep_default_na=False, na_values=[]
+            names = (
+                sheets
+                if sheet is None and len(sheets) > 1
+                else [_choose_sheet(sheets, sheet, name)]
             )
+            tables = {
+                s: _without_blank_rows(
+                    pd.read_excel(
+                        workbook, sheet_name=s, header=None, keep_default_na=False, na_values=[]
+                    )
+                )
+                for s in names
+            }
     except InputError:
         raise
     except Exception as exc:  # openpyxl/zipfile raise many types for damaged files
@@ -475,9 +585,26 @@ def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame,
             f"{name} could not be read as Excel: {_short(exc)}; "
             "check the file is complete and saved as .xlsx"
         ) from None
-    if len(cells):
-        blank = cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
-        cells = cells[~blank.all(axis=1)]  # like blank lines in a CSV
+    chosen, notes = names[0], tuple[str, ...]()
+    if len(tables) > 1:
+        chosen, note = _pick_data_sheet(tables, name)
+        notes = (note,)
+    return _sheet_frame(tables[chosen], chosen, name), chosen, notes
+
+
+def _without_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows with nothing in them, like blank lines in a CSV."""
+    if not len(cells):
+        return cells
+    return cells[~_blank_cells(cells).all(axis=1)]
+
+
+def _blank_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
+
+
+def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
+    """The chosen sheet's cells as a table: first row the header, empty cells missing."""
     if cells.empty:
         raise InputError(f"{name} sheet '{sheet}' is empty; choose the sheet holding the table")
     if len(cells) == 1:
@@ -489,23 +616,95 @@ def _read_excel(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame,
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
     # empty cells came back as "": make them missing so date and number cells get typed
-    return frame.replace({"": np.nan}).infer_objects(), sheet
+    return frame.replace({"": np.nan}).infer_objects()
 
 
 def _choose_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
-    """The named sheet, or the only one; guessing among several would read the wrong table."""
-    listing = ", ".join(sheets)
+    """The named sheet, or the only one."""
     if sheet is None:
-        if len(sheets) != 1:
-            raise InputError(
-                f"{name} has {len(sheets)} sheets ({listing}); choose one with --sheet"
-            )
         return sheets[0]
     if sheet not in sheets:
+        listing = ", ".join(sheets)
         raise InputError(
             f"{name} has no sheet '{sheet}'; its sheets are {listing}; choose one with --sheet"
         )
     return sheet
+
+
+_DICTIONARY_SHARE = 0.8  # share of a sheet's column names another sheet must list to describe it
+_SIDE_SHEET_ROWS = 0.1  # a text-only sheet this much shorter than the data is a side note
+
+
+def _pick_data_sheet(tables: dict[str, pd.DataFrame], name: str) -> tuple[str, str]:
+    """The one sheet that clearly holds the data, judged by content, and a note saying why.
+
+    Set aside: empty sheets, and sheets listing most of another sheet's column names in one
+    column (a data dictionary).  Of the rest, the data is the only one left, or the only one
+    with a numeric column when every other is text a tenth of its length or less (notes).
+    Anything else is ambiguous: guessing would read the wrong table, so the user chooses.
+    """
+    trimmed = {s: _without_blank_columns(cells) for s, cells in tables.items()}
+    aside = {s: "is empty" for s, cells in trimmed.items() if cells.empty}
+    aside.update({s: "has no data rows" for s, cells in trimmed.items() if len(cells) == 1})
+    filled = [s for s in trimmed if s not in aside]
+    described: dict[str, str] = {}  # dictionary sheet -> the sheet whose columns it lists
+    for s in filled:
+        target = next((t for t in filled if t != s and _describes(trimmed[s], trimmed[t])), None)
+        if target is not None:
+            described[s] = target
+    rest = [s for s in filled if s not in described]
+    numeric = [s for s in rest if _has_numeric_column(trimmed[s])]
+    if len(rest) > 1 and len(numeric) == 1:
+        rows = len(trimmed[numeric[0]])
+        for s in rest:
+            if s != numeric[0] and len(trimmed[s]) <= _SIDE_SHEET_ROWS * rows:
+                aside[s] = f"holds only text ({len(trimmed[s])} rows)"
+        rest = [s for s in rest if s not in aside]
+    if len(rest) != 1:
+        raise InputError(
+            f"{name} has {len(tables)} sheets ({', '.join(tables)}); choose one with --sheet"
+        )
+    chosen = rest[0]
+    aside.update(
+        {
+            s: "describes its columns" if t == chosen else f"describes the columns of '{t}'"
+            for s, t in described.items()
+        }
+    )
+    why = "; ".join(f"'{s}' {aside[s]}" for s in tables if s in aside)
+    return chosen, f"sheet '{chosen}' read: {why}"
+
+
+def _without_blank_columns(cells: pd.DataFrame) -> pd.DataFrame:
+    if not len(cells):
+        return cells
+    return cells.loc[:, ~_blank_cells(cells).all(axis=0)]
+
+
+def _describes(dictionary: pd.DataFrame, table: pd.DataFrame) -> bool:
+    """One column of ``dictionary`` lists most of ``table``'s column names (its header row)."""
+    headers = {_cell_text(v).casefold() for v in table.iloc[0]} - {""}
+    if len(headers) < 2:
+        return False
+    for _, column in dictionary.iloc[1:].items():
+        listed = {_cell_text(v).casefold() for v in column}
+        if len(headers & listed) >= _DICTIONARY_SHARE * len(headers):
+            return True
+    return False
+
+
+def _cell_text(value: object) -> str:
+    return "" if _is_missing_scalar(value) else str(value).strip()
+
+
+def _has_numeric_column(cells: pd.DataFrame) -> bool:
+    """Some column holds numbers in every non-empty cell below the header."""
+    for _, column in cells.iloc[1:].items():
+        present = column[~column.map(lambda v: _cell_text(v) == "")]
+        if len(present) and not present.map(lambda v: isinstance(v, bool)).any():
+            if pd.to_numeric(present.astype("str"), errors="coerce").notna().all():
+                return True
+    return False
 
 
 def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
@@ -593,13 +792,18 @@ def _is_text_dtype(series: pd.Series) -> bool:
 
 
 def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _Converted:
-    """Numbers first, then dates, else text; "" is missing everywhere."""
+    """yyyymmdd dates, then numbers, then other dates, else text; "" is missing everywhere."""
     text = series.astype("str").str.strip()
     present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
     mask = pd.Series(present, index=text.index)
     values = text if present.all() else text[present]
     if values.empty:
         return _Converted(text.where(mask))
+
+    compact = _convert_compact_dates(column, values)
+    if compact is not None:
+        parsed_dates, conversion = compact
+        return _Converted(_spread(parsed_dates, present, text.index), (conversion,), "yyyymmdd")
 
     number = _convert_numbers(column, values, delimiter)
     if number is not None:
@@ -620,12 +824,17 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
     dates = _convert_dates(column, values)
     if dates is not None:
         parsed_dates, conversion, label = dates
-        full_dates = np.full(len(text), np.datetime64("NaT"), dtype=parsed_dates.dtype)
-        full_dates[present] = parsed_dates
-        return _Converted(pd.Series(full_dates, index=text.index), (conversion,), label)
+        return _Converted(_spread(parsed_dates, present, text.index), (conversion,), label)
 
     _refuse_stray_words(column, values, delimiter)
     return _Converted(text.where(mask))
+
+
+def _spread(dates: np.ndarray, present: np.ndarray, index: pd.Index) -> pd.Series:
+    """Dates of the present values back in their rows, NaT elsewhere."""
+    full = np.full(len(present), np.datetime64("NaT"), dtype=dates.dtype)
+    full[present] = dates
+    return pd.Series(full, index=index)
 
 
 def _refuse_stray_words(column: str, values: pd.Series, delimiter: str | None) -> None:
@@ -887,16 +1096,12 @@ def _number_wording(
 def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion, str] | None:
     """Parse a column of non-empty strings as dates with one explicit format, or None.
 
-    Day-first versus month-first is decided from the data: a first part above 12 means
-    day-first, a second part above 12 means month-first; if neither occurs the usual
-    order for the separator is assumed and the report says so.
+    The shape is found on the first values, then every distinct value must have it and
+    parse: one odd value keeps the column text.  Day-first versus month-first is decided
+    from all values (see :func:`_day_month_dates`).
     """
     sample = values.head(_SAMPLE)
-    shapes = [("iso", _ISO_DATE)] + [
-        (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
-        for sep in _DATE_SEPARATORS
-    ]
-    shape = next(((key, rx) for key, rx in shapes if sample.str.fullmatch(rx).all()), None)
+    shape = next(((key, rx) for key, rx in _DATE_SHAPES if sample.str.fullmatch(rx).all()), None)
     if shape is None:
         return None
     key, pattern = shape
@@ -904,49 +1109,122 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
     distinct = pd.Series(uniques, dtype="str")
     if not distinct.str.fullmatch(pattern).all():
         return None
-    first = values.iloc[0]
     if key == "iso":
-        parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
-        if parsed.isna().any():
-            return None
-        day = parsed.iloc[codes[0]]
-        detail = f"read as dates (ISO year-month-day, {first} = {_spell_date(day)})"
-        return parsed.to_numpy()[codes], Conversion(column, "date", detail), "iso"
+        read = _iso_dates(distinct)
+    elif key.startswith("name"):
+        read = _month_name_dates(distinct, key.removeprefix("name"))
+    else:
+        read = _day_month_dates(distinct, key)
+    if read is None:
+        return None
+    parsed, label, before, after = read
+    example = f"{values.iloc[0]} = {_spell_date(pd.Timestamp(parsed[codes[0]]))}"
+    return parsed[codes], Conversion(column, "date", before + example + after), label
 
-    sep = re.escape(key)
-    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){sep}").any())
-    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{sep}(?:1[3-9]|[2-9][0-9]){sep}").any())
+
+_DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the example
+
+
+def _iso_dates(distinct: pd.Series) -> _DateRead | None:
+    """Year-month-day, with or without a time: no order to decide."""
+    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+    if parsed.isna().any():
+        return None
+    return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", ")"
+
+
+def _day_month_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
+    """A first part above 12 anywhere in the column means day first, a second part above
+    12 month first (both: not one format); if neither occurs the usual order for the
+    separator is assumed and the detail says so."""
+    esc = re.escape(sep)
+    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){esc}").any())
+    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{esc}(?:1[3-9]|[2-9][0-9]){esc}").any())
     if first_big and second_big:
         return None  # neither order fits every value
-    ambiguous = not (first_big or second_big)
-    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[key]
-    parsed_values = _parse_day_month(distinct, key, order)
-    if parsed_values is None:
-        return None
-    day = pd.Timestamp(parsed_values[codes[0]])
-    words = "day first" if order == "day-first" else "month first"
-    detail = f"read as dates, {words} ({first} = {_spell_date(day)})"
-    if ambiguous:
-        detail += (
-            f"; the order was ambiguous (no part above 12), so {words} was assumed "
-            f"as usual for '{key}' dates"
-        )
-    return parsed_values[codes], Conversion(column, "date", detail), order
-
-
-def _parse_day_month(distinct: pd.Series, sep: str, order: str) -> np.ndarray | None:
-    """Parse with explicit formats (with and without time), never per-value guessing."""
+    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[sep]
     date_format = f"%d{sep}%m{sep}%Y" if order == "day-first" else f"%m{sep}%d{sep}%Y"
+    parsed = _parse_formatted(distinct, date_format)
+    if np.isnat(parsed).any():
+        return None  # e.g. 31-02-2012: not a date column after all
+    words = "day first" if order == "day-first" else "month first"
+    note = ""
+    if not (first_big or second_big):
+        note = (
+            f"; the order was ambiguous (no part above 12), so {words} was assumed "
+            f"as usual for '{sep}' dates"
+        )
+    return parsed, order, f"read as dates, {words} (", f"){note}"
+
+
+def _month_name_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
+    """Day, month name (Feb or February, any case), year: 11-Feb-13.  Two-digit years
+    follow the usual pivot (69-99 are 19xx, 00-68 20xx); the detail gives the years read."""
+    four = distinct.str.fullmatch(f"[0-9]{{1,2}}{sep}[A-Za-z]+{sep}[0-9]{{4}}{_TIME}")
+    if four.all():
+        year = "%Y"
+    elif not four.any():
+        year = "%y"
+    else:
+        return None  # two- and four-digit years: not one format
+    parsed = _parse_formatted(distinct, f"%d{sep}%b{sep}{year}")
+    unread = np.isnat(parsed)
+    if unread.any():  # full month names
+        parsed[unread] = _parse_formatted(distinct[unread], f"%d{sep}%B{sep}{year}")
+    if np.isnat(parsed).any():
+        return None
+    note = ""
+    if year == "%y":
+        years = parsed.astype("datetime64[Y]").astype(int) + 1970
+        note = f"; two-digit years read as {years.min()} to {years.max()}"
+    return parsed, "month-name", "read as dates with month names (", f"){note}"
+
+
+def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion] | None:
+    """8-digit numbers that are all valid yyyymmdd dates from 1900 to 2100, or None.
+
+    A date-like name (order_date, day, dt) is enough; otherwise at least 20 distinct dates
+    are needed, and an id-like name (customer_id) keeps them numbers: ids that happen to
+    be valid dates stay ids.  One invalid value (19970231, 20000001) keeps the column numbers.
+    """
+    if not _all_match(values, _COMPACT_DATE):
+        return None
+    words = _name_words(column)
+    named = bool(words & _DATE_WORDS) or any(w.endswith(_DATE_ENDINGS) for w in words)
+    if not named and words & _ID_WORDS:
+        return None
+    codes, uniques = pd.factorize(values)
+    if not named and len(uniques) < _COMPACT_MIN_DISTINCT:
+        return None
+    parsed = pd.to_datetime(pd.Series(uniques, dtype="str"), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any() or not parsed.dt.year.between(1900, 2100).all():
+        return None
+    first = values.iloc[0]
+    detail = (
+        f"read as dates written yyyymmdd ({first} = {_spell_date(parsed.iloc[codes[0]])}); "
+        f"every value is a valid date, {_spell_date(parsed.min())} to "
+        f"{_spell_date(parsed.max())}"
+    )
+    dates = parsed.to_numpy().astype("datetime64[s]")[codes]
+    return dates, Conversion(column, "date", detail)
+
+
+def _name_words(name: str) -> set[str]:
+    """Lower-case words of a column name: OrderDate, order_date and "Order date" alike."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return {word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word}
+
+
+def _parse_formatted(distinct: pd.Series, date_format: str) -> np.ndarray:
+    """Parse with one explicit format (with and without time), never per-value guessing;
+    NaT where a value does not fit."""
     colons = distinct.str.count(":").to_numpy()
     result = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
     for n_colons, suffix in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
         mask = colons == n_colons
-        if not mask.any():
-            continue
-        parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
-        if parsed.isna().any():
-            return None  # e.g. 31-02-2012: not a date column after all
-        result[mask] = parsed.to_numpy().astype("datetime64[s]")
+        if mask.any():
+            parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
+            result[mask] = parsed.to_numpy().astype("datetime64[s]")
     return result
 
 

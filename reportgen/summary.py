@@ -42,6 +42,7 @@ def build(
             "delimiter": dataset.delimiter,
             "sheet": dataset.sheet,
             "id_column": profile.id_column,
+            "notes": list(dataset.notes),  # how the table was found (e.g. the sheet chosen, why)
         },
         "conversions": [asdict(c) for c in dataset.conversions],
         "profile": {

@@ -15,6 +15,8 @@ DATA = ROOT / "tests" / "data"  # copies of ../shared/data (see its README for p
 MALL = SAMPLE
 PERSONALITY = DATA / "customer_personality.tsv"
 WHOLESALE = DATA / "wholesale_customers.csv"
+ECOMMERCE = DATA / "ecommerce_churn.xlsx"
+RETAIL = DATA / "logs" / "retail_transactions.csv"  # logs apart: DATA/*.csv are tables
 
 
 def blobs(

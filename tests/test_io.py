@@ -234,6 +234,21 @@ def test_sep_hint_line_counts_in_line_numbers(tmp_path: Path) -> None:
     assert f"{path} line 4 has 3 fields but the header has 2" in error_of(path)
 
 
+@pytest.mark.parametrize(
+    "content",
+    ["sep=\r\na;b\r\n1;2\r\n", "sep=\ra;b\r1;2\r", "sep=\na;b\n1;2\n", "sep=\r\r\na;b\n1;2\n"],
+)
+def test_bare_sep_hint_is_dropped_and_the_delimiter_sniffed(tmp_path: Path, content: str) -> None:
+    ds = load(write(tmp_path, "hint.csv", content))  # its line break is not a delimiter
+    assert ds.delimiter == ";"
+    assert ds.frame.to_dict("list") == {"a": [1], "b": [2]}
+
+
+def test_bare_sep_hint_alone_is_an_empty_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "hint.csv", "sep=\r")
+    assert error_of(path).startswith(f"{path} is empty; ")
+
+
 def test_header_starting_with_pk_is_still_csv(tmp_path: Path) -> None:
     ds = load(write(tmp_path, "keys.csv", "PKey,name\n1,a\n"))
     assert ds.format == "csv" and list(ds.frame.columns) == ["PKey", "name"]
