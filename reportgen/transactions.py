@@ -11,6 +11,7 @@ whole columns: a log of a million lines takes seconds.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, fields
 
@@ -83,9 +84,13 @@ _NON_PRODUCT_TEXTS = frozenset(
 # Column-name vocabulary (word tokens, see reportgen.roles.tokens).
 _CUSTOMER_WORDS = frozenset(
     {"customer", "customerid", "client", "clientid", "cust", "custid", "user", "userid"}
-    | {"member", "memberid", "account", "accountid", "buyer", "shopper", "consumer"}
+    | {"member", "memberid", "account", "accountid", "buyer", "shopper", "consumer", "company"}
 )
 _ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "key", "code"})
+_NAME_WORDS = frozenset({"name", "fullname"})  # customers told apart by name: "Customer Name"
+_NOT_CUSTOMER_WORDS = frozenset(  # "CONTACTLASTNAME", "customer_product_id": not the customer
+    {"contact", "product", "item", "supplier", "vendor", "seller", "employee", "manager", "agent"}
+)
 _DATE_WORDS = frozenset(
     {"date", "time", "timestamp", "datetime", "day", "created", "ts", "when", "dt"}
     | {"invoicedate", "orderdate", "purchasedate", "transactiondate", "saledate"}
@@ -108,6 +113,12 @@ _DESCRIPTION_WORDS = frozenset({"description", "desc", "productname", "itemname"
 _GROUPING = frozenset(
     {"category", "type", "group", "class", "line", "family", "brand", "department"}
 )
+_VOCABULARY = (
+    _CUSTOMER_WORDS | _ID_WORDS | _NAME_WORDS | _NOT_CUSTOMER_WORDS | _DATE_WORDS | _AMOUNT_WORDS
+    | _QUANTITY_WORDS | _PRICE_WORDS | _INVOICE_WORDS | _PRODUCT_CODE_WORDS | _DESCRIPTION_WORDS
+    | _GROUPING | {"first", "last"}
+)  # fmt: skip
+_INSIDE = 5  # a known word this long counts when it sits inside a compound ("QUANTITYORDERED")
 
 # Date shapes, tried in this order on the distinct values of a text column.
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -283,7 +294,36 @@ def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> Non
 
 
 def _words(name: str) -> set[str]:
-    return set(tokens(name))
+    """The name's tokens, the known words its compounds split into, and the long known words
+    inside it: exports write CUSTOMERNAME and QUANTITYORDERED, which no case change splits."""
+    joined = tokens(name)[-1]
+    inside = {w for w in _VOCABULARY if len(w) >= _INSIDE and w in joined}
+    return set(tokens(name)) | set(_parts(name)) | inside
+
+
+def _parts(name: str) -> list[str]:
+    """The name's words in order, compounds split: "CUSTOMERNAME" -> customer, name."""
+    return [part for token in tokens(name)[:-1] or tokens(name) for part in _split(token)]
+
+
+def _last(name: str) -> str:
+    """The name's last word, which says what the column holds ("order_status" is a status)."""
+    return _parts(name)[-1]
+
+
+@functools.cache
+def _split(token: str) -> tuple[str, ...]:
+    """A token as the most known words that make it up exactly ("ordernumber" -> order,
+    number), or the token itself when no such split exists ("dealsize")."""
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(end):
+            head = best[start]
+            if head is None or token[start:end] not in _VOCABULARY:
+                continue
+            if best[end] is None or len(head) + 1 > len(best[end] or ()):
+                best[end] = (*head, token[start:end])
+    return best[-1] or (token,)
 
 
 def _is_datetime(series: pd.Series) -> bool:
@@ -368,8 +408,9 @@ def _choose_columns(
         tuple(options.named()),
     )  # fmt: skip
     money = amount if amount else f"{quantity} × {price}"
+    named = ", known by name," if _by_name(frame[customer], customer) else ""
     why = (
-        f"{customer} repeats ({n_customers:,} customers on {n_lines:,} lines), "
+        f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
         f"{date_col} holds dates and {money} gives the amounts"
     )
     return columns, why, dates
@@ -385,21 +426,35 @@ def _repeats(series: pd.Series) -> tuple[int, int]:
 
 
 def _guess_customer(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
-    """A column named like CustomerID / client_id / user, holding ids rather than measures."""
-    for name in names:
-        if name in taken:
+    """The column that names the customer: an id (CustomerID, client_id, Member_number) before
+    a bare Customer or Company, before a name (Customer Name, CUSTOMERNAME), since exports
+    with both keep the id unique while two customers may share a name."""
+    found = []
+    for at, name in enumerate(names):
+        words, last = _words(name), _last(name)
+        if name in taken or not words & _CUSTOMER_WORDS or words & _NOT_CUSTOMER_WORDS:
             continue
-        words = _words(name)
-        parts = tokens(name)[:-1] or tokens(name)
-        if not words & _CUSTOMER_WORDS or parts[-1] not in _ID_WORDS | _CUSTOMER_WORDS:
-            continue
+        ranks = ((_ID_WORDS, 0), (_CUSTOMER_WORDS, 1), (_NAME_WORDS, 2))
+        rank = next((r for vocabulary, r in ranks if last in vocabulary), None)
         series = frame[name]
-        if _is_datetime(series):
+        if rank is None or _is_datetime(series):
             continue
-        if _is_number(series) and not _integral(series):
-            continue
-        return name
-    return None
+        if _is_number(series) and (rank == 2 or not _integral(series)):
+            continue  # ids may be whole numbers (Member_number); names are text
+        found.append((rank, at, name))
+    return min(found)[2] if found else None
+
+
+def _by_name(series: pd.Series, name: str) -> bool:
+    """Whether customers are told apart by name ("Land of Toys Inc."), not by an id: the
+    user should know, since two customers of one name become one."""
+    if _last(name) in _NAME_WORDS:
+        return True
+    if _is_number(series):
+        return False
+    sample = series.dropna().astype(str).head(1000)
+    worded = sample.str.contains(r"[A-Za-z]{2,}\s+\S", regex=True)
+    return bool(len(sample)) and float(worded.mean()) > 0.5
 
 
 def _integral(series: pd.Series) -> bool:
@@ -442,10 +497,10 @@ def _guess_invoice(frame: pd.DataFrame, names: list[str], taken: set[str]) -> st
         words = _words(name)
         if name in taken or not words & _INVOICE_WORDS or _is_datetime(frame[name]):
             continue
-        if (tokens(name)[:-1] or tokens(name))[-1] not in _ID_WORDS | _INVOICE_WORDS:
+        if _last(name) not in _ID_WORDS | _INVOICE_WORDS:
             continue  # "order_status" is not an order number
-        if words & (_DATE_WORDS | _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS):
-            continue
+        if words & (_DATE_WORDS | _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS | {"line"}):
+            continue  # nor is ORDERLINENUMBER (1, 2, 3 within each order)
         if _is_number(frame[name]) and not _integral(frame[name]):
             continue
         return name

@@ -1,0 +1,159 @@
+"""Transaction logs of other real shapes: keyed by a customer name, with a status column,
+without amounts. Expected figures come from plain pandas on the same lines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.io import load
+from reportgen.transactions import TransactionLog, derive
+
+NOT_PURCHASES = ("Cancelled", "Disputed")  # the generator's statuses that are set aside
+STATUSES = ("Shipped", "Resolved", "On Hold", "In Process", *NOT_PURCHASES)
+
+
+# --------------------------------------------------------------------------------------------
+# An order-lines export shaped like Kaggle's "sales_data_sample" (no customer id)
+
+
+def order_lines(n_companies: int = 50, *, seed: int = 0, troubles: bool = True) -> pd.DataFrame:
+    """Order lines of companies known only by name: ORDERNUMBER spans several lines numbered
+    1..n, dates written '2/24/2003 0:00', quarter/month/year columns, phone and contact names.
+    With ``troubles`` some orders are not Shipped, and the first company's only order was
+    cancelled."""
+    rng = np.random.default_rng(seed)
+    first = ["Land of", "Mini", "Australian", "Euro", "Vitachrome", "Baane", "Corporate"]
+    first += ["Atelier", "Signal", "Dragon", "Toys4", "Gift", "Classic", "Heintze", "Muscle"]
+    second = ["Toys", "Gifts", "Collectors", "Shopping", "Models", "Souveniers", "Replicas"]
+    second += ["Mart", "Cars", "Depot", "Emporium", "Traders"]
+    suffix = ["Inc.", "Ltd.", ", Co.", "Corp", "GmbH", "& Co.", "AG", "Imports"]
+    names: list[str] = []
+    while len(names) < n_companies:
+        name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(suffix)}"
+        if (name := name.replace(" ,", ",")) not in names:
+            names.append(name)
+    codes = [f"S{rng.choice([10, 12, 18, 24, 32, 50, 700])}_{rng.integers(1000, 4000)}"]
+    codes += [f"S{rng.choice([10, 18, 24])}_{rng.integers(1000, 4000)}" for _ in range(59)]
+    families = ["Classic Cars", "Motorcycles", "Planes", "Ships", "Trains", "Vintage Cars"]
+    lines: list[dict[str, object]] = []
+    number = 10100
+    for at, name in enumerate(names):
+        phone = f"+1 {rng.integers(200, 999)} 555 {rng.integers(1000, 9999)}"
+        contact = (
+            str(rng.choice(["Young", "Frick", "Brown", "King"])),
+            str(rng.choice(["Sue", "Peter"])),
+        )
+        for _ in range(1 if at == 0 else int(rng.integers(1, 9))):
+            number += 1
+            day = date(2003, 1, 6) + timedelta(days=int(rng.integers(0, 880)))
+            status = "Shipped"
+            if troubles:
+                status = (
+                    "Cancelled"
+                    if at == 0
+                    else str(rng.choice(STATUSES, p=[0.8, 0.04, 0.03, 0.03, 0.06, 0.04]))
+                )
+            for line, i in enumerate(
+                rng.choice(len(codes), int(rng.integers(1, 12)), replace=False), 1
+            ):
+                quantity, price = int(rng.integers(20, 51)), round(float(rng.uniform(30, 100)), 2)
+                sales = round(quantity * price, 2)
+                lines.append({
+                    "ORDERNUMBER": number, "QUANTITYORDERED": quantity, "PRICEEACH": price,
+                    "ORDERLINENUMBER": line, "SALES": sales,
+                    "ORDERDATE": f"{day.month}/{day.day}/{day.year} 0:00", "STATUS": status,
+                    "QTR_ID": (day.month - 1) // 3 + 1, "MONTH_ID": day.month, "YEAR_ID": day.year,
+                    "PRODUCTLINE": families[int(i) % len(families)], "MSRP": int(price * 1.3),
+                    "PRODUCTCODE": codes[int(i)], "CUSTOMERNAME": name, "PHONE": phone,
+                    "ADDRESSLINE1": f"{at + 1} Main St.", "ADDRESSLINE2": "",
+                    "CITY": "NYC", "STATE": str(rng.choice(["NY", "CA", ""])),
+                    "POSTALCODE": "10022", "COUNTRY": "USA", "TERRITORY": "NA",
+                    "CONTACTLASTNAME": contact[0], "CONTACTFIRSTNAME": contact[1],
+                    "DEALSIZE": "Small" if sales < 3000 else "Medium",
+                })  # fmt: skip
+    return pd.DataFrame(lines)
+
+
+def by_pandas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per company from the purchase lines (statuses other than NOT_PURCHASES), as of the
+    day after the last date of any line."""
+    days = pd.to_datetime(frame["ORDERDATE"], format="%m/%d/%Y %H:%M").dt.normalize()
+    as_of = days.max() + pd.Timedelta(days=1)
+    kept = frame.assign(day=days)[~frame["STATUS"].isin(NOT_PURCHASES)]
+    group = kept.groupby("CUSTOMERNAME")
+    spend = group["SALES"].sum()
+    orders = group["ORDERNUMBER"].nunique()
+    return pd.DataFrame(
+        {
+            "recency_days": (as_of - group["day"].max()).dt.days,
+            "frequency_orders": orders,
+            "monetary_spend": spend.round(2),
+            "avg_order_value": (spend / orders).round(2),
+            "tenure_days": (as_of - group["day"].min()).dt.days,
+            "distinct_products": group["PRODUCTCODE"].nunique(),
+        }
+    )
+
+
+def read(frame: pd.DataFrame, path: Path) -> TransactionLog:
+    frame.to_csv(path, index=False)
+    return derive(load(path), source=path.name)
+
+
+def assert_table(result: TransactionLog, expected: pd.DataFrame) -> None:
+    assert result.table is not None and result.columns is not None
+    table = result.table.set_index(result.columns.customer).sort_index()
+    assert table.index.tolist() == expected.index.tolist()
+    for column in expected.columns:
+        if table[column].dtype.kind == "f":
+            gap = (table[column] - expected[column]).abs().max()
+            assert gap < 0.006, (column, gap)
+        else:
+            assert table[column].tolist() == expected[column].tolist(), column
+
+
+def test_a_log_keyed_by_company_name_is_read_without_flags(tmp_path: Path) -> None:
+    frame = order_lines(troubles=False)
+    result = read(frame, tmp_path / "sales_data_sample.csv")
+    assert result.detected and result.how == "detected"
+    assert result.columns is not None
+    assert result.columns.customer == "CUSTOMERNAME"
+    assert result.columns.invoice == "ORDERNUMBER"
+    assert (result.columns.amount, result.columns.product) == ("SALES", "PRODUCTCODE")
+    assert result.columns.date == "ORDERDATE" and result.columns.quantity == "QUANTITYORDERED"
+    assert result.reason.startswith(
+        f"CUSTOMERNAME repeats (50 customers, known by name, on {len(frame):,} lines)"
+    )
+    assert result.frequency_basis == "distinct invoices (ORDERNUMBER)"
+    assert result.n_customers == 50 == frame["CUSTOMERNAME"].nunique() < len(frame) // 5
+    assert result.table is not None and result.table["CUSTOMERNAME"].is_unique
+    assert_table(result, by_pandas(frame))
+
+
+@pytest.mark.parametrize("header", ["customername", "CustomerName", "Customer Name", "Company"])
+def test_the_name_column_is_found_however_it_is_written(tmp_path: Path, header: str) -> None:
+    frame = order_lines(12, seed=1, troubles=False).rename(columns={"CUSTOMERNAME": header})
+    result = read(frame, tmp_path / "lines.csv")
+    assert result.columns is not None and result.columns.customer == header
+
+
+def test_an_order_line_number_is_not_an_order_number(tmp_path: Path) -> None:
+    frame = order_lines(12, seed=2, troubles=False).drop(columns=["ORDERNUMBER"])
+    result = read(frame, tmp_path / "lines.csv")
+    assert result.columns is not None and result.columns.invoice is None
+    assert result.frequency_basis == "distinct purchase days"
+
+
+def test_an_id_is_preferred_to_a_name_and_contacts_are_not_customers(tmp_path: Path) -> None:
+    frame = order_lines(12, seed=3, troubles=False)
+    contacts_first = frame[["CONTACTLASTNAME", *frame.columns.drop("CONTACTLASTNAME")]]
+    ids = {n: f"C{i:03d}" for i, n in enumerate(frame["CUSTOMERNAME"].unique())}
+    with_id = contacts_first.assign(CUSTOMERNUMBER=frame["CUSTOMERNAME"].map(ids))
+    result = read(with_id, tmp_path / "lines.csv")
+    assert result.columns is not None and result.columns.customer == "CUSTOMERNUMBER"
+    assert "known by name" not in result.reason
