@@ -55,6 +55,7 @@ REASONS = {
     "non_product": "not a product: postage, fees, manual adjustments, discounts",
     "cancellation": "cancelled invoice (number starting with C); counted in the return share",
     "return": "return (negative quantity or amount); counted in the return share",
+    "disputed": "disputed (a status column says so); not a purchase until resolved",
     "zero_price": "zero or negative price",
 }
 RETURN_REASONS = ("cancellation", "return")
@@ -67,6 +68,7 @@ LABELS = {  # the reasons in a few words, for one-line messages
     "non_product": "non-product",
     "cancellation": "cancellations",
     "return": "returns",
+    "disputed": "disputed",
     "zero_price": "zero or negative price",
 }
 
@@ -113,12 +115,27 @@ _DESCRIPTION_WORDS = frozenset({"description", "desc", "productname", "itemname"
 _GROUPING = frozenset(
     {"category", "type", "group", "class", "line", "family", "brand", "department"}
 )
+_STATUS_WORDS = frozenset({"status", "state"})
 _VOCABULARY = (
     _CUSTOMER_WORDS | _ID_WORDS | _NAME_WORDS | _NOT_CUSTOMER_WORDS | _DATE_WORDS | _AMOUNT_WORDS
     | _QUANTITY_WORDS | _PRICE_WORDS | _INVOICE_WORDS | _PRODUCT_CODE_WORDS | _DESCRIPTION_WORDS
-    | _GROUPING | {"first", "last"}
+    | _GROUPING | _STATUS_WORDS | {"first", "last"}
 )  # fmt: skip
 _INSIDE = 5  # a known word this long counts when it sits inside a compound ("QUANTITYORDERED")
+
+# Status values that say a line is not a purchase, by the reason it is set aside under; any
+# other value (Shipped, Resolved, On Hold, In Process, Completed...) is kept.
+_NOT_PURCHASE = (
+    ("cancellation", re.compile(r"\b(?:cancel|void|reject)", re.IGNORECASE)),
+    ("return", re.compile(r"\b(?:return|refund|charge ?back)", re.IGNORECASE)),
+    ("disputed", re.compile(r"\bdisput", re.IGNORECASE)),
+)
+_STATUS_REASONS = {  # the reasons when only the status column set the lines aside
+    "cancellation": "not a purchase (cancelled); counted in the return share",
+    "return": "not a purchase (returned or refunded); counted in the return share",
+    "disputed": "not a purchase until resolved",
+}
+MAX_STATUS_VALUES = 30  # a status column has a few values; US states and free text have more
 
 # Date shapes, tried in this order on the distinct values of a text column.
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -192,6 +209,20 @@ class SetAside:
 
 
 @dataclass(frozen=True)
+class StatusReading:
+    """The status column, and which of its values set lines aside and which were kept."""
+
+    column: str
+    set_aside: tuple[tuple[str, str, int], ...]  # (value, reason, lines read), most first
+    kept: tuple[tuple[str, int], ...]  # (value, lines read), most first
+
+    def text(self) -> str:
+        aside = ", ".join(f"{v} ({n:,})" for v, _, n in self.set_aside)
+        kept = ", ".join(f"{v} ({n:,})" for v, n in self.kept) or "none"
+        return f"{self.column} sets aside {aside} and keeps {kept}"
+
+
+@dataclass(frozen=True)
 class RfmMap:
     """Customers of each K-Means segment by RFM grid name (rows: segments, columns: names)."""
 
@@ -223,6 +254,7 @@ class TransactionLog:
     return_rows: int = 0  # cancellations and returns that fed the return share
     customers_only_returns: int = 0  # customers with returns but no purchase: not in the table
     frequency_basis: str = ""  # "distinct invoices (InvoiceNo)" or "distinct purchase days"
+    status: StatusReading | None = None  # a status column that marks lines not purchases
     features: tuple[tuple[str, str], ...] = ()  # (derived column, what it means)
     table: pd.DataFrame | None = None  # id, features, rfm_segment: what reportgen clusters
     extra: pd.DataFrame | None = None  # r/f/m scores, first and last purchase (customers.csv)
@@ -805,8 +837,10 @@ def _reasons(
     quantity: np.ndarray | None,
     price: np.ndarray | None,
     as_of: np.datetime64,
+    status: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """One mask per reason; a line is counted under the first reason that applies."""
+    none = np.zeros(len(frame), dtype=bool)
     checks: dict[str, np.ndarray] = {
         "missing_customer": customer < 0,
         "missing_date": np.isnat(dates),
@@ -814,8 +848,9 @@ def _reasons(
         "after_as_of": ~np.isnat(dates) & (dates.astype("datetime64[D]") > as_of),
         "duplicate": frame.duplicated(keep="first").to_numpy(dtype=bool),
         "non_product": _non_product(frame, columns),
-        "cancellation": _cancelled(frame, columns),
-        "return": (quantity if quantity is not None else amount) < 0,
+        "cancellation": _cancelled(frame, columns) | status.get("cancellation", none),
+        "return": ((quantity if quantity is not None else amount) < 0) | status.get("return", none),
+        "disputed": status.get("disputed", none),
         "zero_price": (price if price is not None else amount) <= 0,
     }
     taken = np.zeros(len(frame), dtype=bool)
@@ -832,6 +867,44 @@ def _non_product(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
         text = frame[str(name)].astype("str").str.strip().str.upper()
         mask |= text.isin(_NON_PRODUCT_CODES | _NON_PRODUCT_TEXTS).to_numpy(dtype=bool)
     return mask
+
+
+def _status(
+    frame: pd.DataFrame, columns: Columns
+) -> tuple[StatusReading | None, dict[str, np.ndarray]]:
+    """The first status column (Status, ORDERSTATUS, order_state) with a value that says a
+    line is not a purchase, and per reason the lines it sets aside. The values decide, not
+    one export's spelling: Cancelled, Canceled, Voided, Refunded, Chargeback, Disputed..."""
+    taken = {c for c in columns.as_dict().values() if c}
+    for name in (str(c) for c in frame.columns):
+        series = frame[name]
+        if name in taken or not _words(name) & _STATUS_WORDS:
+            continue
+        if _is_number(series) or _is_datetime(series):
+            continue
+        codes, values = pd.factorize(series.astype("str").str.strip().where(series.notna()))
+        if not 0 < len(values) <= MAX_STATUS_VALUES:
+            continue
+        reasons = [_not_purchase(str(v)) for v in values]
+        if not any(reasons):
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(values))
+        order = sorted(range(len(values)), key=lambda i: (-counts[i], str(values[i])))
+        reading = StatusReading(
+            name,
+            tuple((str(values[i]), reasons[i] or "", int(counts[i])) for i in order if reasons[i]),
+            tuple((str(values[i]), int(counts[i])) for i in order if not reasons[i]),
+        )
+        masks = {}
+        for reason, _ in _NOT_PURCHASE:
+            chosen = np.array([r == reason for r in reasons] + [False])
+            masks[reason] = chosen[codes]  # code -1 (missing) picks the final False
+        return reading, masks
+    return None, {}
+
+
+def _not_purchase(value: str) -> str | None:
+    return next((reason for reason, pattern in _NOT_PURCHASE if pattern.search(value)), None)
 
 
 def _cancelled(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
@@ -870,14 +943,21 @@ def _derive(
     as_of = (
         np.datetime64(options.as_of, "D") if options.as_of else known.max() + np.timedelta64(1, "D")
     )
-    masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of)
+    status, marked = _status(frame, columns)
+    masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of, marked)
     set_aside = tuple(
-        SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates)) for r, m in masks.items()
+        SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates, status, marked))
+        for r, m in masks.items()
     )
     dropped = np.zeros(len(frame), dtype=bool)
     for mask in masks.values():
         dropped |= mask
     returned = masks["cancellation"] | masks["return"]
+    # a line whose status says cancelled or returned was itself the purchase that did not
+    # stand: it is not in spend (nothing to take off), but it is in what the customer bought
+    withdrawn = np.zeros(len(frame), dtype=bool)
+    for reason in set(RETURN_REASONS) & set(marked):
+        withdrawn |= masks[reason] & marked[reason] & (amount > 0)
     used = ~dropped
     if not used.any():
         counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
@@ -886,7 +966,7 @@ def _derive(
             f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
         )
     table, extra, n_only_returns, basis = _customers(
-        frame, columns, customer, ids, days, amount, used, returned, as_of
+        frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
     )
     if len(table) < MIN_CUSTOMERS:
         raise InputError(
@@ -898,7 +978,7 @@ def _derive(
     return TransactionLog(
         detected=True,
         how=how,
-        reason=why,
+        reason=why + (f"; {status.text()}" if status else ""),
         columns=columns,
         dates=dates.reading,
         as_of=str(as_of),
@@ -910,6 +990,7 @@ def _derive(
         return_rows=int(returned.sum()),
         customers_only_returns=n_only_returns,
         frequency_basis=basis,
+        status=status,
         features=_meanings(columns, basis, str(as_of)),
         table=table,
         extra=extra,
@@ -926,9 +1007,15 @@ def _customers(
     amount: np.ndarray,
     used: np.ndarray,
     returned: np.ndarray,
+    withdrawn: np.ndarray,
     as_of: np.datetime64,
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
-    """Per customer: R, F, M and friends from the purchase lines, returns from the rest."""
+    """Per customer: R, F, M and friends from the purchase lines, returns from the rest.
+
+    ``returned`` lines undo a purchase (C invoices, negative quantities: taken off spend);
+    the ``withdrawn`` among them are purchases a status cancelled or returned (never in spend).
+    The return share is what came back over what was bought, both ways.
+    """
     lines = pd.DataFrame(
         {"c": customer[used], "day": days[used].astype(np.int64), "amount": amount[used]}
     )
@@ -944,10 +1031,15 @@ def _customers(
     first, last = group["day"].min(), group["day"].max()
     orders = lines.drop_duplicates(["c", "order"]).groupby("c", sort=True).size()
     gross = group["amount"].sum()
-    back = pd.Series(np.abs(amount[returned]), index=customer[returned])
-    back = back[back.index >= 0].groupby(level=0).sum()
-    n_only_returns = int((~back.index.isin(gross.index)).sum())
-    back = back.reindex(gross.index, fill_value=0.0)
+    back, undone = (
+        _per_customer(np.abs(amount), customer, returned & ~withdrawn),
+        _per_customer(amount, customer, withdrawn),
+    )
+    n_only_returns = int((~back.index.union(undone.index).isin(gross.index)).sum())
+    back, undone = (
+        back.reindex(gross.index, fill_value=0.0),
+        undone.reindex(gross.index, fill_value=0.0),
+    )
     today = int(as_of.astype(np.int64))
     table = pd.DataFrame(
         {
@@ -957,7 +1049,7 @@ def _customers(
             MONETARY: np.round(np.maximum(gross - back, 0.0).to_numpy(), 2),
             AOV: np.round((gross / orders).to_numpy(), 2),
             TENURE: (today - first).to_numpy(dtype=np.int64),
-            RETURNS: np.round(np.minimum(back / gross, 1.0).to_numpy(), 4),
+            RETURNS: np.round(np.minimum((back + undone) / (gross + undone), 1.0).to_numpy(), 4),
         }
     )
     if columns.product:
@@ -981,6 +1073,12 @@ def _customers(
     return table, extra, n_only_returns, basis
 
 
+def _per_customer(values: np.ndarray, customer: np.ndarray, lines: np.ndarray) -> pd.Series:
+    """Sum of ``values`` over ``lines`` per customer code (lines without a customer left out)."""
+    pick = lines & (customer >= 0)
+    return pd.Series(values[pick], index=customer[pick]).groupby(level=0).sum()
+
+
 def _meanings(columns: Columns, basis: str, as_of: str) -> tuple[tuple[str, str], ...]:
     rows = [
         (RECENCY, f"days from the last purchase to {as_of}"),
@@ -997,9 +1095,23 @@ def _meanings(columns: Columns, basis: str, as_of: str) -> tuple[tuple[str, str]
 
 
 def _explain(
-    reason: str, mask: np.ndarray, frame: pd.DataFrame, columns: Columns, dates: _Dates
+    reason: str,
+    mask: np.ndarray,
+    frame: pd.DataFrame,
+    columns: Columns,
+    dates: _Dates,
+    status: StatusReading | None,
+    marked: dict[str, np.ndarray],
 ) -> str:
     text = REASONS[reason]
+    if status and reason in marked and (mask & marked[reason]).any():
+        said = f"{status.column} is " + " or ".join(
+            v for v, r, _ in status.set_aside if r == reason
+        )
+        if (mask & ~marked[reason]).any():
+            text += f"; also {said}"
+        else:
+            text = f"{said}: {_STATUS_REASONS[reason]}"
     if reason == "non_product" and mask.any():
         name = columns.product or columns.description
         if name:

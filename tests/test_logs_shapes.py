@@ -3,6 +3,7 @@ without amounts. Expected figures come from plain pandas on the same lines."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -157,3 +158,95 @@ def test_an_id_is_preferred_to_a_name_and_contacts_are_not_customers(tmp_path: P
     result = read(with_id, tmp_path / "lines.csv")
     assert result.columns is not None and result.columns.customer == "CUSTOMERNUMBER"
     assert "known by name" not in result.reason
+
+
+# --------------------------------------------------------------------------------------------
+# Status columns: cancelled, returned and disputed lines are not purchases
+
+
+def test_status_values_set_lines_aside_and_spend_is_counted_without_them(tmp_path: Path) -> None:
+    frame = order_lines()
+    result = read(frame, tmp_path / "sales_data_sample.csv")
+    statuses = frame["STATUS"].value_counts()
+    assert result.status is not None and result.status.column == "STATUS"
+    assert {v: n for v, _, n in result.status.set_aside} == statuses[list(NOT_PURCHASES)].to_dict()
+    assert dict(result.status.kept) == statuses.drop(list(NOT_PURCHASES)).to_dict()
+    aside = {s.reason: s.rows for s in result.set_aside if s.rows}
+    assert aside == {"cancellation": statuses["Cancelled"], "disputed": statuses["Disputed"]}
+    assert result.rows_used == len(frame) - statuses[list(NOT_PURCHASES)].sum()
+    assert result.return_rows == statuses["Cancelled"]
+    assert "STATUS sets aside Cancelled (" in result.reason and "keeps Shipped (" in result.reason
+    why = {s.reason: s.explanation for s in result.set_aside}
+    assert why["cancellation"].startswith("STATUS is Cancelled: not a purchase (cancelled)")
+    expected = by_pandas(frame)
+    assert result.n_customers == len(expected) < frame["CUSTOMERNAME"].nunique()
+    assert_table(result, expected)
+    # the return share: cancelled value over what was ordered; nothing is taken off spend
+    sales = frame.pivot_table("SALES", "CUSTOMERNAME", "STATUS", aggfunc="sum", fill_value=0)
+    kept = sales.drop(columns=list(NOT_PURCHASES)).sum(axis=1)
+    share = (sales["Cancelled"] / (kept + sales["Cancelled"]))[kept > 0]
+    assert result.table is not None
+    derived = result.table.set_index("CUSTOMERNAME")["return_share"]
+    assert (derived - share).abs().max() < 6e-5 and share.max() > 0.1
+    only_cancelled = ((sales["Cancelled"] > 0) & (kept == 0)).sum()
+    assert result.customers_only_returns == only_cancelled >= 1  # the first company
+
+
+@pytest.mark.parametrize(
+    ("spelling", "reason"),
+    [
+        ("Canceled", "cancellation"),
+        ("VOID", "cancellation"),
+        ("Rejected", "cancellation"),
+        ("Returned", "return"),
+        ("Refunded", "return"),
+        ("Chargeback", "return"),
+        ("In dispute", "disputed"),
+    ],
+)
+def test_the_status_values_decide_not_one_spelling(
+    tmp_path: Path, spelling: str, reason: str
+) -> None:
+    frame = order_lines(15, seed=4).rename(columns={"STATUS": "order_status"})
+    frame["order_status"] = frame["order_status"].replace(
+        {"Cancelled": spelling, "Disputed": "Shipped"}
+    )
+    result = read(frame, tmp_path / "lines.csv")
+    aside = {s.reason: s.rows for s in result.set_aside}
+    assert aside[reason] == (frame["order_status"] == spelling).sum() > 0
+    assert result.status is not None and result.status.column == "order_status"
+    assert (spelling, reason) in {(v, r) for v, r, _ in result.status.set_aside}
+
+
+def test_a_state_column_is_not_a_status(tmp_path: Path) -> None:
+    frame = order_lines(15, seed=5).drop(columns=["STATUS"])
+    result = read(frame, tmp_path / "lines.csv")
+    assert result.status is None and result.rows_used == len(frame)
+    assert "sets aside" not in result.reason
+
+
+def test_the_cli_says_which_status_values_were_set_aside(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    path = tmp_path / "sales_data_sample.csv"
+    frame = order_lines()
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    args = ["run", str(path), "--out", str(out), "--format", "html", "--k", "3"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    assert "Transaction log detected: CUSTOMERNAME repeats" in result.stdout
+    assert "STATUS sets aside Cancelled (" in result.stdout
+    statuses = frame["STATUS"].value_counts()
+    assert f"{statuses['Disputed']:,} disputed" in result.stdout
+    tx = json.loads((out / "summary.json").read_text(encoding="utf-8"))["transactions"]
+    assert tx["status"] == {
+        "column": "STATUS",
+        "set_aside": statuses[list(NOT_PURCHASES)].to_dict(),
+        "kept": statuses.drop(list(NOT_PURCHASES)).to_dict(),
+    }
+    assert tx["set_aside"]["disputed"] == statuses["Disputed"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "STATUS is Disputed: not a purchase until resolved" in html
