@@ -36,6 +36,7 @@ AOV, TENURE, RETURNS, PRODUCTS = (
     "return_share",
     "distinct_products",
 )
+ITEMS = "items_bought"  # logs without amounts: items (lines, or the quantities) instead of spend
 RFM_COLUMN = "rfm_segment"
 ROLES = {
     RECENCY: "recency",
@@ -43,7 +44,7 @@ ROLES = {
     MONETARY: "spend",
     AOV: "spend",
     TENURE: "tenure",
-}
+}  # ITEMS and PRODUCTS have no role: they must not stand in for spend in the RFM naming
 
 # Why lines are set aside, in the order the checks run (a line counts under its first reason).
 REASONS = {
@@ -187,6 +188,11 @@ class Columns:
     description: str | None
     given: tuple[str, ...] = ()
 
+    @property
+    def spend(self) -> bool:
+        """Whether the lines have amounts (a log of baskets may not: no spend then)."""
+        return bool(self.amount or (self.quantity and self.price))
+
     def as_dict(self) -> dict[str, str | None]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "given"}
 
@@ -273,6 +279,13 @@ class TransactionLog:
     def n_set_aside(self) -> int:
         return sum(s.rows for s in self.set_aside)
 
+    @property
+    def scores(self) -> str:
+        """What customers.csv adds to each customer's derived columns, in a few words."""
+        if self.table is not None and RFM_COLUMN in self.table.columns:
+            return "R, F and M scores and RFM name"
+        return "R and F scores, without M or an RFM name as there are no amounts"
+
 
 # --------------------------------------------------------------------------- public API
 
@@ -298,9 +311,12 @@ def derive(
     return _derive(frame, columns, dates, options, source, "forced" if forced else "detected", why)
 
 
-def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap:
-    """How the K-Means segments spread over the RFM grid (customers in table order)."""
+def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap | None:
+    """How the K-Means segments spread over the RFM grid (customers in table order); None
+    for a log without amounts, whose customers have no RFM names."""
     assert log.table is not None
+    if RFM_COLUMN not in log.table.columns:
+        return None
     rfm = log.table[RFM_COLUMN].to_numpy(dtype=object)
     present = tuple(n for n in RFM_NAMES if (rfm == n).any())
     ids = sorted(names)
@@ -425,10 +441,7 @@ def _choose_columns(
                 "the amount needs both a quantity and a price column",
                 "name the other with --price-col or --quantity-col, or use --amount-col",
             )
-        return fail(
-            "no amount column, nor a quantity and a price",
-            "name them with --amount-col, or --quantity-col and --price-col",
-        )
+        price = None  # a log without amounts (baskets of items): no spend, items instead
     taken |= {c for c in (amount, quantity, price) if c}
     invoice = options.invoice or _guess_invoice(frame, names, taken)
     taken |= {invoice} if invoice else set()
@@ -439,13 +452,19 @@ def _choose_columns(
         customer, date_col, amount, quantity, price, invoice, product, description,
         tuple(options.named()),
     )  # fmt: skip
-    money = amount if amount else f"{quantity} × {price}"
+    if not columns.spend and not (invoice or product):
+        return fail(  # a table of customers with a date has no items or orders
+            "no amount column, nor a quantity and a price, nor products or invoices",
+            "name them with --amount-col, or --quantity-col and --price-col",
+        )
     named = ", known by name," if _by_name(frame[customer], customer) else ""
-    why = (
-        f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
-        f"{date_col} holds dates and {money} gives the amounts"
-    )
-    return columns, why, dates
+    why = f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
+    if columns.spend:
+        money = amount if amount else f"{quantity} × {price}"
+        return columns, why + f"{date_col} holds dates and {money} gives the amounts", dates
+    what = [c for c in (invoice, product) if c]
+    items = f"{' and '.join(what)} {'name' if len(what) > 1 else 'names'} the items"
+    return columns, why + f"{date_col} holds dates and {items}", dates
 
 
 def _repeats(series: pd.Series) -> tuple[int, int]:
@@ -833,25 +852,31 @@ def _reasons(
     columns: Columns,
     customer: np.ndarray,
     dates: np.ndarray,
-    amount: np.ndarray,
+    amount: np.ndarray | None,
     quantity: np.ndarray | None,
     price: np.ndarray | None,
     as_of: np.datetime64,
     status: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """One mask per reason; a line is counted under the first reason that applies."""
+    """One mask per reason; a line is counted under the first reason that applies.
+
+    Without amounts or quantities each line is one item, so a repeated line is the same item
+    bought twice (groceries baskets), not a duplicate.
+    """
     none = np.zeros(len(frame), dtype=bool)
+    measure = quantity if quantity is not None else amount
+    each = price if price is not None else amount
     checks: dict[str, np.ndarray] = {
         "missing_customer": customer < 0,
         "missing_date": np.isnat(dates),
-        "missing_amount": np.isnan(amount),
+        "missing_amount": none if measure is None else np.isnan(measure),
         "after_as_of": ~np.isnat(dates) & (dates.astype("datetime64[D]") > as_of),
-        "duplicate": frame.duplicated(keep="first").to_numpy(dtype=bool),
+        "duplicate": none if measure is None else frame.duplicated(keep="first").to_numpy(bool),
         "non_product": _non_product(frame, columns),
         "cancellation": _cancelled(frame, columns) | status.get("cancellation", none),
-        "return": ((quantity if quantity is not None else amount) < 0) | status.get("return", none),
+        "return": (none if measure is None else measure < 0) | status.get("return", none),
         "disputed": status.get("disputed", none),
-        "zero_price": (price if price is not None else amount) <= 0,
+        "zero_price": none if each is None else each <= 0,
     }
     taken = np.zeros(len(frame), dtype=bool)
     result = {}
@@ -930,10 +955,10 @@ def _derive(
         _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
     )
     price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    amount: np.ndarray | None = None  # None: a log without amounts
     if columns.amount:
         amount = _numbers(frame[columns.amount], columns.amount, source)
-    else:
-        assert quantity is not None and price is not None
+    elif quantity is not None and price is not None:
         amount = quantity * price
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
@@ -953,11 +978,6 @@ def _derive(
     for mask in masks.values():
         dropped |= mask
     returned = masks["cancellation"] | masks["return"]
-    # a line whose status says cancelled or returned was itself the purchase that did not
-    # stand: it is not in spend (nothing to take off), but it is in what the customer bought
-    withdrawn = np.zeros(len(frame), dtype=bool)
-    for reason in set(RETURN_REASONS) & set(marked):
-        withdrawn |= masks[reason] & marked[reason] & (amount > 0)
     used = ~dropped
     if not used.any():
         counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
@@ -965,16 +985,24 @@ def _derive(
             f"{source}: no usable purchase lines after cleaning ({len(frame):,} lines read; "
             f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
         )
-    table, extra, n_only_returns, basis = _customers(
-        frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
-    )
+    if amount is None:
+        items = quantity if quantity is not None else np.ones(len(frame))
+        table, extra, basis = _visitors(frame, columns, customer, ids, days, items, used, as_of)
+        n_only_returns, returned = 0, np.zeros(len(frame), dtype=bool)  # no return share
+    else:
+        withdrawn = _withdrawn(masks, marked, amount)
+        table, extra, n_only_returns, basis = _customers(
+            frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
+        )
     if len(table) < MIN_CUSTOMERS:
         raise InputError(
             f"{source}: only {len(table)} customers with purchases after cleaning "
             f"({int(used.sum()):,} of {len(frame):,} lines used); segmenting needs at least "
             f"{MIN_CUSTOMERS}"
         )
-    rfm_counts = table[RFM_COLUMN].value_counts()
+    rfm_counts = table[RFM_COLUMN].value_counts() if RFM_COLUMN in table else pd.Series(dtype=int)
+    if amount is None:
+        why += _no_amounts(frame, columns)
     return TransactionLog(
         detected=True,
         how=how,
@@ -1016,20 +1044,9 @@ def _customers(
     the ``withdrawn`` among them are purchases a status cancelled or returned (never in spend).
     The return share is what came back over what was bought, both ways.
     """
-    lines = pd.DataFrame(
-        {"c": customer[used], "day": days[used].astype(np.int64), "amount": amount[used]}
-    )
-    if columns.invoice:
-        lines["order"] = pd.factorize(frame[columns.invoice].astype("str").str.strip())[0][used]
-        basis = f"distinct invoices ({columns.invoice})"
-    else:
-        lines["order"] = lines["day"]
-        basis = "distinct purchase days"
-    if columns.product:
-        lines["product"] = pd.factorize(frame[columns.product].astype("str").str.strip())[0][used]
+    lines, basis = _lines(frame, columns, customer, days, used)
+    lines["amount"] = amount[used]
     group = lines.groupby("c", sort=True)
-    first, last = group["day"].min(), group["day"].max()
-    orders = lines.drop_duplicates(["c", "order"]).groupby("c", sort=True).size()
     gross = group["amount"].sum()
     back, undone = (
         _per_customer(np.abs(amount), customer, returned & ~withdrawn),
@@ -1040,37 +1057,103 @@ def _customers(
         back.reindex(gross.index, fill_value=0.0),
         undone.reindex(gross.index, fill_value=0.0),
     )
-    today = int(as_of.astype(np.int64))
-    table = pd.DataFrame(
-        {
-            columns.customer: ids[gross.index.to_numpy()],
-            RECENCY: (today - last).to_numpy(dtype=np.int64),
-            FREQUENCY: orders.to_numpy(dtype=np.int64),
-            MONETARY: np.round(np.maximum(gross - back, 0.0).to_numpy(), 2),
-            AOV: np.round((gross / orders).to_numpy(), 2),
-            TENURE: (today - first).to_numpy(dtype=np.int64),
-            RETURNS: np.round(np.minimum((back + undone) / (gross + undone), 1.0).to_numpy(), 4),
-        }
-    )
-    if columns.product:
-        products = lines.drop_duplicates(["c", "product"]).groupby("c", sort=True).size()
-        table[PRODUCTS] = products.to_numpy(dtype=np.int64)
+    table, orders = _visits(lines, columns, ids, as_of)
+    table.insert(3, MONETARY, np.round(np.maximum(gross - back, 0.0).to_numpy(), 2))
+    table.insert(4, AOV, np.round((gross / orders).to_numpy(), 2))
+    share = np.minimum((back + undone) / (gross + undone), 1.0)
+    table.insert(6, RETURNS, np.round(share.to_numpy(), 4))
     r = quintile_scores(table[RECENCY], higher_is_better=False)
     f = quintile_scores(table[FREQUENCY])
     m = quintile_scores(table[MONETARY])
     grid = np.array([[rfm_name(a, b) for b in range(1, 6)] for a in range(1, 6)], dtype=object)
     table[RFM_COLUMN] = grid[r - 1, (f + m) // 2 - 1]
-    epoch = np.datetime64("1970-01-01", "D")
-    extra = pd.DataFrame(
+    extra = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, **_span(lines)})
+    return table, extra, n_only_returns, basis
+
+
+def _visitors(
+    frame: pd.DataFrame,
+    columns: Columns,
+    customer: np.ndarray,
+    ids: pd.Index,
+    days: np.ndarray,
+    items: np.ndarray,
+    used: np.ndarray,
+    as_of: np.datetime64,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Per customer of a log without amounts: recency, visits, items, tenure and products.
+    R and F scores but no M, so no RFM names: items are not spend."""
+    lines, basis = _lines(frame, columns, customer, days, used)
+    lines["items"] = items[used]
+    table, _ = _visits(lines, columns, ids, as_of)
+    bought = lines.groupby("c", sort=True)["items"].sum().to_numpy()
+    whole = bool(np.all(np.mod(bought, 1) == 0))
+    table.insert(3, ITEMS, bought.astype(np.int64) if whole else np.round(bought, 2))
+    r = quintile_scores(table[RECENCY], higher_is_better=False)
+    f = quintile_scores(table[FREQUENCY])
+    extra = pd.DataFrame({"r_score": r, "f_score": f, **_span(lines)})
+    if not columns.invoice:
+        basis = "distinct baskets, one per customer and day"
+    return table, extra, basis
+
+
+def _lines(
+    frame: pd.DataFrame, columns: Columns, customer: np.ndarray, days: np.ndarray, used: np.ndarray
+) -> tuple[pd.DataFrame, str]:
+    """The purchase lines as codes: customer, day, order (invoice, else day) and product."""
+    lines = pd.DataFrame({"c": customer[used], "day": days[used].astype(np.int64)})
+    if columns.invoice:
+        lines["order"] = pd.factorize(frame[columns.invoice].astype("str").str.strip())[0][used]
+        basis = f"distinct invoices ({columns.invoice})"
+    else:
+        lines["order"] = lines["day"]
+        basis = "distinct purchase days"
+    if columns.product:
+        lines["product"] = pd.factorize(frame[columns.product].astype("str").str.strip())[0][used]
+    return lines, basis
+
+
+def _visits(
+    lines: pd.DataFrame, columns: Columns, ids: pd.Index, as_of: np.datetime64
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Recency, frequency, tenure and products per customer (sorted by code); the orders."""
+    group = lines.groupby("c", sort=True)
+    first, last = group["day"].min(), group["day"].max()
+    orders = lines.drop_duplicates(["c", "order"]).groupby("c", sort=True).size()
+    today = int(as_of.astype(np.int64))
+    table = pd.DataFrame(
         {
-            "r_score": r,
-            "f_score": f,
-            "m_score": m,
-            "first_purchase": (epoch + first.to_numpy().astype("timedelta64[D]")).astype(str),
-            "last_purchase": (epoch + last.to_numpy().astype("timedelta64[D]")).astype(str),
+            columns.customer: ids[first.index.to_numpy()],
+            RECENCY: (today - last).to_numpy(dtype=np.int64),
+            FREQUENCY: orders.to_numpy(dtype=np.int64),
+            TENURE: (today - first).to_numpy(dtype=np.int64),
         }
     )
-    return table, extra, n_only_returns, basis
+    if columns.product:
+        products = lines.drop_duplicates(["c", "product"]).groupby("c", sort=True).size()
+        table[PRODUCTS] = products.to_numpy(dtype=np.int64)
+    return table, orders
+
+
+def _span(lines: pd.DataFrame) -> dict[str, np.ndarray]:
+    """First and last purchase per customer as ISO dates, for customers.csv."""
+    epoch = np.datetime64("1970-01-01", "D")
+    group = lines.groupby("c", sort=True)["day"]
+    first, last = (
+        epoch + g.to_numpy().astype("timedelta64[D]") for g in (group.min(), group.max())
+    )
+    return {"first_purchase": first.astype(str), "last_purchase": last.astype(str)}
+
+
+def _withdrawn(
+    masks: dict[str, np.ndarray], marked: dict[str, np.ndarray], amount: np.ndarray
+) -> np.ndarray:
+    """Lines a status calls cancelled or returned that were themselves the purchase that did
+    not stand: not in spend (nothing to take off), but in what the customer ordered."""
+    withdrawn = np.zeros(len(amount), dtype=bool)
+    for reason in set(RETURN_REASONS) & set(marked):
+        withdrawn |= masks[reason] & marked[reason] & (amount > 0)
+    return withdrawn
 
 
 def _per_customer(values: np.ndarray, customer: np.ndarray, lines: np.ndarray) -> pd.Series:
@@ -1080,18 +1163,34 @@ def _per_customer(values: np.ndarray, customer: np.ndarray, lines: np.ndarray) -
 
 
 def _meanings(columns: Columns, basis: str, as_of: str) -> tuple[tuple[str, str], ...]:
-    rows = [
+    visits = [
         (RECENCY, f"days from the last purchase to {as_of}"),
-        (FREQUENCY, f"orders: {basis}"),
+        (FREQUENCY, f"{'orders' if columns.spend else 'visits'}: {basis}"),
+    ]
+    tenure = [(TENURE, f"days from the first purchase to {as_of}")]
+    products = [(PRODUCTS, f"different products bought ({columns.product})")]
+    products = products if columns.product else []
+    if not columns.spend:
+        each = f"the sum of {columns.quantity}" if columns.quantity else "lines, one item each"
+        return (*visits, (ITEMS, f"items bought: {each}"), *tenure, *products)
+    money = [
         (MONETARY, "purchases minus returns (not below 0)"),
         (AOV, "purchases divided by orders"),
-        (TENURE, f"days from the first purchase to {as_of}"),
-        (RETURNS, "returned value as a share of purchases (0 to 1)"),
     ]
-    if columns.product:
-        rows.append((PRODUCTS, f"different products bought ({columns.product})"))
-    rows.append((RFM_COLUMN, "RFM grid name from the R, F and M quintile scores (1-5)"))
-    return tuple(rows)
+    returns = [(RETURNS, "returned value as a share of purchases (0 to 1)")]
+    rfm = [(RFM_COLUMN, "RFM grid name from the R, F and M quintile scores (1-5)")]
+    return (*visits, *money, *tenure, *returns, *products, *rfm)
+
+
+def _no_amounts(frame: pd.DataFrame, columns: Columns) -> str:
+    """The reason's note for a log without amounts: what stands in for spend."""
+    note = "; there are no amounts, so visits, items and products describe customers, not spend"
+    if columns.quantity:
+        return note
+    repeated = int(frame.duplicated(keep="first").sum())
+    if repeated:
+        note += f" (each line is one item: {repeated:,} repeated lines are items bought again)"
+    return note
 
 
 def _explain(
@@ -1112,6 +1211,8 @@ def _explain(
             text += f"; also {said}"
         else:
             text = f"{said}: {_STATUS_REASONS[reason]}"
+    if not columns.spend:  # a log without amounts has no return share
+        text = text.replace("; counted in the return share", "")
     if reason == "non_product" and mask.any():
         name = columns.product or columns.description
         if name:
@@ -1123,5 +1224,5 @@ def _explain(
 
 
 def _columns_text(columns: Columns) -> str:
-    money = columns.amount or f"{columns.quantity} × {columns.price}"
-    return f"customer {columns.customer}, date {columns.date}, amount {money}"
+    money = columns.amount or (f"{columns.quantity} × {columns.price}" if columns.spend else None)
+    return f"customer {columns.customer}, date {columns.date}, amount {money or 'none'}"

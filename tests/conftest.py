@@ -15,6 +15,8 @@ DATA = ROOT / "tests" / "data"  # copies of ../shared/data (see its README for p
 MALL = SAMPLE
 PERSONALITY = DATA / "customer_personality.tsv"
 WHOLESALE = DATA / "wholesale_customers.csv"
+GROCERIES = DATA / "groceries_baskets.csv"  # a transaction log: baskets of items, no amounts
+LOGS = frozenset({GROCERIES})  # the copies that are transaction logs, not customer tables
 
 
 def blobs(

@@ -13,6 +13,7 @@ import pytest
 
 from reportgen.io import load
 from reportgen.transactions import TransactionLog, derive
+from tests.conftest import GROCERIES
 
 NOT_PURCHASES = ("Cancelled", "Disputed")  # the generator's statuses that are set aside
 STATUSES = ("Shipped", "Resolved", "On Hold", "In Process", *NOT_PURCHASES)
@@ -250,3 +251,178 @@ def test_the_cli_says_which_status_values_were_set_aside(tmp_path: Path) -> None
     assert tx["set_aside"]["disputed"] == statuses["Disputed"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "STATUS is Disputed: not a purchase until resolved" in html
+
+
+# --------------------------------------------------------------------------------------------
+# Logs without amounts: baskets of items (the real Kaggle "Groceries dataset")
+
+BASKET_COLUMNS = ["recency_days", "frequency_orders", "items_bought", "tenure_days"]
+BASKET_COLUMNS += ["distinct_products"]
+
+
+def groceries_by_pandas() -> pd.DataFrame:
+    """Per member: a basket is (member, day); every line is one item, repeated lines too."""
+    frame = pd.read_csv(GROCERIES)
+    frame["day"] = pd.to_datetime(frame["Date"], format="%d-%m-%Y")
+    frame["item"] = frame["itemDescription"].str.strip()
+    as_of = frame["day"].max() + pd.Timedelta(days=1)
+    group = frame.groupby("Member_number")
+    return pd.DataFrame(
+        {
+            "recency_days": (as_of - group["day"].max()).dt.days,
+            "frequency_orders": group["day"].nunique(),
+            "items_bought": group.size(),
+            "tenure_days": (as_of - group["day"].min()).dt.days,
+            "distinct_products": group["item"].nunique(),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def groceries() -> TransactionLog:
+    return derive(load(GROCERIES), source=GROCERIES.name)
+
+
+def test_a_basket_log_without_amounts_is_read_as_a_log(groceries: TransactionLog) -> None:
+    result = groceries
+    assert result.detected and result.how == "detected" and result.columns is not None
+    assert result.columns.as_dict() == {
+        "customer": "Member_number",
+        "date": "Date",
+        "amount": None,
+        "quantity": None,
+        "price": None,
+        "invoice": None,
+        "product": "itemDescription",
+        "description": "itemDescription",
+    }
+    assert result.reason.startswith("Member_number repeats (3,898 customers on 38,765 lines)")
+    assert (
+        "no amounts" in result.reason
+        and "759 repeated lines are items bought again" in result.reason
+    )
+    assert (result.first_date, result.last_date, result.as_of) == (
+        "2014-01-01", "2015-12-30", "2015-12-31",
+    )  # fmt: skip
+    assert result.n_set_aside == 0 and result.rows_used == 38_765 and result.return_rows == 0
+    assert result.frequency_basis == "distinct baskets, one per customer and day"
+    assert result.table is not None and result.extra is not None
+    assert list(result.table.columns) == ["Member_number", *BASKET_COLUMNS]
+    assert list(result.extra.columns) == ["r_score", "f_score", "first_purchase", "last_purchase"]
+    assert result.rfm_counts == {} and result.scores.startswith("R and F scores, without M")
+    assert result.table["Member_number"].dtype.kind == "i"  # an identifier, kept as integers
+
+
+def test_basket_figures_equal_an_independent_pandas_computation(
+    groceries: TransactionLog,
+) -> None:
+    assert groceries.table is not None
+    table = groceries.table.set_index("Member_number")
+    expected = groceries_by_pandas()
+    assert table.index.tolist() == expected.index.tolist()
+    assert table[BASKET_COLUMNS].equals(expected[BASKET_COLUMNS].astype("int64"))
+    # the golden figures: 3,898 members, 14,963 baskets, 38,765 items
+    totals = table[BASKET_COLUMNS].sum().to_dict()
+    assert totals == {
+        "recency_days": 735_558,
+        "frequency_orders": 14_963,
+        "items_bought": 38_765,
+        "tenure_days": 2_187_854,
+        "distinct_products": 34_766,
+    }
+    assert len(table) == 3_898
+    assert table.loc[1000].tolist() == [36, 5, 13, 555, 11]
+    assert table.loc[5000].tolist() == [324, 3, 7, 662, 7]
+
+
+def test_a_log_without_spend_gets_no_spend_role_and_no_rfm_names(
+    groceries: TransactionLog,
+) -> None:
+    from reportgen.roles import assign_roles
+    from reportgen.transactions import ROLES, rfm_map
+
+    assert groceries.table is not None
+    roles = assign_roles(BASKET_COLUMNS, ROLES)
+    assert roles == {
+        "recency_days": "recency",
+        "frequency_orders": "frequency",
+        "items_bought": None,
+        "tenure_days": "tenure",
+        "distinct_products": None,
+    }  # segments._with_rfm names segments on the RFM grid only with a "spend" feature
+    labels = np.zeros(len(groceries.table), dtype=int)
+    assert rfm_map(groceries, labels, {0: "All"}) is None
+
+
+def test_a_log_with_quantities_but_no_prices_counts_items(tmp_path: Path) -> None:
+    frame = order_lines(20, seed=6, troubles=False).drop(columns=["SALES", "PRICEEACH", "MSRP"])
+    result = read(frame, tmp_path / "lines.csv")
+    assert result.columns is not None and not result.columns.spend
+    assert result.columns.quantity == "QUANTITYORDERED"
+    assert result.table is not None and "monetary_spend" not in result.table
+    table = result.table.set_index("CUSTOMERNAME").sort_index()
+    group = frame.groupby("CUSTOMERNAME")
+    assert table["items_bought"].tolist() == group["QUANTITYORDERED"].sum().tolist()
+    assert table["frequency_orders"].tolist() == group["ORDERNUMBER"].nunique().tolist()
+    assert dict(result.features)["items_bought"] == "items bought: the sum of QUANTITYORDERED"
+
+
+def test_a_customer_table_with_a_date_is_still_not_a_log(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(
+        {
+            "account_id": rng.integers(0, 60, 300),  # repeats, but nothing is bought
+            "signup_date": pd.date_range("2020-01-01", periods=300).strftime("%Y-%m-%d"),
+            "age": rng.integers(18, 80, 300),
+            "visits": rng.integers(0, 30, 300),
+        }
+    )
+    result = read(frame, tmp_path / "accounts.csv")
+    assert not result.detected
+    assert result.reason == (
+        "not a transaction log: no amount column, nor a quantity and a price, "
+        "nor products or invoices"
+    )
+
+
+def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    out = tmp_path / "out"
+    args = ["run", str(GROCERIES), "--out", str(out), "--format", "html"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    assert "Transaction log detected: Member_number repeats" in result.stdout
+    assert "3,898 customers as of 2015-12-31" in result.stdout
+    assert "R and F scores, without M or an RFM name" in result.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["input"]["id_column"] == "Member_number"
+    assert [f["name"] for f in summary["features"]] == BASKET_COLUMNS
+    assert summary["transactions"]["rfm"] == {"counts": {}, "by_segment": None}
+    customers = pd.read_csv(out / "customers.csv")
+    assert len(customers) == 3_898 and customers["Member_number"].is_unique
+    assert not {"monetary_spend", "rfm_segment", "m_score"} & set(customers.columns)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "each customer's R and F scores, without M" in html and 'class="tx-rfm"' not in html
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # not copied: 2.6 MB
+
+
+@pytest.mark.skipif(not (SHARED / "retail_transactions.csv").exists(), reason="no shared data")
+def test_retail_transactions_is_a_log_once_its_dates_are_read() -> None:
+    """trans_date is written '11-Feb-13', which the loader is being taught to read; with the
+    column converted here, the log is recognised as it stands."""
+    from dataclasses import replace
+
+    dataset = load(SHARED / "retail_transactions.csv")
+    frame = dataset.frame.assign(
+        trans_date=pd.to_datetime(dataset.frame["trans_date"], format="%d-%b-%y")
+    )
+    result = derive(replace(dataset, frame=frame), source="retail_transactions.csv")
+    assert result.detected and result.columns is not None
+    assert (result.columns.customer, result.columns.amount) == ("customer_id", "tran_amount")
+    assert result.n_customers == 6_889
+    assert {s.reason: s.rows for s in result.set_aside if s.rows} == {"duplicate": 6}
