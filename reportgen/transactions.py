@@ -284,7 +284,7 @@ class TransactionLog:
         """What customers.csv adds to each customer's derived columns, in a few words."""
         if self.table is not None and RFM_COLUMN in self.table.columns:
             return "R, F and M scores and RFM name"
-        return "R and F scores, without M or an RFM name as there are no amounts"
+        return "R and F scores (no M or RFM name without amounts)"
 
 
 # --------------------------------------------------------------------------- public API

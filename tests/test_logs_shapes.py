@@ -309,7 +309,7 @@ def test_a_basket_log_without_amounts_is_read_as_a_log(groceries: TransactionLog
     assert result.table is not None and result.extra is not None
     assert list(result.table.columns) == ["Member_number", *BASKET_COLUMNS]
     assert list(result.extra.columns) == ["r_score", "f_score", "first_purchase", "last_purchase"]
-    assert result.rfm_counts == {} and result.scores.startswith("R and F scores, without M")
+    assert result.rfm_counts == {} and result.scores.startswith("R and F scores (no M")
     assert result.table["Member_number"].dtype.kind == "i"  # an identifier, kept as integers
 
 
@@ -396,7 +396,7 @@ def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Transaction log detected: Member_number repeats" in result.stdout
     assert "3,898 customers as of 2015-12-31" in result.stdout
-    assert "R and F scores, without M or an RFM name" in result.stdout
+    assert "R and F scores (no M or RFM name without amounts) in customers.csv" in result.stdout
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["input"]["id_column"] == "Member_number"
     assert [f["name"] for f in summary["features"]] == BASKET_COLUMNS
@@ -405,7 +405,7 @@ def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
     assert len(customers) == 3_898 and customers["Member_number"].is_unique
     assert not {"monetary_spend", "rfm_segment", "m_score"} & set(customers.columns)
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "each customer's R and F scores, without M" in html and 'class="tx-rfm"' not in html
+    assert "each customer's R and F scores (no M" in html and 'class="tx-rfm"' not in html
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # not copied: 2.6 MB
