@@ -268,7 +268,7 @@ def _print_transactions(log: Any) -> None:
         )
     click.echo(
         f"  {log.rows_used:,} purchase lines -> {log.n_customers:,} customers as of {log.as_of} "
-        f"(orders = {log.frequency_basis}); R, F, M and RFM names in customers.csv"
+        f"(orders = {log.frequency_basis}); {log.scores} in customers.csv"
     )
 
 

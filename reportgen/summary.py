@@ -145,6 +145,13 @@ def transactions(log: Any) -> dict[str, Any]:
         "customers": log.n_customers,
         "customers_only_returns": log.customers_only_returns,
         "frequency": log.frequency_basis,
+        "status": None
+        if log.status is None
+        else {
+            "column": log.status.column,
+            "set_aside": {value: lines for value, _, lines in log.status.set_aside},
+            "kept": dict(log.status.kept),
+        },
         "derived_columns": dict(log.features),
         "rfm": {
             "counts": log.rfm_counts,

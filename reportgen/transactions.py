@@ -11,6 +11,7 @@ whole columns: a log of a million lines takes seconds.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, fields
 
@@ -35,6 +36,7 @@ AOV, TENURE, RETURNS, PRODUCTS = (
     "return_share",
     "distinct_products",
 )
+ITEMS = "items_bought"  # logs without amounts: items (lines, or the quantities) instead of spend
 RFM_COLUMN = "rfm_segment"
 ROLES = {
     RECENCY: "recency",
@@ -42,7 +44,7 @@ ROLES = {
     MONETARY: "spend",
     AOV: "spend",
     TENURE: "tenure",
-}
+}  # ITEMS and PRODUCTS have no role: they must not stand in for spend in the RFM naming
 
 # Why lines are set aside, in the order the checks run (a line counts under its first reason).
 REASONS = {
@@ -54,6 +56,7 @@ REASONS = {
     "non_product": "not a product: postage, fees, manual adjustments, discounts",
     "cancellation": "cancelled invoice (number starting with C); counted in the return share",
     "return": "return (negative quantity or amount); counted in the return share",
+    "disputed": "disputed (a status column says so); not a purchase until resolved",
     "zero_price": "zero or negative price",
 }
 RETURN_REASONS = ("cancellation", "return")
@@ -66,6 +69,7 @@ LABELS = {  # the reasons in a few words, for one-line messages
     "non_product": "non-product",
     "cancellation": "cancellations",
     "return": "returns",
+    "disputed": "disputed",
     "zero_price": "zero or negative price",
 }
 
@@ -83,9 +87,13 @@ _NON_PRODUCT_TEXTS = frozenset(
 # Column-name vocabulary (word tokens, see reportgen.roles.tokens).
 _CUSTOMER_WORDS = frozenset(
     {"customer", "customerid", "client", "clientid", "cust", "custid", "user", "userid"}
-    | {"member", "memberid", "account", "accountid", "buyer", "shopper", "consumer"}
+    | {"member", "memberid", "account", "accountid", "buyer", "shopper", "consumer", "company"}
 )
 _ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "key", "code"})
+_NAME_WORDS = frozenset({"name", "fullname"})  # customers told apart by name: "Customer Name"
+_NOT_CUSTOMER_WORDS = frozenset(  # "CONTACTLASTNAME", "customer_product_id": not the customer
+    {"contact", "product", "item", "supplier", "vendor", "seller", "employee", "manager", "agent"}
+)
 _DATE_WORDS = frozenset(
     {"date", "time", "timestamp", "datetime", "day", "created", "ts", "when", "dt"}
     | {"invoicedate", "orderdate", "purchasedate", "transactiondate", "saledate"}
@@ -108,6 +116,27 @@ _DESCRIPTION_WORDS = frozenset({"description", "desc", "productname", "itemname"
 _GROUPING = frozenset(
     {"category", "type", "group", "class", "line", "family", "brand", "department"}
 )
+_STATUS_WORDS = frozenset({"status", "state"})
+_VOCABULARY = (
+    _CUSTOMER_WORDS | _ID_WORDS | _NAME_WORDS | _NOT_CUSTOMER_WORDS | _DATE_WORDS | _AMOUNT_WORDS
+    | _QUANTITY_WORDS | _PRICE_WORDS | _INVOICE_WORDS | _PRODUCT_CODE_WORDS | _DESCRIPTION_WORDS
+    | _GROUPING | _STATUS_WORDS | {"first", "last"}
+)  # fmt: skip
+_INSIDE = 5  # a known word this long counts when it sits inside a compound ("QUANTITYORDERED")
+
+# Status values that say a line is not a purchase, by the reason it is set aside under; any
+# other value (Shipped, Resolved, On Hold, In Process, Completed...) is kept.
+_NOT_PURCHASE = (
+    ("cancellation", re.compile(r"\b(?:cancel|void|reject)", re.IGNORECASE)),
+    ("return", re.compile(r"\b(?:return|refund|charge ?back)", re.IGNORECASE)),
+    ("disputed", re.compile(r"\bdisput", re.IGNORECASE)),
+)
+_STATUS_REASONS = {  # the reasons when only the status column set the lines aside
+    "cancellation": "not a purchase (cancelled); counted in the return share",
+    "return": "not a purchase (returned or refunded); counted in the return share",
+    "disputed": "not a purchase until resolved",
+}
+MAX_STATUS_VALUES = 30  # a status column has a few values; US states and free text have more
 
 # Date shapes, tried in this order on the distinct values of a text column.
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -159,6 +188,11 @@ class Columns:
     description: str | None
     given: tuple[str, ...] = ()
 
+    @property
+    def spend(self) -> bool:
+        """Whether the lines have amounts (a log of baskets may not: no spend then)."""
+        return bool(self.amount or (self.quantity and self.price))
+
     def as_dict(self) -> dict[str, str | None]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "given"}
 
@@ -178,6 +212,20 @@ class SetAside:
     reason: str  # a key of REASONS
     rows: int
     explanation: str
+
+
+@dataclass(frozen=True)
+class StatusReading:
+    """The status column, and which of its values set lines aside and which were kept."""
+
+    column: str
+    set_aside: tuple[tuple[str, str, int], ...]  # (value, reason, lines read), most first
+    kept: tuple[tuple[str, int], ...]  # (value, lines read), most first
+
+    def text(self) -> str:
+        aside = ", ".join(f"{v} ({n:,})" for v, _, n in self.set_aside)
+        kept = ", ".join(f"{v} ({n:,})" for v, n in self.kept) or "none"
+        return f"{self.column} sets aside {aside} and keeps {kept}"
 
 
 @dataclass(frozen=True)
@@ -212,6 +260,7 @@ class TransactionLog:
     return_rows: int = 0  # cancellations and returns that fed the return share
     customers_only_returns: int = 0  # customers with returns but no purchase: not in the table
     frequency_basis: str = ""  # "distinct invoices (InvoiceNo)" or "distinct purchase days"
+    status: StatusReading | None = None  # a status column that marks lines not purchases
     features: tuple[tuple[str, str], ...] = ()  # (derived column, what it means)
     table: pd.DataFrame | None = None  # id, features, rfm_segment: what reportgen clusters
     extra: pd.DataFrame | None = None  # r/f/m scores, first and last purchase (customers.csv)
@@ -229,6 +278,13 @@ class TransactionLog:
     @property
     def n_set_aside(self) -> int:
         return sum(s.rows for s in self.set_aside)
+
+    @property
+    def scores(self) -> str:
+        """What customers.csv adds to each customer's derived columns, in a few words."""
+        if self.table is not None and RFM_COLUMN in self.table.columns:
+            return "R, F and M scores and RFM name"
+        return "R and F scores (no M or RFM name without amounts)"
 
 
 # --------------------------------------------------------------------------- public API
@@ -255,9 +311,12 @@ def derive(
     return _derive(frame, columns, dates, options, source, "forced" if forced else "detected", why)
 
 
-def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap:
-    """How the K-Means segments spread over the RFM grid (customers in table order)."""
+def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap | None:
+    """How the K-Means segments spread over the RFM grid (customers in table order); None
+    for a log without amounts, whose customers have no RFM names."""
     assert log.table is not None
+    if RFM_COLUMN not in log.table.columns:
+        return None
     rfm = log.table[RFM_COLUMN].to_numpy(dtype=object)
     present = tuple(n for n in RFM_NAMES if (rfm == n).any())
     ids = sorted(names)
@@ -283,7 +342,36 @@ def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> Non
 
 
 def _words(name: str) -> set[str]:
-    return set(tokens(name))
+    """The name's tokens, the known words its compounds split into, and the long known words
+    inside it: exports write CUSTOMERNAME and QUANTITYORDERED, which no case change splits."""
+    joined = tokens(name)[-1]
+    inside = {w for w in _VOCABULARY if len(w) >= _INSIDE and w in joined}
+    return set(tokens(name)) | set(_parts(name)) | inside
+
+
+def _parts(name: str) -> list[str]:
+    """The name's words in order, compounds split: "CUSTOMERNAME" -> customer, name."""
+    return [part for token in tokens(name)[:-1] or tokens(name) for part in _split(token)]
+
+
+def _last(name: str) -> str:
+    """The name's last word, which says what the column holds ("order_status" is a status)."""
+    return _parts(name)[-1]
+
+
+@functools.cache
+def _split(token: str) -> tuple[str, ...]:
+    """A token as the most known words that make it up exactly ("ordernumber" -> order,
+    number), or the token itself when no such split exists ("dealsize")."""
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(end):
+            head = best[start]
+            if head is None or token[start:end] not in _VOCABULARY:
+                continue
+            if best[end] is None or len(head) + 1 > len(best[end] or ()):
+                best[end] = (*head, token[start:end])
+    return best[-1] or (token,)
 
 
 def _is_datetime(series: pd.Series) -> bool:
@@ -353,10 +441,7 @@ def _choose_columns(
                 "the amount needs both a quantity and a price column",
                 "name the other with --price-col or --quantity-col, or use --amount-col",
             )
-        return fail(
-            "no amount column, nor a quantity and a price",
-            "name them with --amount-col, or --quantity-col and --price-col",
-        )
+        price = None  # a log without amounts (baskets of items): no spend, items instead
     taken |= {c for c in (amount, quantity, price) if c}
     invoice = options.invoice or _guess_invoice(frame, names, taken)
     taken |= {invoice} if invoice else set()
@@ -367,12 +452,19 @@ def _choose_columns(
         customer, date_col, amount, quantity, price, invoice, product, description,
         tuple(options.named()),
     )  # fmt: skip
-    money = amount if amount else f"{quantity} × {price}"
-    why = (
-        f"{customer} repeats ({n_customers:,} customers on {n_lines:,} lines), "
-        f"{date_col} holds dates and {money} gives the amounts"
-    )
-    return columns, why, dates
+    if not columns.spend and not (invoice or product):
+        return fail(  # a table of customers with a date has no items or orders
+            "no amount column, nor a quantity and a price, nor products or invoices",
+            "name them with --amount-col, or --quantity-col and --price-col",
+        )
+    named = ", known by name," if _by_name(frame[customer], customer) else ""
+    why = f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
+    if columns.spend:
+        money = amount if amount else f"{quantity} × {price}"
+        return columns, why + f"{date_col} holds dates and {money} gives the amounts", dates
+    what = [c for c in (invoice, product) if c]
+    items = f"{' and '.join(what)} {'name' if len(what) > 1 else 'names'} the items"
+    return columns, why + f"{date_col} holds dates and {items}", dates
 
 
 def _repeats(series: pd.Series) -> tuple[int, int]:
@@ -385,21 +477,35 @@ def _repeats(series: pd.Series) -> tuple[int, int]:
 
 
 def _guess_customer(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
-    """A column named like CustomerID / client_id / user, holding ids rather than measures."""
-    for name in names:
-        if name in taken:
+    """The column that names the customer: an id (CustomerID, client_id, Member_number) before
+    a bare Customer or Company, before a name (Customer Name, CUSTOMERNAME), since exports
+    with both keep the id unique while two customers may share a name."""
+    found = []
+    for at, name in enumerate(names):
+        words, last = _words(name), _last(name)
+        if name in taken or not words & _CUSTOMER_WORDS or words & _NOT_CUSTOMER_WORDS:
             continue
-        words = _words(name)
-        parts = tokens(name)[:-1] or tokens(name)
-        if not words & _CUSTOMER_WORDS or parts[-1] not in _ID_WORDS | _CUSTOMER_WORDS:
-            continue
+        ranks = ((_ID_WORDS, 0), (_CUSTOMER_WORDS, 1), (_NAME_WORDS, 2))
+        rank = next((r for vocabulary, r in ranks if last in vocabulary), None)
         series = frame[name]
-        if _is_datetime(series):
+        if rank is None or _is_datetime(series):
             continue
-        if _is_number(series) and not _integral(series):
-            continue
-        return name
-    return None
+        if _is_number(series) and (rank == 2 or not _integral(series)):
+            continue  # ids may be whole numbers (Member_number); names are text
+        found.append((rank, at, name))
+    return min(found)[2] if found else None
+
+
+def _by_name(series: pd.Series, name: str) -> bool:
+    """Whether customers are told apart by name ("Land of Toys Inc."), not by an id: the
+    user should know, since two customers of one name become one."""
+    if _last(name) in _NAME_WORDS:
+        return True
+    if _is_number(series):
+        return False
+    sample = series.dropna().astype(str).head(1000)
+    worded = sample.str.contains(r"[A-Za-z]{2,}\s+\S", regex=True)
+    return bool(len(sample)) and float(worded.mean()) > 0.5
 
 
 def _integral(series: pd.Series) -> bool:
@@ -442,10 +548,10 @@ def _guess_invoice(frame: pd.DataFrame, names: list[str], taken: set[str]) -> st
         words = _words(name)
         if name in taken or not words & _INVOICE_WORDS or _is_datetime(frame[name]):
             continue
-        if (tokens(name)[:-1] or tokens(name))[-1] not in _ID_WORDS | _INVOICE_WORDS:
+        if _last(name) not in _ID_WORDS | _INVOICE_WORDS:
             continue  # "order_status" is not an order number
-        if words & (_DATE_WORDS | _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS):
-            continue
+        if words & (_DATE_WORDS | _AMOUNT_WORDS | _QUANTITY_WORDS | _PRICE_WORDS | {"line"}):
+            continue  # nor is ORDERLINENUMBER (1, 2, 3 within each order)
         if _is_number(frame[name]) and not _integral(frame[name]):
             continue
         return name
@@ -746,22 +852,31 @@ def _reasons(
     columns: Columns,
     customer: np.ndarray,
     dates: np.ndarray,
-    amount: np.ndarray,
+    amount: np.ndarray | None,
     quantity: np.ndarray | None,
     price: np.ndarray | None,
     as_of: np.datetime64,
+    status: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """One mask per reason; a line is counted under the first reason that applies."""
+    """One mask per reason; a line is counted under the first reason that applies.
+
+    Without amounts or quantities each line is one item, so a repeated line is the same item
+    bought twice (groceries baskets), not a duplicate.
+    """
+    none = np.zeros(len(frame), dtype=bool)
+    measure = quantity if quantity is not None else amount
+    each = price if price is not None else amount
     checks: dict[str, np.ndarray] = {
         "missing_customer": customer < 0,
         "missing_date": np.isnat(dates),
-        "missing_amount": np.isnan(amount),
+        "missing_amount": none if measure is None else np.isnan(measure),
         "after_as_of": ~np.isnat(dates) & (dates.astype("datetime64[D]") > as_of),
-        "duplicate": frame.duplicated(keep="first").to_numpy(dtype=bool),
+        "duplicate": none if measure is None else frame.duplicated(keep="first").to_numpy(bool),
         "non_product": _non_product(frame, columns),
-        "cancellation": _cancelled(frame, columns),
-        "return": (quantity if quantity is not None else amount) < 0,
-        "zero_price": (price if price is not None else amount) <= 0,
+        "cancellation": _cancelled(frame, columns) | status.get("cancellation", none),
+        "return": (none if measure is None else measure < 0) | status.get("return", none),
+        "disputed": status.get("disputed", none),
+        "zero_price": none if each is None else each <= 0,
     }
     taken = np.zeros(len(frame), dtype=bool)
     result = {}
@@ -777,6 +892,44 @@ def _non_product(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
         text = frame[str(name)].astype("str").str.strip().str.upper()
         mask |= text.isin(_NON_PRODUCT_CODES | _NON_PRODUCT_TEXTS).to_numpy(dtype=bool)
     return mask
+
+
+def _status(
+    frame: pd.DataFrame, columns: Columns
+) -> tuple[StatusReading | None, dict[str, np.ndarray]]:
+    """The first status column (Status, ORDERSTATUS, order_state) with a value that says a
+    line is not a purchase, and per reason the lines it sets aside. The values decide, not
+    one export's spelling: Cancelled, Canceled, Voided, Refunded, Chargeback, Disputed..."""
+    taken = {c for c in columns.as_dict().values() if c}
+    for name in (str(c) for c in frame.columns):
+        series = frame[name]
+        if name in taken or not _words(name) & _STATUS_WORDS:
+            continue
+        if _is_number(series) or _is_datetime(series):
+            continue
+        codes, values = pd.factorize(series.astype("str").str.strip().where(series.notna()))
+        if not 0 < len(values) <= MAX_STATUS_VALUES:
+            continue
+        reasons = [_not_purchase(str(v)) for v in values]
+        if not any(reasons):
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(values))
+        order = sorted(range(len(values)), key=lambda i: (-counts[i], str(values[i])))
+        reading = StatusReading(
+            name,
+            tuple((str(values[i]), reasons[i] or "", int(counts[i])) for i in order if reasons[i]),
+            tuple((str(values[i]), int(counts[i])) for i in order if not reasons[i]),
+        )
+        masks = {}
+        for reason, _ in _NOT_PURCHASE:
+            chosen = np.array([r == reason for r in reasons] + [False])
+            masks[reason] = chosen[codes]  # code -1 (missing) picks the final False
+        return reading, masks
+    return None, {}
+
+
+def _not_purchase(value: str) -> str | None:
+    return next((reason for reason, pattern in _NOT_PURCHASE if pattern.search(value)), None)
 
 
 def _cancelled(frame: pd.DataFrame, columns: Columns) -> np.ndarray:
@@ -802,10 +955,10 @@ def _derive(
         _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
     )
     price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    amount: np.ndarray | None = None  # None: a log without amounts
     if columns.amount:
         amount = _numbers(frame[columns.amount], columns.amount, source)
-    else:
-        assert quantity is not None and price is not None
+    elif quantity is not None and price is not None:
         amount = quantity * price
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
@@ -815,9 +968,11 @@ def _derive(
     as_of = (
         np.datetime64(options.as_of, "D") if options.as_of else known.max() + np.timedelta64(1, "D")
     )
-    masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of)
+    status, marked = _status(frame, columns)
+    masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of, marked)
     set_aside = tuple(
-        SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates)) for r, m in masks.items()
+        SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates, status, marked))
+        for r, m in masks.items()
     )
     dropped = np.zeros(len(frame), dtype=bool)
     for mask in masks.values():
@@ -830,20 +985,28 @@ def _derive(
             f"{source}: no usable purchase lines after cleaning ({len(frame):,} lines read; "
             f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
         )
-    table, extra, n_only_returns, basis = _customers(
-        frame, columns, customer, ids, days, amount, used, returned, as_of
-    )
+    if amount is None:
+        items = quantity if quantity is not None else np.ones(len(frame))
+        table, extra, basis = _visitors(frame, columns, customer, ids, days, items, used, as_of)
+        n_only_returns, returned = 0, np.zeros(len(frame), dtype=bool)  # no return share
+    else:
+        withdrawn = _withdrawn(masks, marked, amount)
+        table, extra, n_only_returns, basis = _customers(
+            frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
+        )
     if len(table) < MIN_CUSTOMERS:
         raise InputError(
             f"{source}: only {len(table)} customers with purchases after cleaning "
             f"({int(used.sum()):,} of {len(frame):,} lines used); segmenting needs at least "
             f"{MIN_CUSTOMERS}"
         )
-    rfm_counts = table[RFM_COLUMN].value_counts()
+    rfm_counts = table[RFM_COLUMN].value_counts() if RFM_COLUMN in table else pd.Series(dtype=int)
+    if amount is None:
+        why += _no_amounts(frame, columns)
     return TransactionLog(
         detected=True,
         how=how,
-        reason=why,
+        reason=why + (f"; {status.text()}" if status else ""),
         columns=columns,
         dates=dates.reading,
         as_of=str(as_of),
@@ -855,6 +1018,7 @@ def _derive(
         return_rows=int(returned.sum()),
         customers_only_returns=n_only_returns,
         frequency_basis=basis,
+        status=status,
         features=_meanings(columns, basis, str(as_of)),
         table=table,
         extra=extra,
@@ -871,12 +1035,73 @@ def _customers(
     amount: np.ndarray,
     used: np.ndarray,
     returned: np.ndarray,
+    withdrawn: np.ndarray,
     as_of: np.datetime64,
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
-    """Per customer: R, F, M and friends from the purchase lines, returns from the rest."""
-    lines = pd.DataFrame(
-        {"c": customer[used], "day": days[used].astype(np.int64), "amount": amount[used]}
+    """Per customer: R, F, M and friends from the purchase lines, returns from the rest.
+
+    ``returned`` lines undo a purchase (C invoices, negative quantities: taken off spend);
+    the ``withdrawn`` among them are purchases a status cancelled or returned (never in spend).
+    The return share is what came back over what was bought, both ways.
+    """
+    lines, basis = _lines(frame, columns, customer, days, used)
+    lines["amount"] = amount[used]
+    group = lines.groupby("c", sort=True)
+    gross = group["amount"].sum()
+    back, undone = (
+        _per_customer(np.abs(amount), customer, returned & ~withdrawn),
+        _per_customer(amount, customer, withdrawn),
     )
+    n_only_returns = int((~back.index.union(undone.index).isin(gross.index)).sum())
+    back, undone = (
+        back.reindex(gross.index, fill_value=0.0),
+        undone.reindex(gross.index, fill_value=0.0),
+    )
+    table, orders = _visits(lines, columns, ids, as_of)
+    table.insert(3, MONETARY, np.round(np.maximum(gross - back, 0.0).to_numpy(), 2))
+    table.insert(4, AOV, np.round((gross / orders).to_numpy(), 2))
+    share = np.minimum((back + undone) / (gross + undone), 1.0)
+    table.insert(6, RETURNS, np.round(share.to_numpy(), 4))
+    r = quintile_scores(table[RECENCY], higher_is_better=False)
+    f = quintile_scores(table[FREQUENCY])
+    m = quintile_scores(table[MONETARY])
+    grid = np.array([[rfm_name(a, b) for b in range(1, 6)] for a in range(1, 6)], dtype=object)
+    table[RFM_COLUMN] = grid[r - 1, (f + m) // 2 - 1]
+    extra = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, **_span(lines)})
+    return table, extra, n_only_returns, basis
+
+
+def _visitors(
+    frame: pd.DataFrame,
+    columns: Columns,
+    customer: np.ndarray,
+    ids: pd.Index,
+    days: np.ndarray,
+    items: np.ndarray,
+    used: np.ndarray,
+    as_of: np.datetime64,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Per customer of a log without amounts: recency, visits, items, tenure and products.
+    R and F scores but no M, so no RFM names: items are not spend."""
+    lines, basis = _lines(frame, columns, customer, days, used)
+    lines["items"] = items[used]
+    table, _ = _visits(lines, columns, ids, as_of)
+    bought = lines.groupby("c", sort=True)["items"].sum().to_numpy()
+    whole = bool(np.all(np.mod(bought, 1) == 0))
+    table.insert(3, ITEMS, bought.astype(np.int64) if whole else np.round(bought, 2))
+    r = quintile_scores(table[RECENCY], higher_is_better=False)
+    f = quintile_scores(table[FREQUENCY])
+    extra = pd.DataFrame({"r_score": r, "f_score": f, **_span(lines)})
+    if not columns.invoice:
+        basis = "distinct baskets, one per customer and day"
+    return table, extra, basis
+
+
+def _lines(
+    frame: pd.DataFrame, columns: Columns, customer: np.ndarray, days: np.ndarray, used: np.ndarray
+) -> tuple[pd.DataFrame, str]:
+    """The purchase lines as codes: customer, day, order (invoice, else day) and product."""
+    lines = pd.DataFrame({"c": customer[used], "day": days[used].astype(np.int64)})
     if columns.invoice:
         lines["order"] = pd.factorize(frame[columns.invoice].astype("str").str.strip())[0][used]
         basis = f"distinct invoices ({columns.invoice})"
@@ -885,66 +1110,109 @@ def _customers(
         basis = "distinct purchase days"
     if columns.product:
         lines["product"] = pd.factorize(frame[columns.product].astype("str").str.strip())[0][used]
+    return lines, basis
+
+
+def _visits(
+    lines: pd.DataFrame, columns: Columns, ids: pd.Index, as_of: np.datetime64
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Recency, frequency, tenure and products per customer (sorted by code); the orders."""
     group = lines.groupby("c", sort=True)
     first, last = group["day"].min(), group["day"].max()
     orders = lines.drop_duplicates(["c", "order"]).groupby("c", sort=True).size()
-    gross = group["amount"].sum()
-    back = pd.Series(np.abs(amount[returned]), index=customer[returned])
-    back = back[back.index >= 0].groupby(level=0).sum()
-    n_only_returns = int((~back.index.isin(gross.index)).sum())
-    back = back.reindex(gross.index, fill_value=0.0)
     today = int(as_of.astype(np.int64))
     table = pd.DataFrame(
         {
-            columns.customer: ids[gross.index.to_numpy()],
+            columns.customer: ids[first.index.to_numpy()],
             RECENCY: (today - last).to_numpy(dtype=np.int64),
             FREQUENCY: orders.to_numpy(dtype=np.int64),
-            MONETARY: np.round(np.maximum(gross - back, 0.0).to_numpy(), 2),
-            AOV: np.round((gross / orders).to_numpy(), 2),
             TENURE: (today - first).to_numpy(dtype=np.int64),
-            RETURNS: np.round(np.minimum(back / gross, 1.0).to_numpy(), 4),
         }
     )
     if columns.product:
         products = lines.drop_duplicates(["c", "product"]).groupby("c", sort=True).size()
         table[PRODUCTS] = products.to_numpy(dtype=np.int64)
-    r = quintile_scores(table[RECENCY], higher_is_better=False)
-    f = quintile_scores(table[FREQUENCY])
-    m = quintile_scores(table[MONETARY])
-    grid = np.array([[rfm_name(a, b) for b in range(1, 6)] for a in range(1, 6)], dtype=object)
-    table[RFM_COLUMN] = grid[r - 1, (f + m) // 2 - 1]
+    return table, orders
+
+
+def _span(lines: pd.DataFrame) -> dict[str, np.ndarray]:
+    """First and last purchase per customer as ISO dates, for customers.csv."""
     epoch = np.datetime64("1970-01-01", "D")
-    extra = pd.DataFrame(
-        {
-            "r_score": r,
-            "f_score": f,
-            "m_score": m,
-            "first_purchase": (epoch + first.to_numpy().astype("timedelta64[D]")).astype(str),
-            "last_purchase": (epoch + last.to_numpy().astype("timedelta64[D]")).astype(str),
-        }
+    group = lines.groupby("c", sort=True)["day"]
+    first, last = (
+        epoch + g.to_numpy().astype("timedelta64[D]") for g in (group.min(), group.max())
     )
-    return table, extra, n_only_returns, basis
+    return {"first_purchase": first.astype(str), "last_purchase": last.astype(str)}
+
+
+def _withdrawn(
+    masks: dict[str, np.ndarray], marked: dict[str, np.ndarray], amount: np.ndarray
+) -> np.ndarray:
+    """Lines a status calls cancelled or returned that were themselves the purchase that did
+    not stand: not in spend (nothing to take off), but in what the customer ordered."""
+    withdrawn = np.zeros(len(amount), dtype=bool)
+    for reason in set(RETURN_REASONS) & set(marked):
+        withdrawn |= masks[reason] & marked[reason] & (amount > 0)
+    return withdrawn
+
+
+def _per_customer(values: np.ndarray, customer: np.ndarray, lines: np.ndarray) -> pd.Series:
+    """Sum of ``values`` over ``lines`` per customer code (lines without a customer left out)."""
+    pick = lines & (customer >= 0)
+    return pd.Series(values[pick], index=customer[pick]).groupby(level=0).sum()
 
 
 def _meanings(columns: Columns, basis: str, as_of: str) -> tuple[tuple[str, str], ...]:
-    rows = [
+    visits = [
         (RECENCY, f"days from the last purchase to {as_of}"),
-        (FREQUENCY, f"orders: {basis}"),
+        (FREQUENCY, f"{'orders' if columns.spend else 'visits'}: {basis}"),
+    ]
+    tenure = [(TENURE, f"days from the first purchase to {as_of}")]
+    products = [(PRODUCTS, f"different products bought ({columns.product})")]
+    products = products if columns.product else []
+    if not columns.spend:
+        each = f"the sum of {columns.quantity}" if columns.quantity else "lines, one item each"
+        return (*visits, (ITEMS, f"items bought: {each}"), *tenure, *products)
+    money = [
         (MONETARY, "purchases minus returns (not below 0)"),
         (AOV, "purchases divided by orders"),
-        (TENURE, f"days from the first purchase to {as_of}"),
-        (RETURNS, "returned value as a share of purchases (0 to 1)"),
     ]
-    if columns.product:
-        rows.append((PRODUCTS, f"different products bought ({columns.product})"))
-    rows.append((RFM_COLUMN, "RFM grid name from the R, F and M quintile scores (1-5)"))
-    return tuple(rows)
+    returns = [(RETURNS, "returned value as a share of purchases (0 to 1)")]
+    rfm = [(RFM_COLUMN, "RFM grid name from the R, F and M quintile scores (1-5)")]
+    return (*visits, *money, *tenure, *returns, *products, *rfm)
+
+
+def _no_amounts(frame: pd.DataFrame, columns: Columns) -> str:
+    """The reason's note for a log without amounts: what stands in for spend."""
+    note = "; there are no amounts, so visits, items and products describe customers, not spend"
+    if columns.quantity:
+        return note
+    repeated = int(frame.duplicated(keep="first").sum())
+    if repeated:
+        note += f" (each line is one item: {repeated:,} repeated lines are items bought again)"
+    return note
 
 
 def _explain(
-    reason: str, mask: np.ndarray, frame: pd.DataFrame, columns: Columns, dates: _Dates
+    reason: str,
+    mask: np.ndarray,
+    frame: pd.DataFrame,
+    columns: Columns,
+    dates: _Dates,
+    status: StatusReading | None,
+    marked: dict[str, np.ndarray],
 ) -> str:
     text = REASONS[reason]
+    if status and reason in marked and (mask & marked[reason]).any():
+        said = f"{status.column} is " + " or ".join(
+            v for v, r, _ in status.set_aside if r == reason
+        )
+        if (mask & ~marked[reason]).any():
+            text += f"; also {said}"
+        else:
+            text = f"{said}: {_STATUS_REASONS[reason]}"
+    if not columns.spend:  # a log without amounts has no return share
+        text = text.replace("; counted in the return share", "")
     if reason == "non_product" and mask.any():
         name = columns.product or columns.description
         if name:
@@ -956,5 +1224,5 @@ def _explain(
 
 
 def _columns_text(columns: Columns) -> str:
-    money = columns.amount or f"{columns.quantity} × {columns.price}"
-    return f"customer {columns.customer}, date {columns.date}, amount {money}"
+    money = columns.amount or (f"{columns.quantity} × {columns.price}" if columns.spend else None)
+    return f"customer {columns.customer}, date {columns.date}, amount {money or 'none'}"

@@ -17,6 +17,8 @@ PERSONALITY = DATA / "customer_personality.tsv"
 WHOLESALE = DATA / "wholesale_customers.csv"
 ECOMMERCE = DATA / "ecommerce_churn.xlsx"
 RETAIL = DATA / "logs" / "retail_transactions.csv"  # logs apart: DATA/*.csv are tables
+GROCERIES = DATA / "groceries_baskets.csv"  # a transaction log: baskets of items, no amounts
+LOGS = frozenset({GROCERIES})  # the copies that are transaction logs, not customer tables
 
 
 def blobs(
