@@ -119,6 +119,9 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
             table,
             id_column=log.id_column or config.id_column,
             date_formats={} if log.detected else dataset.date_formats,
+            id_reason="the customers of the transaction log"
+            if log.id_column
+            else "chosen with --id-column",
         )
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):

@@ -468,10 +468,12 @@ def _measure_or_text_role(col: _Column, n_rows: int) -> _Role:
     )
 
 
-def _decide_role(col: _Column, n_rows: int, *, explicit_id: bool, date_format: str | None) -> _Role:
+def _decide_role(
+    col: _Column, n_rows: int, *, explicit_id: str | None, date_format: str | None
+) -> _Role:
     """The first rule that applies wins; the user's --id-column overrides every rule."""
     if explicit_id:
-        return _Role("identifier", "chosen with --id-column")
+        return _Role("identifier", explicit_id)
     return (
         _constant_role(col)
         or _date_role(col, date_format)
@@ -777,8 +779,11 @@ def profile(
     id_column: str | None = None,
     date_formats: Mapping[str, str] | None = None,
     today_year: int | None = None,
+    id_reason: str = "chosen with --id-column",
 ) -> Profile:
     """Give every column a role with a reason, summarise it, and list what looks wrong.
+
+    ``id_reason`` says why ``id_column`` names the customers (the flag, or a log's customers).
 
     ``id_column`` is the user's --id-column (it overrides the guess); ``date_formats`` comes
     from the loader (column -> "day-first"/"month-first"/"iso"); ``today_year`` is the year
@@ -787,7 +792,7 @@ def profile(
     # absurd values (1e300) overflow the moments; they are reported, not printed as warnings
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _profile(frame, id_column, date_formats, today_year)
+        return _profile(frame, id_column, date_formats, today_year, id_reason)
 
 
 def _profile(
@@ -795,6 +800,7 @@ def _profile(
     id_column: str | None,
     date_formats: Mapping[str, str] | None,
     today_year: int | None,
+    id_reason: str,
 ) -> Profile:
     names = [str(c) for c in frame.columns]
     if id_column is not None and id_column not in names:
@@ -808,7 +814,12 @@ def _profile(
 
     columns = [_Column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
     roles = [
-        _decide_role(c, n_rows, explicit_id=c.name == id_column, date_format=formats.get(c.name))
+        _decide_role(
+            c,
+            n_rows,
+            explicit_id=id_reason if c.name == id_column else None,
+            date_format=formats.get(c.name),
+        )
         for c in columns
     ]
     found = [_meaning(c, r) for c, r in zip(columns, roles, strict=True)]

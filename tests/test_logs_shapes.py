@@ -399,7 +399,10 @@ def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
     assert "R and F scores (no M or RFM name without amounts) in customers.csv" in result.stdout
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["input"]["id_column"] == "Member_number"
-    assert [f["name"] for f in summary["features"]] == BASKET_COLUMNS
+    # items and distinct products go together (r 0.98): counted once
+    assert [f["name"] for f in summary["features"]] == BASKET_COLUMNS[:4]
+    dropped = {d["name"]: d["reason"] for d in summary["dropped_columns"]}
+    assert dropped["distinct_products"].startswith("almost the same as items_bought")
     assert summary["transactions"]["rfm"] == {"counts": {}, "by_segment": None}
     customers = pd.read_csv(out / "customers.csv")
     assert len(customers) == 3_898 and customers["Member_number"].is_unique
