@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from reportgen import descriptors as describing
 from reportgen import meanings
 from reportgen.errors import InputError
 from reportgen.profile import ColumnProfile, Profile
@@ -84,6 +85,8 @@ class FeatureMatrix:
     described: tuple[str, ...]  # columns described per segment (categories and flags)
     ids: pd.Series  # customer id per row (the id column or 1-based row numbers)
     id_label: str  # id column name, or "row"
+    # outcomes and demographics, described per segment but never clustered
+    descriptors: describing.Descriptors = field(default_factory=describing.Descriptors)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -127,6 +130,7 @@ def build(
         described=described,
         ids=ids,
         id_label=id_label,
+        descriptors=describing.build(frame, profile, skip=[s.column for s in kept]),
     )
 
 
@@ -150,6 +154,7 @@ def from_specs(
         described,
         ids,
         id_label,
+        describing.build(frame, profile, skip=used),
     )
 
 

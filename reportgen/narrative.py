@@ -142,6 +142,7 @@ def _segment(
             "features": profiles.features,
             "overall": profiles.overall,
             "roles": profiles.roles,
+            "profiled_overall": profiles.profiled_overall,
         },
     )
     recs, note = recommend(segment, playbook)

@@ -319,11 +319,20 @@ def column_uses(
     """Each column's meaning, the reason, and what the run did with it, for the data section."""
     specs = {s.column: s for s in matrix.specs}
     dropped = {d.name: d.reason for d in matrix.dropped}
+    outcomes = {o.column: o.how for o in matrix.descriptors.outcomes}
+    extra = matrix.descriptors
+    profiled = {column: extra.notes.get(label, "") for label, column in extra.sources.items()}
     views = []
     for c in profile.columns:
         meaning = c.meaning + (f" ({c.meaning_detail})" if c.meaning_detail else "")
         if c.name in specs:
             use = "clustered: " + specs[c.name].reason
+        elif c.name in outcomes:
+            use = f"an outcome: its rate per segment ({outcomes[c.name]})"
+        elif c.name in profiled:
+            use = "shown per segment as an average" + (
+                f" ({profiled[c.name]})" if profiled[c.name] else ""
+            )
         elif c.name == profile.id_column:
             use = "the customer id: names each row of segments.csv"
         elif c.name in matrix.described:
@@ -546,6 +555,11 @@ def _context(
             kpis=stories.for_segment(s.id).kpis,
             note=stories.for_segment(s.id).note,
             chart=views.get(f"profile_{s.id}"),
+            outcomes=s.outcomes,
+            profiled=tuple(
+                (name, value, profiles.profiled_overall.get(name, float("nan")))
+                for name, value in s.profiled.items()
+            ),
         )
         for s in profiles.segments
     )

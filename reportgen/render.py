@@ -69,6 +69,8 @@ class SegmentView:
     kpis: tuple[str, ...]
     note: str
     chart: ChartView | None  # how the segment differs from the average
+    outcomes: tuple[Any, ...] = ()  # segments.OutcomeRate: label, level, rate, overall, count
+    profiled: tuple[tuple[str, float, float], ...] = ()  # (label, segment mean, overall mean)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ difference, which is what a marketer reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from reportgen.clustering import Segmentation
+from reportgen.descriptors import Outcome
 from reportgen.features import FeatureMatrix
 from reportgen.roles import assign_roles, short_label, tokens, words_for
 
@@ -43,6 +44,23 @@ class CategorySkew:
 
 
 @dataclass(frozen=True)
+class OutcomeRate:
+    """How often an outcome (churn, response) happens in a segment, against everyone."""
+
+    column: str
+    label: str  # "Churn", "Categoria = Cancelado"
+    level: str  # the value counted
+    rate: float  # share of the segment's customers with a known value
+    overall: float
+    count: int  # customers in the segment with the outcome
+
+    @property
+    def points(self) -> float:
+        """Difference from overall in percentage points."""
+        return (self.rate - self.overall) * 100
+
+
+@dataclass(frozen=True)
 class SegmentProfile:
     id: int
     name: str
@@ -58,6 +76,8 @@ class SegmentProfile:
     tightness: str  # "tight", "typical" or "loose" compared with the other segments
     rfm: str | None = None  # RFM grid name ("Champions", "At risk", ...) when R, F, M exist
     rfm_scores: tuple[int, int, int] | None = None  # recency, frequency, monetary, 1..5
+    outcomes: tuple[OutcomeRate, ...] = ()  # outcome rates against overall, column order
+    profiled: dict[str, float] = field(default_factory=dict)  # ages, household: segment means
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,8 @@ class SegmentProfiles:
     overall_mix: dict[str, dict[str, float]]
     n_rows: int
     flags: tuple[str, ...] = ()  # described columns that are yes/no flags
+    profiled_overall: dict[str, float] = field(default_factory=dict)  # ages, household
+    profiled_notes: dict[str, str] = field(default_factory=dict)  # "age in 2014, ..."
 
 
 def describe(
@@ -108,6 +130,9 @@ def describe(
     spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
     overall = {c: float(values[c].mean()) for c in values.columns}
     tables = {c: _counts_by_segment(frame[c], pos, len(ids)) for c in features.described}
+    extra = features.descriptors
+    rates = [_outcome_rates(o, pos, len(ids)) for o in extra.outcomes]
+    numbers = {c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers}
     overall_mix = {c: _mix(t.sum(axis=0)) for c, t in tables.items()}
     drafts: list[SegmentProfile] = []
     for i, s in enumerate(ids):
@@ -128,6 +153,8 @@ def describe(
                 skews=_skews(mix, overall_mix, column_roles),
                 spread=spreads[i],
                 tightness=_tightness(spreads[i], spreads),
+                outcomes=tuple(r[i] for r in rates),
+                profiled={c: m[0][i] for c, m in numbers.items()},
             )
         )
     drafts = _with_rfm(drafts, values, roles, labels)
@@ -140,8 +167,44 @@ def describe(
     segments = tuple(replace(d, name=n) for n, d in zip(chosen, drafts, strict=True))
     flags = tuple(c for c in features.described if column_roles.get(c) == "binary")
     return SegmentProfiles(
-        segments, features.names, roles, overall, overall_mix, len(labels), flags
+        segments,
+        features.names,
+        roles,
+        overall,
+        overall_mix,
+        len(labels),
+        flags,
+        {c: m[1] for c, m in numbers.items()},
+        dict(extra.notes),
     )
+
+
+def _outcome_rates(outcome: Outcome, pos: np.ndarray, k: int) -> list[OutcomeRate]:
+    """The outcome's rate in each segment (customers with a known value only)."""
+    known = ~np.isnan(outcome.values)
+    hits = np.bincount(pos[known], weights=outcome.values[known], minlength=k)
+    counted = np.bincount(pos[known], minlength=k)
+    overall = float(outcome.values[known].mean()) if known.any() else float("nan")
+    return [
+        OutcomeRate(
+            outcome.column,
+            outcome.label,
+            outcome.level,
+            float(hits[i] / counted[i]) if counted[i] else float("nan"),
+            overall,
+            int(hits[i]),
+        )
+        for i in range(k)
+    ]
+
+
+def _means(values: np.ndarray, pos: np.ndarray, k: int) -> tuple[list[float], float]:
+    """Each segment's mean of ``values`` (missing values ignored), and the overall mean."""
+    known = ~np.isnan(values)
+    sums = np.bincount(pos[known], weights=values[known], minlength=k)
+    counted = np.bincount(pos[known], minlength=k)
+    means = [float(sums[i] / counted[i]) if counted[i] else float("nan") for i in range(k)]
+    return means, float(values[known].mean()) if known.any() else float("nan")
 
 
 def _traits(

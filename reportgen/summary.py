@@ -64,6 +64,20 @@ def build(
         ],
         "dropped_columns": [asdict(d) for d in features.dropped],
         "described_columns": list(features.described),
+        "outcomes": [
+            {
+                "column": o.column,
+                "label": o.label,
+                "level": o.level,
+                "how": o.how,
+                "overall": _rate(o.values),
+            }
+            for o in features.descriptors.outcomes
+        ],
+        "profiled": [
+            {"name": name, "overall": overall, "note": profiles.profiled_notes.get(name, "")}
+            for name, overall in profiles.profiled_overall.items()
+        ],
         "k_selection": {
             "k": selection.k,
             "method": selection.method,
@@ -112,11 +126,18 @@ def _segment(s: Any, narratives: Narratives) -> dict[str, Any]:
             for t in s.traits
         ],
         "category_skews": [asdict(k) for k in s.skews],
+        "outcomes": [asdict(o) for o in s.outcomes],
+        "profiled": s.profiled,
         "tightness": s.tightness,
         "story": story.story,
         "recommendations": [asdict(r) for r in story.recommendations],
         "kpis": list(story.kpis),
     }
+
+
+def _rate(values: Any) -> float | None:
+    known = values[values == values]  # NaN != NaN
+    return float(known.mean()) if len(known) else None
 
 
 def transactions(log: Any) -> dict[str, Any]:
