@@ -66,6 +66,8 @@ class Config:
     baseline: Path | None = None  # previous output folder or its model.json
     mode: str = "assign"  # with a baseline: "assign" (keep its segments) or "refit"
     roles: dict[str, str] = field(default_factory=dict)  # feature -> marketing role override
+    # [columns]: column -> {"meaning": ..., "event": ...} corrections of the profile's reading
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     branding: Branding = field(default_factory=Branding)
     # Transaction logs (reportgen.transactions): None detects, True/False force either reading.
     transactions: bool | None = None
@@ -149,6 +151,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         if section == "roles" and isinstance(content, dict):
             values["roles"] = content
             continue
+        if section == "columns" and isinstance(content, dict):
+            values["columns"] = {
+                name: {"meaning": spec} if isinstance(spec, str) else spec
+                for name, spec in content.items()
+            }
+            continue
         if section == "email":  # read by `reportgen email` (reportgen.mail)
             continue
         allowed = {"run": _RUN_KEYS, "report": _REPORT_KEYS, "branding": _BRANDING_KEYS}.get(
@@ -156,7 +164,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         )
         if allowed is None or not isinstance(content, dict):
             problems.append(
-                f"unknown section [{section}] (use [run], [report], [branding], [roles])"
+                f"unknown section [{section}] (use [run], [report], [branding], [roles], [columns])"
             )
             continue
         for key, value in content.items():
@@ -246,6 +254,7 @@ def _validate(config: Config) -> list[str]:
         problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
     problems.extend(_validate_branding(config.branding))
     problems.extend(_validate_roles(config.roles))
+    problems.extend(_validate_columns(config.columns))
     problems.extend(_validate_transactions(config))
     problems.extend(_validate_engine(config))
     return problems
@@ -293,6 +302,38 @@ def _validate_transactions(config: Config) -> list[str]:
             f"{'is' if len(named) + (config.as_of is not None) == 1 else 'are'} set; "
             "those apply only to transaction logs"
         )
+    return problems
+
+
+COLUMN_KEYS = ("meaning", "event")
+
+
+def _validate_columns(columns: Mapping[str, Any]) -> list[str]:
+    """[columns] "Name" = "meaning" or {meaning = "...", event = "..."}."""
+    from reportgen.meanings import MEANINGS
+
+    if not isinstance(columns, Mapping):
+        return ['[columns] must map column names to a meaning, e.g. "Spending Score" = "score"']
+    problems = []
+    for name, spec in columns.items():
+        if not isinstance(spec, Mapping):
+            problems.append(f"[columns] {name} must be a meaning or a table with meaning")
+            continue
+        unknown = [k for k in spec if k not in COLUMN_KEYS]
+        if unknown:
+            problems.append(
+                f"[columns] {name} has unknown key {unknown[0]!r} (use {', '.join(COLUMN_KEYS)})"
+            )
+        meaning = spec.get("meaning")
+        if meaning is not None and meaning not in MEANINGS:
+            problems.append(
+                f"[columns] {name} = {meaning!r} is not a meaning (use one of "
+                f"{', '.join(MEANINGS)})"
+            )
+        if "event" in spec and not isinstance(spec["event"], (str, int, float)):
+            problems.append(f'[columns] {name} event must be the value that counts, e.g. "Yes"')
+        if "event" in spec and meaning not in (None, "outcome"):
+            problems.append(f'[columns] {name}: event applies only to meaning = "outcome"')
     return problems
 
 

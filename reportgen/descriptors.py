@@ -77,17 +77,24 @@ def _outcome(series: pd.Series, col: ColumnProfile) -> Outcome:
 
 
 def _event_level(levels: list[str], col: ColumnProfile, text: pd.Series) -> tuple[str, str]:
-    """Which value is the event: yes/1/true, the value the meaning rule named, else the rarer."""
+    """Which value is the event: the one the config or the meaning rule named, yes/1/true, else
+    the rarer."""
+    said = _plain(col.meaning_detail)
+    for level in levels:
+        if said and _plain(level) == said:
+            return level, f"'{level}' counts as the event ({_how(col)})"
     for level in levels:
         if _plain(level) in _YES and any(_plain(o) in _NO for o in levels):
             return level, f"'{level}' counts as the event"
-    said = col.meaning_detail.lower()
-    for level in levels:
-        if said and level.strip().lower() == said:
-            return level, f"'{level}' counts as the event (the value says so)"
     counts = text.value_counts()
     rarer = str(counts.index[-1]) if len(counts) else ""
     return rarer, f"'{rarer}' counts as the event (the rarer value)"
+
+
+def _how(col: ColumnProfile) -> str:
+    return (
+        "set in reportgen.toml" if "reportgen.toml" in col.meaning_reason else "the value says so"
+    )
 
 
 def _plain(value: str) -> str:

@@ -160,10 +160,7 @@ def from_specs(
 
 def _described(col: ColumnProfile) -> bool:
     """Categories and flags are described per segment; contact data and outcomes are not."""
-    return col.role in ("categorical", "binary", "coded_category") and col.meaning in (
-        "category",
-        "flag",
-    )
+    return col.meaning in ("category", "flag") and col.role not in ("identifier", "constant")
 
 
 def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: str) -> None:
@@ -252,6 +249,8 @@ def _choose(
             dropped.append(DroppedColumn(col.name, f"{col.missing_share:.0%} of values missing"))
         elif col.role in ("numeric", "date") and col.meaning in meanings.CLUSTERED:
             chosen.append(col.name)
+        elif col.role == "numeric" and col.meaning in ("category", "flag"):
+            dropped.append(DroppedColumn(col.name, f"a {col.meaning}: described per segment"))
         else:
             dropped.append(DroppedColumn(col.name, _DROP_REASONS.get(col.role, col.role_reason)))
     if features:

@@ -122,6 +122,7 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
             id_reason="the customers of the transaction log"
             if log.id_column
             else "chosen with --id-column",
+            corrections=config.columns,
         )
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):

@@ -7,6 +7,7 @@ every role comes with a reason a user can read in the report.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import math
 import re
 import warnings
@@ -326,6 +327,31 @@ class _Role:
 
 _FEW_LEVELS = 20  # levels handed to the meaning rules
 _SAMPLE_TEXTS = 200  # text values they may look at
+
+
+def _check_corrections(corrections: Mapping[str, object], names: Sequence[str]) -> None:
+    for name in corrections:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"columns are: {_list_columns(names)}"
+            )
+            raise InputError(
+                f"[columns] names '{name}', which is not a column of the table; {hint}"
+            )
+
+
+def _corrected(
+    name: str, corrections: Mapping[str, Mapping[str, object]]
+) -> meanings.Meaning | None:
+    """The meaning the user set in ``[columns]``, if any (an ``event`` alone means outcome)."""
+    given = corrections.get(name)
+    if not given:
+        return None
+    kind = str(given.get("meaning", "outcome"))
+    event = given.get("event")
+    detail = str(event) if event is not None else ""
+    return meanings.Meaning(kind, "set in reportgen.toml [columns]", detail)
 
 
 def _meaning(col: _Column, role: _Role) -> meanings.Meaning:
@@ -780,10 +806,12 @@ def profile(
     date_formats: Mapping[str, str] | None = None,
     today_year: int | None = None,
     id_reason: str = "chosen with --id-column",
+    corrections: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Profile:
     """Give every column a role with a reason, summarise it, and list what looks wrong.
 
-    ``id_reason`` says why ``id_column`` names the customers (the flag, or a log's customers).
+    ``id_reason`` says why ``id_column`` names the customers (the flag, or a log's customers);
+    ``corrections`` are the config's ``[columns]`` (column -> meaning, event): they win.
 
     ``id_column`` is the user's --id-column (it overrides the guess); ``date_formats`` comes
     from the loader (column -> "day-first"/"month-first"/"iso"); ``today_year`` is the year
@@ -792,7 +820,7 @@ def profile(
     # absurd values (1e300) overflow the moments; they are reported, not printed as warnings
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _profile(frame, id_column, date_formats, today_year, id_reason)
+        return _profile(frame, id_column, date_formats, today_year, id_reason, corrections or {})
 
 
 def _profile(
@@ -801,8 +829,10 @@ def _profile(
     date_formats: Mapping[str, str] | None,
     today_year: int | None,
     id_reason: str,
+    corrections: Mapping[str, Mapping[str, object]],
 ) -> Profile:
     names = [str(c) for c in frame.columns]
+    _check_corrections(corrections, names)
     if id_column is not None and id_column not in names:
         raise InputError(
             f"--id-column '{id_column}' is not a column of the table; "
@@ -822,7 +852,10 @@ def _profile(
         )
         for c in columns
     ]
-    found = [_meaning(c, r) for c, r in zip(columns, roles, strict=True)]
+    found = [
+        _corrected(c.name, corrections) or _meaning(c, r)
+        for c, r in zip(columns, roles, strict=True)
+    ]
     # a unique number that reads as a code (Loyalty Number, CLIENTNUM) names customers
     roles = [
         _Role("identifier", m.reason) if m.kind == "identifier" and r.role != "identifier" else r

@@ -82,7 +82,9 @@ def run(
         with stage("load"), _quiet():
             table = read(spark, files, kind, seed=config.seed)
         with stage("profile"), _quiet():
-            sample_profile = profiling.profile(table.sample, id_column=config.id_column)
+            sample_profile = profiling.profile(
+                table.sample, id_column=config.id_column, corrections=config.columns
+            )
             profile = profiling.with_totals(
                 sample_profile, table.n_rows, totals(table.frame, sample_profile)
             )

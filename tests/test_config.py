@@ -68,3 +68,52 @@ def test_unknown_keys_and_bad_toml(tmp_path: Path) -> None:
 def test_unknown_role_is_refused() -> None:
     with pytest.raises(ConfigError, match="'wealthiness' is not a known role"):
         make_config({"roles": {"x": "wealthiness"}}, {"input": Path("x.csv")})
+
+
+def test_columns_section_corrects_meanings(tmp_path: Path) -> None:
+    import json
+
+    from reportgen import run
+    from reportgen.errors import InputError
+    from tests.conftest import MALL
+
+    toml = tmp_path / "reportgen.toml"
+    toml.write_text(
+        '[columns]\n"Age" = "measure"\n"Genre" = { meaning = "outcome", event = "Female" }\n',
+        encoding="utf-8",
+    )
+    config = make_config(read_config_file(toml), {"input": MALL, "out": tmp_path / "o"})
+    assert config.columns == {
+        "Age": {"meaning": "measure"},
+        "Genre": {"meaning": "outcome", "event": "Female"},
+    }
+    run(Config(**{**config.__dict__, "formats": (), "k": 3}))
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [f["column"] for f in summary["features"]][0] == "Age"  # now clustered
+    age = next(c for c in summary["profile"]["columns"] if c["name"] == "Age")
+    assert age["meaning_reason"] == "set in reportgen.toml [columns]"
+    (outcome,) = summary["outcomes"]
+    assert outcome["level"] == "Female" and outcome["overall"] == 112 / 200
+    assert "set in reportgen.toml" in outcome["how"]
+    with pytest.raises(InputError, match="did you mean 'Genre'"):
+        run(
+            Config(
+                input=MALL, out=tmp_path / "p", formats=(), columns={"Gnre": {"meaning": "flag"}}
+            )
+        )
+
+
+def test_bad_columns_entries_are_reported_together() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config(
+            input=Path("x.csv"),
+            columns={
+                "a": {"meaning": "amount"},
+                "b": {"meaning": "flag", "event": "Yes"},
+                "c": {"sentinel": -1},
+            },
+        )
+    message = str(caught.value)
+    assert "[columns] a = 'amount' is not a meaning" in message
+    assert '[columns] b: event applies only to meaning = "outcome"' in message
+    assert "[columns] c has unknown key 'sentinel'" in message
