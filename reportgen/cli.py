@@ -242,8 +242,9 @@ def _print_summary(result: Any, input: Path) -> None:
         )
         if x
     )
-    rows, columns = data.rows, data.frame.shape[1]
-    click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how})")
+    rows, columns = data.rows, data.columns_read
+    joined = f"; dates joined: {', '.join(data.joined)}" if data.joined else ""
+    click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
     if result.transactions is not None:
         _print_transactions(result.transactions)
     click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")

@@ -67,6 +67,11 @@ def build(frame: pd.DataFrame, profile: Profile, skip: Iterable[str] = ()) -> De
 
 
 def _outcome(series: pd.Series, col: ColumnProfile) -> Outcome:
+    if col.meaning_detail == "a date":  # an event's date: blank until it happens
+        happened = series.notna().to_numpy(dtype=float)
+        label = re.sub(r"[\s_-]*\b(date|dt)\b", "", col.name, flags=re.I).strip() or col.name
+        how = "a date counts as the event; a blank means it has not happened"
+        return Outcome(col.name, "a date", label, happened, how)
     text = series.astype("string").str.strip()
     levels = [str(v) for v in text.dropna().unique()]
     level, how = _event_level(levels, col, text)

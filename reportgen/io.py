@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reportgen import dateparts
 from reportgen.errors import InputError
 
 
@@ -59,6 +60,12 @@ class Dataset:
     date_formats: dict[str, str]  # column -> day-first/month-first/iso/yyyymmdd/month-name
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
     notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
+    joined: tuple[str, ...] = ()  # date columns added from year/month columns (dateparts)
+
+    @property
+    def columns_read(self) -> int:
+        """Columns in the source (the joined dates are extra)."""
+        return self.frame.shape[1] - len(self.joined)
 
     @property
     def rows(self) -> int:
@@ -768,6 +775,10 @@ def _finish(
         if converted.date_format:
             date_formats[str(column)] = converted.date_format
     result = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    result, joined = dateparts.combine(result)
+    for j in joined:
+        conversions.append(Conversion(j.column, "date", j.detail))
+        date_formats[j.column] = "joined"
     return Dataset(
         frame=result,
         path=path,
@@ -779,6 +790,7 @@ def _finish(
         sha256=digest,
         conversions=tuple(conversions),
         date_formats=date_formats,
+        joined=tuple(j.column for j in joined),
     )
 
 

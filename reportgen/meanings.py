@@ -65,6 +65,7 @@ class Facts:
     role_reason: str  # and why
     n_present: int
     n_distinct: int
+    n_rows: int = 0
     low: float | None = None  # numeric range
     high: float | None = None
     integral: bool = False
@@ -207,6 +208,11 @@ _OUTCOME = _w(
     "canceled cancellation target label converted conversion outcome exited default "
     "defaulted retained"
 )
+# Events whose date is blank until they happen: a cancellation date, a churn date.
+_EVENT = _w(
+    "cancellation cancelled canceled cancel churn churned attrition exit exited closed closure "
+    "termination terminated cancelamento encerramento baja"
+)
 _OUTCOME_LEVEL = re.compile(
     r"^(cancel|churn|attrit|exit|closed|lost|left|terminat|defect|default|unsubscrib|"
     r"cancelad|encerrad|baja)"
@@ -249,6 +255,13 @@ def _constant(f: Facts) -> Meaning | None:
 
 
 def _structural(f: Facts) -> Meaning | None:
+    event = has_word(f.name, _EVENT)
+    if f.role == "date" and event and 0 < f.n_present < f.n_rows:
+        return Meaning(
+            "outcome",
+            f"dates of an event (the name says '{event}'); a blank means it has not happened",
+            "a date",
+        )
     if f.role == "date" and not has_word(f.name, _BIRTH):
         return Meaning("date", f.role_reason)
     if f.role == "identifier":

@@ -603,7 +603,8 @@ def _context(
         "sheet": dataset.sheet,
         "sha256": dataset.sha256,
         "rows": profile.n_rows,
-        "columns": profile.n_columns,
+        # the input's own columns: dates joined from year/month columns are extra
+        "columns": profile.n_columns - len({c.name for c in profile.columns} & set(dataset.joined)),
     }
     return render.ReportContext(
         title=config.title,

@@ -376,6 +376,7 @@ def _meaning(col: _Column, role: _Role) -> meanings.Meaning:
             role_reason=role.reason,
             n_present=len(col.present),
             n_distinct=col.n_distinct,
+            n_rows=len(col.series),
             low=low,
             high=high,
             integral=col.kind == "numeric" and col.numbers.size > 0 and col.is_integral,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -280,3 +282,57 @@ def test_demographics_are_described_not_clustered() -> None:
 )
 def test_has_word(name: str, vocabulary: tuple[str, ...], expected: str | None) -> None:
     assert meanings.has_word(name, vocabulary) == expected
+
+
+def airline_loyalty(n: int = 600) -> pd.DataFrame:
+    """Like Maven's airline loyalty table: dates split into year and month columns, a
+    cancellation date blank for active members, postal codes and cities."""
+    enrolled = RNG.integers(2012, 2019, n)
+    cancelled = RNG.random(n) < 0.15
+    cancel_year = np.where(cancelled, np.minimum(enrolled + RNG.integers(0, 3, n), 2018), np.nan)
+    return pd.DataFrame(
+        {
+            "Loyalty Number": RNG.choice(np.arange(100000, 999999), n, replace=False),
+            "City": RNG.choice(["Toronto", "Vancouver", "Montreal", "Halifax"], n),
+            "Postal Code": RNG.choice(["M2Z 4K1", "V6E 3D9", "H2Y 2W2", "B3J 2K9"], n),
+            "Salary": np.round(RNG.normal(80000, 20000, n)),
+            "CLV": np.round(RNG.lognormal(8.7, 0.6, n), 2),
+            "Enrollment Year": enrolled,
+            "Enrollment Month": RNG.integers(1, 13, n),
+            "Cancellation Year": cancel_year,
+            "Cancellation Month": np.where(cancelled, RNG.integers(1, 13, n), np.nan),
+        }
+    )
+
+
+def test_year_and_month_columns_become_a_date_and_a_cancellation_an_outcome(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from reportgen import Config, run
+
+    frame = airline_loyalty()
+    source = tmp_path / "loyalty.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "out"
+    run(Config(input=source, out=out, formats=(), k=3))
+    summary = json.loads((out / "summary.json").read_text())
+    details = {c["column"]: c["detail"] for c in summary["conversions"]}
+    assert details["Enrollment date"] == (
+        "Enrollment Year + Enrollment Month read together as the date Enrollment date "
+        "(first of the month)"
+    )
+    blanks = int(frame["Cancellation Year"].isna().sum())
+    assert details["Cancellation date"].endswith(f"; {blanks:,} rows have no date")
+    assert summary["input"]["id_column"] == "Loyalty Number"
+    assert [f["name"] for f in summary["features"]] == [
+        "Salary", "CLV", "Enrollment date tenure (days)",
+    ]  # fmt: skip
+    (outcome,) = summary["outcomes"]
+    assert outcome["label"] == "Cancellation"
+    assert outcome["overall"] == pytest.approx(frame["Cancellation Year"].notna().mean())
+    meanings = {c["name"]: c["meaning"] for c in summary["profile"]["columns"]}
+    assert meanings["Enrollment Year"] == meanings["Cancellation Month"] == "calendar"
+    assert meanings["City"] == meanings["Postal Code"] == "contact"
+    assert "City" not in summary["described_columns"]
