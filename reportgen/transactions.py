@@ -401,7 +401,10 @@ def _choose_columns(
             raise InputError(f"{source}: {message}; {hint}")
         return None, f"not a transaction log: {message}", None
 
+    unnamed = _unnamed(names)  # a file without a header row: columns are told by their values
     customer = options.customer or _guess_customer(frame, names, taken)
+    if customer is None and unnamed:
+        customer = _repeating_key(frame, names, taken)
     if customer is None:
         return fail("no column names the customer (e.g. CustomerID)", "name it with --customer-col")
     taken.add(customer)
@@ -435,6 +438,8 @@ def _choose_columns(
         amount = _guess(
             frame, names, taken | {quantity or "", price or ""}, _AMOUNT_WORDS, numeric=True
         )
+    if amount is None and quantity is None and unnamed:
+        amount, quantity = _amount_by_values(frame, names, taken)
     if amount is None and (quantity is None or price is None):
         if options.quantity or options.price:
             return fail(
@@ -458,7 +463,8 @@ def _choose_columns(
             "name them with --amount-col, or --quantity-col and --price-col",
         )
     named = ", known by name," if _by_name(frame[customer], customer) else ""
-    why = f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
+    why = "the file has no header row, so the columns were told by their values: " * unnamed
+    why += f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
     if columns.spend:
         money = amount if amount else f"{quantity} × {price}"
         return columns, why + f"{date_col} holds dates and {money} gives the amounts", dates
@@ -474,6 +480,38 @@ def _repeats(series: pd.Series) -> tuple[int, int]:
         present = present.astype(str).str.strip()
         present = present[present.ne("")]
     return len(present), int(present.nunique())
+
+
+def _unnamed(names: list[str]) -> bool:
+    """Column names the loader made up for a file without a header row."""
+    return bool(names) and all(re.fullmatch(r"column_\d+", n) for n in names)
+
+
+def _repeating_key(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:
+    """Without names: the first whole-number or text column that repeats over many values."""
+    for name in names:
+        series = frame[name]
+        if name in taken or _is_datetime(series):
+            continue
+        if _is_number(series) and not _integral(series):
+            continue
+        lines, distinct = _repeats(series)
+        if MIN_CUSTOMERS <= distinct <= REPEAT_SHARE * lines:
+            return name
+    return None
+
+
+def _amount_by_values(
+    frame: pd.DataFrame, names: list[str], taken: set[str]
+) -> tuple[str | None, str | None]:
+    """Without names: the last column of non-negative decimals is the amount, and a column of
+    small positive whole numbers before it the quantity."""
+    free = [n for n in names if n not in taken and _is_number(frame[n])]
+    amounts = [n for n in free if not _integral(frame[n]) and frame[n].min() >= 0]
+    if not amounts:
+        return None, None
+    counts = [n for n in free if _integral(frame[n]) and frame[n].min() >= 1 and n != amounts[-1]]
+    return amounts[-1], (counts[0] if counts else None)
 
 
 def _guess_customer(frame: pd.DataFrame, names: list[str], taken: set[str]) -> str | None:

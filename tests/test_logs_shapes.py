@@ -429,3 +429,29 @@ def test_retail_transactions_is_a_log_once_its_dates_are_read() -> None:
     assert (result.columns.customer, result.columns.amount) == ("customer_id", "tran_amount")
     assert result.n_customers == 6_889
     assert {s.reason: s.rows for s in result.set_aside if s.rows} == {"duplicate": 6}
+
+
+def test_a_space_aligned_log_without_header_and_integer_dates_is_read(tmp_path: Path) -> None:
+    """Like the CDNOW purchase log: `00001 19970101  1  11.77`, no header row."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for customer in range(1, 300):
+        for day in np.sort(rng.integers(0, 540, rng.integers(1, 8))):
+            when = date(1997, 1, 1) + timedelta(days=int(day))
+            quantity = int(rng.integers(1, 6))
+            rows.append((customer, when, quantity, round(quantity * rng.uniform(8, 20), 2)))
+    path = tmp_path / "cdnow.txt"
+    path.write_text(
+        "".join(f"{c:05d} {d:%Y%m%d} {q:2d} {a:6.2f}\n" for c, d, q, a in rows), encoding="ascii"
+    )
+    result = derive(load(path), source="cdnow.txt")
+    assert result.detected and result.columns is not None and result.table is not None
+    assert (result.columns.customer, result.columns.date) == ("column_1", "column_2")
+    assert result.columns.amount == "column_4"
+    assert result.reason.startswith("the file has no header row")
+    expected = pd.DataFrame(rows, columns=["c", "d", "q", "a"]).groupby("c")["a"].sum()
+    table = result.table.set_index("column_1")
+    assert len(table) == expected.size == 299
+    assert np.allclose(table.loc[expected.index, "monetary_spend"], expected.to_numpy())
+    first = pd.DataFrame(rows, columns=["c", "d", "q", "a"])["d"].min()
+    assert result.first_date == first.isoformat()
