@@ -187,8 +187,20 @@ def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: s
             f"{source}: every numeric column is constant "
             f"({', '.join(constant[:5])}); there is nothing to segment"
         )
+    read = [f"{c.name} {_as_what(c)}" for c in profile.columns[:6]]
+    more = ", ..." if len(profile.columns) > 6 else ""
     raise InputError(
-        f"{source}: no usable numeric column to cluster on; choose columns with --feature"
+        f"{source}: no column describes how customers behave ({'; '.join(read)}{more}), so "
+        "there is nothing to segment on; if a column was misread, set its meaning in "
+        "[columns] of reportgen.toml, or choose columns with --feature"
+    )
+
+
+def _as_what(col: ColumnProfile) -> str:
+    """ "is an outcome", "is an identifier", "is contact data"."""
+    article = "an" if col.meaning[0] in "aeio" else "a"
+    return {"contact": "is contact data", "text": "is free text"}.get(
+        col.meaning, f"is {article} {col.meaning}"
     )
 
 

@@ -19,7 +19,7 @@ ERRORS = {
     "header_only.csv": "header_only.csv has a header but no data rows",
     "too_few_rows.csv": "too_few_rows.csv: only 5 rows; segmenting needs at least 10 customers",
     "one_column.csv": "one_column.csv has a single column ('customer_id')",
-    "all_text.csv": "all_text.csv: no usable numeric column to cluster on",
+    "all_text.csv": "all_text.csv: no column describes how customers behave (name is contact data",
     "identical_rows.csv": "identical_rows.csv: all 40 rows are identical",
     "binary_junk.csv": "binary_junk.csv does not look like a text table",
     "ragged_rows.csv": "ragged_rows.csv line 21 has 4 fields but the header has 3",
@@ -27,7 +27,7 @@ ERRORS = {
     "line 21",
     "huge_numbers.csv": "column 'spend' has values up to 3.9e+301, too large for a customer "
     "measure",
-    "nan_inf.csv": "nan_inf.csv: no usable numeric column to cluster on",
+    "nan_inf.csv": "nan_inf.csv: no column describes how customers behave (id is an identifier",
     "stray_word.csv": "column 'spend' is numeric except for 'twelve' in data row 12",
     "duplicate_columns.csv": "has the column name 'spend' twice (columns 2 and 3); rename one",
     "duplicate_ids.csv": "CustomerID repeats 1 customer id(s) (e.g. 7)",

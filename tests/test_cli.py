@@ -197,7 +197,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "empty": (["empty.csv"], "empty.csv is empty"),
         "header": (["header.csv"], "header.csv has a header but no data rows"),
         "few": (["few.csv"], "only 5 rows; segmenting needs at least 10"),
-        "text": (["text.csv"], "no usable numeric column"),
+        "text": (["text.csv"], "no column describes how customers behave"),
         "same": (["same.csv"], "all 40 rows are identical"),
         "junk": (["junk.csv"], "does not look like a text table"),
         "ragged": (["ragged.csv"], "line 4 has 3 fields but the header has 2"),

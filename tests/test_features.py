@@ -109,7 +109,7 @@ def test_bad_feature_choices_are_clear_errors(features: list[str], message: str)
 
 def test_no_numeric_column_is_an_error() -> None:
     frame = pd.DataFrame({"name": [f"n{i}" for i in range(30)], "city": ["a", "b", "c"] * 10})
-    with pytest.raises(InputError, match="t.csv: no usable numeric column"):
+    with pytest.raises(InputError, match="t.csv: no column describes how customers behave"):
         _build(frame)
 
 
