@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen import clustering, features, outdir
+from reportgen import clustering, codes, features, outdir
 from reportgen import io as loader
 from reportgen import pipeline as pipe
 from reportgen import profile as profiling
@@ -356,11 +356,14 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
     for i, c in enumerate(sample.columns):
         kind = _kind(c)
         kinds[c.name] = kind
-        value = _valid(c.name, kind)
+        value = _valid(c.name, kind, c.sentinel)
         exprs += [
             F.count(value).alias(f"n{i}"),
             F.approx_count_distinct(value).alias(f"d{i}"),
         ]
+        if c.sentinel is not None:  # the code is not a value: counted apart, not missing
+            coded = col(c.name).cast("double") == F.lit(c.sentinel.code)
+            exprs.append(F.sum(F.when(coded, 1).otherwise(0)).alias(f"s{i}"))
         if kind == "number":
             exprs += [
                 F.mean(value).alias(f"mean{i}"),
@@ -401,8 +404,10 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
     result = {}
     for i, c in enumerate(sample.columns):
         n_outliers, n_extreme, examples = outliers.get(c.name, (0, 0, ()))
+        n_coded = int(first[f"s{i}"] or 0) if c.sentinel is not None else 0
         result[c.name] = profiling.ColumnTotals(
-            n_missing=n_rows - int(first[f"n{i}"]),
+            n_missing=n_rows - int(first[f"n{i}"]) - n_coded,
+            n_coded=n_coded,
             n_distinct=int(first[f"d{i}"]),
             stats=stats.get(c.name, {}),
             n_outliers=n_outliers,
@@ -421,15 +426,19 @@ def _kind(column: profiling.ColumnProfile) -> str:
     return "text"
 
 
-def _valid(name: str, kind: str) -> Column:
-    """The column with missing values (and NaN, infinity for numbers) as null."""
+def _valid(name: str, kind: str, sentinel: codes.Sentinel | None = None) -> Column:
+    """The column with missing values (and NaN, infinity and a sentinel code for numbers)
+    as null."""
     from pyspark.sql import functions as F
 
     c = col(name)
     if kind != "number":
         return c
     x = c.cast("double")
-    return F.when(~F.isnan(x) & (F.abs(x) != float("inf")), x)
+    valid = ~F.isnan(x) & (F.abs(x) != float("inf"))
+    if sentinel is not None:
+        valid = valid & (x != F.lit(sentinel.code))
+    return F.when(valid, x)
 
 
 def _outliers(
@@ -444,7 +453,7 @@ def _outliers(
     fences = {name: _fences(stats[name]) for name in measures}
     exprs = []
     for i, name in enumerate(measures):
-        x = _valid(name, "number")
+        x = _valid(name, "number", sample.column(name).sentinel)
         lo1, hi1, lo3, hi3 = fences[name]
         exprs += [
             F.sum(F.when((x < lo1) | (x > hi1), 1).otherwise(0)).alias(f"o{i}"),
