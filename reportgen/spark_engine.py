@@ -578,17 +578,23 @@ def _featurize(
     counted = tuple(
         features.with_counts(
             spec,
-            n_imputed=profile.column(spec.column).n_missing,
+            n_imputed=profile.column(spec.column).n_without_value,  # empty or coded
             n_clipped=int(row[str(j)] or 0),
+            n_coded=_n_coded(profile.column(spec.column)),
         )
         for j, spec in enumerate(specs)
     )
     return data, replace(drafted, specs=counted)
 
 
+def _n_coded(column: profiling.ColumnProfile) -> int:
+    return column.sentinel.count if column.sentinel is not None else 0
+
+
 def feature_column(spec: features.FeatureSpec) -> tuple[Column, Column]:
     """One standardized feature as a Spark expression, the local steps in the same order:
-    impute, log1p, limit, standardize; and 1 where the value was limited."""
+    a sentinel code as missing, impute, log1p, limit, standardize; and 1 where the value was
+    limited."""
     from pyspark.sql import functions as F
 
     c = col(spec.column)
@@ -598,6 +604,8 @@ def feature_column(spec: features.FeatureSpec) -> tuple[Column, Column]:
     else:
         raw = c.cast("double")
     missing = raw.isNull() | F.isnan(raw) | (F.abs(raw) == float("inf"))
+    for code in spec.missing_codes:
+        missing = missing | (raw == F.lit(float(code)))
     raw = F.when(missing, F.lit(float(spec.impute_value))).otherwise(raw)
     x = F.log1p(F.greatest(raw, F.lit(0.0))) if spec.transform == "log1p" else raw
     clipped = F.lit(0)
