@@ -17,7 +17,7 @@ import numpy as np
 
 from reportgen.clustering import Segmentation
 from reportgen.features import FeatureMatrix
-from reportgen.segments import SegmentProfiles, is_yes
+from reportgen.segments import SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
 
 DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
@@ -456,8 +456,9 @@ def _flags(profiles: SegmentProfiles) -> Chart:
     """Yes-rates of every flag by segment, coloured by the difference from all customers."""
     flags = list(profiles.flags)
     segs = profiles.segments
-    overall = np.array([_yes_share(profiles.overall_mix[f]) for f in flags])
-    rates = np.array([[_yes_share(s.mix[f]) for f in flags] for s in segs])
+    unknown = profiles.not_known
+    overall = np.array([_yes_share(profiles.overall_mix[f], unknown.get(f, {})) for f in flags])
+    rates = np.array([[_yes_share(s.mix[f], unknown.get(f, {})) for f in flags] for s in segs])
     rows = np.vstack([overall, rates])
     diff = (rows - overall) * 100
     top = 0.25 + 0.055 * max(len(f[:22]) for f in flags)  # room for the slanted labels
@@ -486,7 +487,7 @@ def _flags(profiles: SegmentProfiles) -> Chart:
             ax.text(
                 j,
                 i,
-                f"{rows[i, j]:.0%}",
+                "–" if np.isnan(rows[i, j]) else f"{rows[i, j]:.0%}",  # nobody it applies to
                 ha="center",
                 va="center",
                 fontsize=6.5,
@@ -495,13 +496,18 @@ def _flags(profiles: SegmentProfiles) -> Chart:
     _side_colorbar(fig, ax, image, "points above or below\nall customers")
     alt = (
         "Share of customers with each yes/no flag (" + ", ".join(flags) + ") in every "
-        "segment and overall; colour shows the difference from all customers."
+        "segment and overall, among customers it applies to and is known for; colour shows "
+        "the difference from all customers."
     )
     return _png(fig, "flags", "Yes/no flags by segment", alt)
 
 
-def _yes_share(mix: dict[str, float]) -> float:
-    return float(sum(share for value, share in mix.items() if is_yes(value)))
+def _yes_share(mix: dict[str, float], not_known: dict[str, str]) -> float:
+    """The yes share among customers the flag applies to and is known for (NaN: none)."""
+    known = known_shares(mix, not_known)
+    if not known:
+        return float("nan")
+    return float(sum(share for value, share in known.items() if is_yes(value)))
 
 
 def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:

@@ -3,6 +3,13 @@
 Each decision (which columns, imputation, log transform, outlier limits, scaling) is kept in
 a ``FeatureSpec`` with its reason, so the report can explain it and a saved model can apply the
 very same steps to next month's customers (``apply_specs``).
+
+Codes that are not values (see reportgen.codes) are settled here too: a measure's sentinel
+code (-1 for "never") is missing before the median is imputed, and is kept in the spec so a
+saved model does the same; the rows that hold it become a derived yes/no flag
+(``DerivedFlag``), described per segment like the table's own flags; and the levels a
+described column holds for "not known" are listed in ``FeatureMatrix.not_known`` so the
+segment comparisons leave them out.
 """
 
 from __future__ import annotations
@@ -68,12 +75,33 @@ class FeatureSpec:
     reference_date: str | None = None  # tenure_days: days are counted up to this ISO date
     meaning: str = "measure"  # the column's meaning (reportgen.meanings) when it was chosen
     transform_note: str = ""  # why it was log-transformed ("right-skewed, skew 2.1")
+    missing_codes: tuple[float, ...] = ()  # sentinel codes read as missing before imputing
+    n_coded: int = 0  # rows that held one (counted in n_imputed)
 
 
 @dataclass(frozen=True)
 class DroppedColumn:
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class DerivedFlag:
+    """A yes/no flag read from a measure's sentinel code: who has "never" in ``pdays``.
+
+    It is not a column of the input; ``values`` computes it from the source column, so every
+    stage that reads described columns from the table (describe, on any engine) sees it.
+    """
+
+    name: str  # "pdays = -1 (never)"
+    column: str  # the measure it comes from
+    code: float
+
+    def values(self, frame: pd.DataFrame) -> pd.Series:
+        """1 where the column holds the code, 0 where it holds a value, missing where empty."""
+        source = pd.to_numeric(frame[self.column], errors="coerce")
+        flag = source.eq(self.code).astype("Int8")
+        return flag.mask(source.isna()).rename(self.name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,16 @@ class FeatureMatrix:
     id_label: str  # id column name, or "row"
     # outcomes and demographics, described per segment but never clustered
     descriptors: describing.Descriptors = field(default_factory=describing.Descriptors)
+    derived: tuple[DerivedFlag, ...] = ()  # described flags that are not input columns
+    # described column -> {level as written: "not known" or "not applicable"}
+    not_known: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def column(self, frame: pd.DataFrame, name: str) -> pd.Series:
+        """A described column's values: from the table, or computed for a derived flag."""
+        for flag in self.derived:
+            if flag.name == name:
+                return flag.values(frame)
+        return frame[name]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,7 +143,14 @@ def build(
     _check_names(frame, [*features, *exclude], source)
     chosen, dropped = _choose(profile, features, exclude, source)
     specs = tuple(
-        _fit_spec(frame[name], name, profile.column(name).role, source, _meaning(profile, name))
+        _fit_spec(
+            frame[name],
+            name,
+            profile.column(name).role,
+            source,
+            _meaning(profile, name),
+            _codes(profile.column(name)),
+        )
         for name in chosen
     )
     kept = tuple(s for s in specs if s.scale > 0)
@@ -117,9 +162,7 @@ def build(
         dropped += redundant
     if not kept:
         _explain_nothing_to_cluster(frame, profile, source)
-    described = tuple(
-        c.name for c in profile.columns if _described(c) and c.name not in chosen + list(exclude)
-    )
+    described, derived = _described_columns(profile, [*chosen, *exclude], exclude)
     ids, id_label = _ids(frame, profile.id_column, source)
     raws = [_raw(frame[s.column], s) for s in kept]  # read each column once for X and values
     return FeatureMatrix(
@@ -131,6 +174,8 @@ def build(
         ids=ids,
         id_label=id_label,
         descriptors=describing.build(frame, profile, skip=[s.column for s in kept]),
+        derived=derived,
+        not_known=_not_known(profile, described),
     )
 
 
@@ -144,7 +189,7 @@ def from_specs(
         for c in profile.columns
         if c.name not in used
     )
-    described = tuple(c.name for c in profile.columns if _described(c) and c.name not in used)
+    described, derived = _described_columns(profile, list(used), ())
     ids, id_label = _ids(frame, profile.id_column)
     return FeatureMatrix(
         tuple(specs),
@@ -155,12 +200,44 @@ def from_specs(
         ids,
         id_label,
         describing.build(frame, profile, skip=used),
+        derived,
+        _not_known(profile, described),
     )
 
 
 def _described(col: ColumnProfile) -> bool:
     """Categories and flags are described per segment; contact data and outcomes are not."""
     return col.meaning in ("category", "flag") and col.role not in ("identifier", "constant")
+
+
+def _described_columns(
+    profile: Profile, used: Sequence[str], excluded: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[DerivedFlag, ...]]:
+    """The columns described per segment, in table order, each measure's derived flag
+    right after where the measure stands; and those flags.  A flag is described whether its
+    measure is clustered or not: "never contacted" is a fact of its own."""
+    names: list[str] = []
+    derived: list[DerivedFlag] = []
+    for c in profile.columns:
+        if _described(c) and c.name not in used:
+            names.append(c.name)
+        if c.sentinel is not None and c.name not in excluded:
+            derived.append(DerivedFlag(c.sentinel.flag, c.name, c.sentinel.code))
+            names.append(c.sentinel.flag)
+    return tuple(names), tuple(derived)
+
+
+def _not_known(profile: Profile, described: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Described columns' levels that say "not known" or "not applicable", as written."""
+    return {
+        c.name: {p.value: p.reading for p in c.pseudo_levels}
+        for c in profile.columns
+        if c.pseudo_levels and c.name in described
+    }
+
+
+def _codes(col: ColumnProfile) -> tuple[float, ...]:
+    return (col.sentinel.code,) if col.sentinel is not None else ()
 
 
 def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: str) -> None:
@@ -246,6 +323,7 @@ def _choose(
 ) -> tuple[list[str], list[DroppedColumn]]:
     chosen: list[str] = []
     dropped: list[DroppedColumn] = []
+    n_rows = profile.n_rows
     for col in profile.columns:
         if col.name in exclude:
             dropped.append(DroppedColumn(col.name, "excluded with --exclude"))
@@ -257,8 +335,8 @@ def _choose(
                 dropped.append(DroppedColumn(col.name, "not among the chosen --feature columns"))
         elif col.meaning in _MEANING_REASONS:
             dropped.append(DroppedColumn(col.name, _MEANING_REASONS[col.meaning]))
-        elif col.role in ("numeric", "date") and col.missing_share > MOSTLY_MISSING:
-            dropped.append(DroppedColumn(col.name, f"{col.missing_share:.0%} of values missing"))
+        elif col.role in ("numeric", "date") and col.n_without_value > MOSTLY_MISSING * n_rows:
+            dropped.append(DroppedColumn(col.name, _mostly_missing(col, n_rows)))
         elif col.role in ("numeric", "date") and col.meaning in meanings.CLUSTERED:
             chosen.append(col.name)
         elif col.role == "numeric" and col.meaning in ("category", "flag"):
@@ -268,6 +346,17 @@ def _choose(
     if features:
         chosen.sort(key=list(features).index)
     return chosen, dropped
+
+
+def _mostly_missing(col: ColumnProfile, n_rows: int) -> str:
+    """Why a measure with too few values is left out: "82% never (code -1): ..." """
+    if col.sentinel is None:
+        return f"{col.missing_share:.0%} of values missing"
+    s = col.sentinel
+    said = f"{s.share:.0%} {s.word} (code {_number(s.code)})"
+    if col.n_missing:
+        said += f" and {col.missing_share:.0%} missing"
+    return f"{said}: too few values left to cluster; the flag '{s.flag}' is described per segment"
 
 
 def _check_chosen(name: str, role: str, reason: str, source: str) -> None:
@@ -287,13 +376,20 @@ def _meaning(profile: Profile, name: str) -> str:
 
 
 def _fit_spec(
-    series: pd.Series, name: str, role: str, source: str = "input", meaning: str = "measure"
+    series: pd.Series,
+    name: str,
+    role: str,
+    source: str = "input",
+    meaning: str = "measure",
+    missing_codes: tuple[float, ...] = (),
 ) -> FeatureSpec:
     """Decide imputation, transform, limits and scaling for one column; a share or a score
-    keeps its fixed scale (no log, no limits)."""
+    keeps its fixed scale (no log, no limits); a sentinel code is missing, not a number."""
     kind = "tenure_days" if role == "date" else "numeric"
     reference = series.max().date().isoformat() if kind == "tenure_days" else None
     raw = _as_float(series, kind, reference)
+    coded = np.isin(raw, missing_codes) if missing_codes else np.zeros(len(raw), dtype=bool)
+    raw = np.where(coded, np.nan, raw)
     largest = float(np.nanmax(np.abs(raw))) if (~np.isnan(raw)).any() else 0.0
     if largest > HUGE:
         raise InputError(
@@ -331,13 +427,18 @@ def _fit_spec(
         reference_date=reference,
         meaning=meaning,
         transform_note=note,
+        missing_codes=missing_codes,
+        n_coded=int(coded.sum()),
     )
     return _with_reason(spec)
 
 
-def with_counts(spec: FeatureSpec, n_imputed: int, n_clipped: int) -> FeatureSpec:
+def with_counts(
+    spec: FeatureSpec, n_imputed: int, n_clipped: int, n_coded: int | None = None
+) -> FeatureSpec:
     """The spec with whole-table counts (decided on a sample, counted where the data lives)."""
-    return _with_reason(replace(spec, n_imputed=n_imputed, n_clipped=n_clipped))
+    coded = spec.n_coded if n_coded is None else n_coded
+    return _with_reason(replace(spec, n_imputed=n_imputed, n_clipped=n_clipped, n_coded=coded))
 
 
 def _with_reason(spec: FeatureSpec) -> FeatureSpec:
@@ -346,7 +447,15 @@ def _with_reason(spec: FeatureSpec) -> FeatureSpec:
         if spec.kind == "numeric"
         else f"date turned into days up to {spec.reference_date}"
     ]
-    if spec.n_imputed:
+    if spec.n_coded:
+        codes = " or ".join(_number(c) for c in spec.missing_codes)
+        blank = spec.n_imputed - spec.n_coded
+        also = f" and {blank:,} missing values" if blank else ""
+        parts.append(
+            f"{spec.n_coded:,} rows holding the code {codes} (not a number){also} set to the "
+            f"median ({_fmt(spec.impute_value)})"
+        )
+    elif spec.n_imputed:
         parts.append(
             f"{spec.n_imputed:,} missing values set to the median ({_fmt(spec.impute_value)})"
         )
@@ -467,7 +576,10 @@ def _as_float(series: pd.Series, kind: str, reference: str | None) -> np.ndarray
 
 def _raw(series: pd.Series, spec: FeatureSpec) -> np.ndarray:
     raw = _as_float(series, spec.kind, spec.reference_date)
-    return np.where(np.isnan(raw), spec.impute_value, raw)
+    missing = np.isnan(raw)
+    if spec.missing_codes:
+        missing |= np.isin(raw, spec.missing_codes)
+    return np.where(missing, spec.impute_value, raw)
 
 
 def _transformed(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
@@ -496,3 +608,7 @@ def _ids(
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def load(path: Path) -> Model:
             f"({__version__}) reads version {VERSION}; refit with --mode refit"
         )
     try:
-        features = tuple(FeatureSpec(**f) for f in data["features"])
+        features = tuple(_spec(f) for f in data["features"])
         centers = np.array(data["centers"], dtype=float)
         segments = tuple(SavedSegment(**s) for s in data["segments"])
         model = Model(
@@ -107,6 +108,14 @@ def load(path: Path) -> Model:
             f"{path}: damaged reportgen model (centres do not match segments and features)"
         )
     return model
+
+
+def _spec(data: dict[str, Any]) -> FeatureSpec:
+    """A saved feature step; JSON lists back to the tuples the spec holds."""
+    codes = data.get("missing_codes", ())
+    if not isinstance(codes, (list, tuple)):
+        raise TypeError("missing_codes is not a list")
+    return FeatureSpec(**{**data, "missing_codes": tuple(float(c) for c in codes)})
 
 
 def decile_edges(X: np.ndarray, names: tuple[str, ...]) -> dict[str, list[float]]:

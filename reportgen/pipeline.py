@@ -340,6 +340,9 @@ def column_uses(
             use = "described per segment"
         else:
             use = "left out: " + dropped.get(c.name, "not used")
+        flag = c.sentinel.flag if c.sentinel else None
+        if flag and flag in matrix.described and flag not in use:
+            use += f"; the flag '{flag}' is described per segment"
         views.append(render.ColumnView(c.name, meaning, c.meaning_reason or c.role_reason, use))
     return tuple(views)
 

@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from reportgen import meanings
+from reportgen import codes, meanings
 from reportgen.errors import InputError
 
 ROLES = (
@@ -38,7 +38,8 @@ class Alert:
     """Something a user should know about the data."""
 
     kind: str  # "constant", "mostly_missing", "skewed", "extreme_outliers", "duplicate_rows",
-    #            "duplicate_ids", "day_first_dates", "implausible_values", "missing"
+    #            "duplicate_ids", "day_first_dates", "implausible_values", "missing",
+    #            "sentinel_code", "pseudo_levels"
     column: str | None
     message: str  # one plain sentence, e.g. "Income: 24 values (1.1%) are missing"
     severity: str = "warning"  # "info" or "warning"
@@ -50,10 +51,11 @@ class ColumnProfile:
     role: str  # one of ROLES
     role_reason: str  # why this role, in plain words
     dtype: str  # pandas dtype as a string
-    n_missing: int
+    n_missing: int  # empty cells (a sentinel code is counted apart, in sentinel.count)
     missing_share: float
-    n_distinct: int
+    n_distinct: int  # of the values, a sentinel code left out
     stats: dict[str, float]  # numeric: mean, std, min, q1, median, q3, max; dates: as ordinals
+    #                          (of the values without a sentinel code)
     skew: float | None
     n_outliers: int  # beyond 1.5 IQR fences (numeric only, else 0)
     n_extreme: int  # beyond 3 IQR fences
@@ -61,6 +63,17 @@ class ColumnProfile:
     meaning: str = "measure"  # what the column is about, one of meanings.MEANINGS
     meaning_reason: str = ""  # why, from its name and values
     meaning_detail: str = ""  # e.g. "month", "birth year", "recency", "phone"
+    # a code such as -1 or 999 meaning "never"/"no value": left out of the measure's
+    # statistics, missing for the features, and described per segment as a derived flag
+    sentinel: codes.Sentinel | None = None
+    # levels that say "not known"/"not applicable" ("Não informado", "No internet service"):
+    # left out of the segment comparisons; beside Yes/No they leave a yes/no flag
+    pseudo_levels: tuple[codes.PseudoLevel, ...] = ()
+
+    @property
+    def n_without_value(self) -> int:
+        """Rows that give the measure no value: empty, or holding the sentinel code."""
+        return self.n_missing + (self.sentinel.count if self.sentinel else 0)
 
 
 @dataclass(frozen=True)
@@ -318,6 +331,17 @@ class _Column:
     def distinct_share(self) -> float:
         return self.n_distinct / len(self.present) if len(self.present) else 0.0
 
+    @cached_property
+    def pseudo(self) -> tuple[codes.PseudoLevel, ...]:
+        """Text levels that say "not known" or "not applicable" (see reportgen.codes)."""
+        if self.kind != "text" or self.n_distinct > codes.MAX_LEVELS:
+            return ()
+        return codes.pseudo_levels((str(v), int(n)) for v, n in self.counts.items())
+
+    @cached_property
+    def pseudo_values(self) -> frozenset[str]:
+        return frozenset(p.value for p in self.pseudo)
+
 
 @dataclass(frozen=True)
 class _Role:
@@ -364,7 +388,9 @@ def _meaning(col: _Column, role: _Role) -> meanings.Meaning:
         inside = np.searchsorted(numbers, 1.0, "left") - np.searchsorted(numbers, 0.0, "right")
         between = float(inside) / numbers.size
     few = col.n_distinct <= _FEW_LEVELS and col.kind in ("text", "bool", "numeric")
-    levels = tuple(str(v).strip().lower() for v in col.counts.index) if few else ()
+    # "unknown" and "No internet service" are not values: the rules see the others
+    known = [v for v in col.counts.index if str(v) not in col.pseudo_values] if few else []
+    levels = tuple(str(v).strip().lower() for v in known)
     sample: tuple[str, ...] = ()
     if col.kind == "text":
         sample = tuple(str(v) for v in col.present.iloc[:_SAMPLE_TEXTS])
@@ -455,11 +481,14 @@ def _binary_role(col: _Column) -> _Role | None:
             return _Role("binary", "a 0/1 flag")
         return None
     if col.kind == "text" and col.n_distinct <= 2 * len(_TEXT_FLAG_PAIRS):
-        lowered = frozenset(str(v).strip().lower() for v in col.counts.index)
+        # Yes/No beside "No internet service" or "unknown" is a flag that does not always apply
+        levels = [v for v in col.counts.index if str(v) not in col.pseudo_values]
+        lowered = frozenset(str(v).strip().lower() for v in levels)
         for pair in _TEXT_FLAG_PAIRS:
             if lowered == pair:
                 first, second = sorted(pair, key=lambda word: word in ("no", "n", "false", "f"))
-                return _Role("binary", f"a {first}/{second} flag")
+                also = f"; {codes.describe_levels(col.pseudo)}" if col.pseudo else ""
+                return _Role("binary", f"a {first}/{second} flag{also}")
     return None
 
 
@@ -509,6 +538,71 @@ def _decide_role(
         or _coded_category_role(col)
         or _measure_or_text_role(col, n_rows)
     )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A column as the profile reads it: the values (a sentinel code taken out), role,
+    meaning, and the sentinel."""
+
+    column: _Column
+    role: _Role
+    meaning: meanings.Meaning
+    sentinel: codes.Sentinel | None = None
+
+
+_NOT_MEASURED = frozenset({"identifier", "sequence", "contact", "constant"})
+
+
+def _read_column(
+    col: _Column,
+    n_rows: int,
+    *,
+    explicit_id: str | None,
+    date_format: str | None,
+    names: Sequence[str],
+    corrected: meanings.Meaning | None = None,
+) -> _Read:
+    """Role and meaning of a column; a measure with a sentinel code is read without it; the
+    meaning the user ``corrected`` in ``[columns]`` wins.
+
+    The code (-1 for "never", 999 for "none") would otherwise decide the range, the role and
+    the meaning (a day count with -1 is no duration), and show up as an outlier.  It is kept
+    only when the other values are a measure: in an id or a coded category it is a label.
+    """
+    if corrected is not None:
+        read = _role_and_meaning(col, n_rows, explicit_id, date_format)
+        role = read.role
+        if corrected.kind == "identifier":
+            role = _Role("identifier", corrected.reason)
+        return replace(read, role=role, meaning=corrected)
+    found = None
+    if col.kind == "numeric" and not explicit_id:
+        found = codes.find_sentinel(col.numbers, n_rows)
+    if found is not None:
+        cleaned = _Column(col.name, col.series.where(col.series != found.code))
+        read = _role_and_meaning(cleaned, n_rows, None, date_format)
+        if read.role.role == "numeric" and read.meaning.kind not in _NOT_MEASURED:
+            timed = read.meaning.kind in ("duration", "calendar")
+            sentinel = codes.named(found, col.name, timed, names)
+            meaning = replace(read.meaning, reason=f"{read.meaning.reason}; {sentinel.reason}")
+            return replace(read, meaning=meaning, sentinel=sentinel)
+    read = _role_and_meaning(col, n_rows, explicit_id, date_format)
+    if read.role.role in ("categorical", "binary") and col.pseudo:
+        also = codes.describe_levels(col.pseudo)
+        read = replace(read, meaning=replace(read.meaning, reason=f"{read.meaning.reason}; {also}"))
+    return read
+
+
+def _role_and_meaning(
+    col: _Column, n_rows: int, explicit_id: str | None, date_format: str | None
+) -> _Read:
+    role = _decide_role(col, n_rows, explicit_id=explicit_id, date_format=date_format)
+    meaning = _meaning(col, role)
+    # a unique number that reads as a code (Loyalty Number, CLIENTNUM) names customers
+    if meaning.kind == "identifier" and role.role != "identifier":
+        role = _Role("identifier", meaning.reason)
+    return _Read(col, role, meaning)
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,6 +768,41 @@ def _missing_alert(name: str, n: int, n_rows: int) -> list[Alert]:
     if n / n_rows > _MOSTLY_MISSING:
         return [Alert("mostly_missing", name, text + "; the column is mostly empty")]
     return [Alert("missing", name, text, severity="info")]
+
+
+def _sentinel_alert(name: str, sentinel: codes.Sentinel | None) -> list[Alert]:
+    """Say which number was read as a code, so nobody wonders where the -1s went."""
+    if sentinel is None:
+        return []
+    return [
+        Alert(
+            "sentinel_code",
+            name,
+            f"{name}: {sentinel.reason}; it is missing for the measure, and the flag "
+            f"'{sentinel.flag}' is described per segment",
+            severity="info",
+        )
+    ]
+
+
+def _pseudo_levels_alert(
+    name: str, levels: tuple[codes.PseudoLevel, ...], role: str
+) -> list[Alert]:
+    """Say which levels were read as not known or not applicable, and what follows."""
+    if not levels:
+        return []
+    if role == "binary":
+        use = "a yes/no flag for the other rows"
+    else:
+        use = "shown, but left out of the segment comparisons"
+    return [
+        Alert(
+            "pseudo_levels",
+            name,
+            f"{name}: {codes.describe_levels(levels)}: {use}",
+            severity="info",
+        )
+    ]
 
 
 def _implausible_alert(col: _Column, today_year: int) -> list[Alert]:
@@ -843,31 +972,30 @@ def _profile(
     formats = dict(date_formats or {})
     n_rows = len(frame)
 
-    columns = [_Column(name, frame.iloc[:, i]) for i, name in enumerate(names)]
-    roles = [
-        _decide_role(
-            c,
+    read = [
+        _read_column(
+            _Column(name, frame.iloc[:, i]),
             n_rows,
-            explicit_id=id_reason if c.name == id_column else None,
-            date_format=formats.get(c.name),
+            explicit_id=id_reason if name == id_column else None,
+            date_format=formats.get(name),
+            names=names,
+            corrected=_corrected(name, corrections),
         )
-        for c in columns
+        for i, name in enumerate(names)
     ]
-    found = [
-        _corrected(c.name, corrections) or _meaning(c, r)
-        for c, r in zip(columns, roles, strict=True)
-    ]
-    # a unique number that reads as a code (Loyalty Number, CLIENTNUM) names customers
-    roles = [
-        _Role("identifier", m.reason) if m.kind == "identifier" and r.role != "identifier" else r
-        for r, m in zip(roles, found, strict=True)
-    ]
+    columns = [r.column for r in read]
+    roles = [r.role for r in read]
+    found = [r.meaning for r in read]
     chosen_id = id_column if id_column is not None else _pick_id_column(columns, roles)
     n_duplicates = _count_duplicate_rows(frame, columns)
 
     profiles: list[ColumnProfile] = []
     alerts: list[Alert] = _duplicate_rows_alert(n_duplicates, n_rows)
-    for col, role, meaning in zip(columns, roles, found, strict=True):
+    for col, role, meaning, sentinel in zip(
+        columns, roles, found, (r.sentinel for r in read), strict=True
+    ):
+        n_missing = col.n_missing - (sentinel.count if sentinel else 0)
+        pseudo = col.pseudo if role.role in ("categorical", "binary") else ()
         spread = _Spread({}, None, 0, 0, ())
         if col.kind == "numeric":
             spread = _numeric_spread(col, measure=role.role == "numeric")
@@ -879,8 +1007,8 @@ def _profile(
                 role=role.role,
                 role_reason=role.reason,
                 dtype=str(col.series.dtype),
-                n_missing=col.n_missing,
-                missing_share=col.n_missing / n_rows if n_rows else 0.0,
+                n_missing=n_missing,
+                missing_share=n_missing / n_rows if n_rows else 0.0,
                 n_distinct=col.n_distinct,
                 stats=stats,
                 skew=spread.skew,
@@ -890,6 +1018,8 @@ def _profile(
                 meaning=meaning.kind,
                 meaning_reason=meaning.reason,
                 meaning_detail=meaning.detail,
+                sentinel=sentinel,
+                pseudo_levels=pseudo,
             )
         )
         if role.role == "identifier" or (
@@ -897,7 +1027,9 @@ def _profile(
         ):
             alerts += _duplicate_ids_alert(col)
         alerts += _constant_alert(col, role)
-        alerts += _missing_alert(col.name, col.n_missing, n_rows)
+        alerts += _missing_alert(col.name, n_missing, n_rows)
+        alerts += _sentinel_alert(col.name, sentinel)
+        alerts += _pseudo_levels_alert(col.name, pseudo, role.role)
         alerts += _implausible_alert(col, year)
         alerts += _extreme_alert(col.name, spread.n_extreme, spread.extreme_values)
         alerts += _skewed_alert(col, spread)
@@ -921,16 +1053,23 @@ def _profile(
 class ColumnTotals:
     """One column's statistics over the whole table, computed where the table lives."""
 
-    n_missing: int
+    n_missing: int  # empty cells, not counting a sentinel code
     n_distinct: int  # may be approximate (HyperLogLog) on large tables
     stats: dict[str, float]  # the keys ColumnProfile.stats has for the column's kind
     n_outliers: int = 0
     n_extreme: int = 0
     extreme_values: tuple[float, ...] = ()
     top_values: tuple[tuple[str, int], ...] = ()
+    n_coded: int = 0  # rows holding the column's sentinel code
 
 
-_COUNTED_IN_SAMPLE = ("duplicate_rows", "duplicate_ids", "implausible_values")
+_COUNTED_IN_SAMPLE = (
+    "duplicate_rows",
+    "duplicate_ids",
+    "implausible_values",
+    "sentinel_code",
+    "pseudo_levels",
+)
 _RECOUNTED = ("missing", "mostly_missing", "extreme_outliers")
 
 
@@ -959,6 +1098,7 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
                 n_outliers=total.n_outliers if col.role == "numeric" else col.n_outliers,
                 n_extreme=total.n_extreme if col.role == "numeric" else col.n_extreme,
                 top_values=total.top_values if col.top_values else (),
+                sentinel=_recounted(col.sentinel, total.n_coded, n_rows),
             )
         )
     recounted = {c.name for c in columns if c.name in totals}
@@ -976,6 +1116,7 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
     # in the local profile's order: table-wide alerts first, then column by column
     position = {c.name: i for i, c in enumerate(sample.columns)}
     kinds: tuple[str, ...] = ("duplicate_ids", "constant", "missing", "mostly_missing")
+    kinds += ("sentinel_code", "pseudo_levels")
     kinds += ("implausible_values", "extreme_outliers", "skewed", "day_first_dates")
     alerts.sort(
         key=lambda a: (
@@ -984,6 +1125,13 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
         )
     )
     return replace(sample, n_rows=n_rows, columns=tuple(columns), alerts=tuple(alerts))
+
+
+def _recounted(sentinel: codes.Sentinel | None, count: int, n_rows: int) -> codes.Sentinel | None:
+    """The sentinel with its whole-table count (its reason keeps the sample's words)."""
+    if sentinel is None:
+        return None
+    return replace(sentinel, count=count, share=count / n_rows if n_rows else 0.0)
 
 
 def format_value(value: object) -> str:

@@ -21,6 +21,7 @@ from reportgen.roles import assign_roles, short_label, tokens, words_for
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
 SKEW_POINTS = 0.10  # a category share 10 points away from overall is worth saying
 MAX_LEVELS = 12  # categories described per column (the rest pooled as "other")
+MISSING = "(missing)"  # how an empty cell of a described column is counted
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Trait:
 
 @dataclass(frozen=True)
 class CategorySkew:
+    """A level more or less common in a segment than overall.  Shares are among customers
+    whose value is known: empty cells and "not known"/"not applicable" levels are left out."""
+
     column: str
     value: str
     segment_share: float
@@ -91,6 +95,8 @@ class SegmentProfiles:
     flags: tuple[str, ...] = ()  # described columns that are yes/no flags
     profiled_overall: dict[str, float] = field(default_factory=dict)  # ages, household
     profiled_notes: dict[str, str] = field(default_factory=dict)  # "age in 2014, ..."
+    # described column -> {level: "not known"/"not applicable"}, left out of comparisons
+    not_known: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def describe(
@@ -107,7 +113,8 @@ def describe(
     ``column_roles`` (column -> profile role) tells flags and coded categories apart from
     text categories, so the text can say "Region 3" and "Response" rather than "3" and "1".
     """
-    column_roles = column_roles or {}
+    # a flag derived from a sentinel code ("pdays = -1 (never)") is a flag like the others
+    column_roles = {**(column_roles or {}), **{d.name: "binary" for d in features.derived}}
     labels = segmentation.labels
     values = features.values
     roles = assign_roles(features.names, role_overrides)
@@ -129,7 +136,9 @@ def describe(
     means, medians = grouped.mean(), grouped.median()
     spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
     overall = {c: float(values[c].mean()) for c in values.columns}
-    tables = {c: _counts_by_segment(frame[c], pos, len(ids)) for c in features.described}
+    tables = {
+        c: _counts_by_segment(features.column(frame, c), pos, len(ids)) for c in features.described
+    }
     extra = features.descriptors
     rates = [_outcome_rates(o, pos, len(ids)) for o in extra.outcomes]
     numbers = {c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers}
@@ -150,7 +159,7 @@ def describe(
                 z=z,
                 traits=_traits(z, centroid, overall, roles),
                 mix=mix,
-                skews=_skews(mix, overall_mix, column_roles),
+                skews=_skews(mix, overall_mix, column_roles, features.not_known),
                 spread=spreads[i],
                 tightness=_tightness(spreads[i], spreads),
                 outcomes=tuple(r[i] for r in rates),
@@ -176,6 +185,7 @@ def describe(
         flags,
         {c: m[1] for c, m in numbers.items()},
         dict(extra.notes),
+        {c: dict(v) for c, v in features.not_known.items() if c in tables},
     )
 
 
@@ -225,7 +235,7 @@ def _traits(
 
 def _counts_by_segment(series: pd.Series, pos: np.ndarray, k: int) -> pd.DataFrame:
     """Customers per (segment position, value) for one described column."""
-    values = series.astype("string").fillna("(missing)")
+    values = series.astype("string").fillna(MISSING)
     # factorize + bincount: the counts pd.crosstab gives, ten times faster on millions of rows
     codes, levels = pd.factorize(values, sort=True)
     counts = np.bincount(pos * len(levels) + codes, minlength=k * len(levels))
@@ -252,18 +262,36 @@ def _skews(
     mix: dict[str, dict[str, float]],
     overall: dict[str, dict[str, float]],
     column_roles: Mapping[str, str],
+    not_known: Mapping[str, Mapping[str, str]],
 ) -> tuple[CategorySkew, ...]:
+    """Levels 10 points more or less common than overall, among customers whose value is
+    known: "Não informado" is never a segment's trait, and a segment with many unknowns
+    does not look poor in every known level."""
     found = []
-    for column, shares in mix.items():
+    for column, all_shares in mix.items():
         role = column_roles.get(column, "categorical")
+        unknown = not_known.get(column, {})
+        shares = known_shares(all_shares, unknown)
+        everyone = known_shares(overall[column], unknown)
         for value, share in shares.items():
-            if value in ("other", "(missing)") or (role == "binary" and not is_yes(value)):
+            if value == "other" or (role == "binary" and not is_yes(value)):
                 continue  # a flag's "no" share only mirrors its "yes" share
-            base = overall[column].get(value, 0.0)
+            base = everyone.get(value, 0.0)
             if abs(share - base) >= SKEW_POINTS:
-                found.append(CategorySkew(column, value, share, base, _label(column, value, role)))
+                label = _label(column, value, role, unknown)
+                found.append(CategorySkew(column, value, share, base, label))
     found.sort(key=lambda s: (-abs(s.segment_share - s.overall_share), s.column, s.value))
     return tuple(found)
+
+
+def known_shares(shares: Mapping[str, float], not_known: Mapping[str, str]) -> dict[str, float]:
+    """The shares among known values: "(missing)" and the not-known levels left out, the
+    rest scaled to sum to 1 (empty when nothing is known)."""
+    known = {v: s for v, s in shares.items() if v != MISSING and v not in not_known}
+    total = sum(known.values())
+    if total <= 0:
+        return {}
+    return {v: s / total for v, s in known.items()}
 
 
 def is_year(name: str) -> bool:
@@ -276,7 +304,10 @@ def is_yes(value: str) -> bool:
     return value.strip().lower() in ("1", "1.0", "yes", "y", "true", "t")
 
 
-def _label(column: str, value: str, role: str) -> str:
+def _label(column: str, value: str, role: str, not_known: Mapping[str, str]) -> str:
+    if role == "binary" and not_known:
+        applies = all(r == "not applicable" for r in not_known.values())
+        return f"{column} (where it applies)" if applies else f"{column} (where known)"
     if role == "binary":
         return column
     if role == "coded_category" or len(value) <= 2 or value.replace(".", "").isdigit():

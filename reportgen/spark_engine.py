@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen import clustering, features, outdir
+from reportgen import clustering, codes, features, outdir
 from reportgen import io as loader
 from reportgen import pipeline as pipe
 from reportgen import profile as profiling
@@ -358,11 +358,14 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
     for i, c in enumerate(sample.columns):
         kind = _kind(c)
         kinds[c.name] = kind
-        value = _valid(c.name, kind)
+        value = _valid(c.name, kind, c.sentinel)
         exprs += [
             F.count(value).alias(f"n{i}"),
             F.approx_count_distinct(value).alias(f"d{i}"),
         ]
+        if c.sentinel is not None:  # the code is not a value: counted apart, not missing
+            coded = col(c.name).cast("double") == F.lit(c.sentinel.code)
+            exprs.append(F.sum(F.when(coded, 1).otherwise(0)).alias(f"s{i}"))
         if kind == "number":
             exprs += [
                 F.mean(value).alias(f"mean{i}"),
@@ -403,8 +406,10 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
     result = {}
     for i, c in enumerate(sample.columns):
         n_outliers, n_extreme, examples = outliers.get(c.name, (0, 0, ()))
+        n_coded = int(first[f"s{i}"] or 0) if c.sentinel is not None else 0
         result[c.name] = profiling.ColumnTotals(
-            n_missing=n_rows - int(first[f"n{i}"]),
+            n_missing=n_rows - int(first[f"n{i}"]) - n_coded,
+            n_coded=n_coded,
             n_distinct=int(first[f"d{i}"]),
             stats=stats.get(c.name, {}),
             n_outliers=n_outliers,
@@ -423,15 +428,19 @@ def _kind(column: profiling.ColumnProfile) -> str:
     return "text"
 
 
-def _valid(name: str, kind: str) -> Column:
-    """The column with missing values (and NaN, infinity for numbers) as null."""
+def _valid(name: str, kind: str, sentinel: codes.Sentinel | None = None) -> Column:
+    """The column with missing values (and NaN, infinity and a sentinel code for numbers)
+    as null."""
     from pyspark.sql import functions as F
 
     c = col(name)
     if kind != "number":
         return c
     x = c.cast("double")
-    return F.when(~F.isnan(x) & (F.abs(x) != float("inf")), x)
+    valid = ~F.isnan(x) & (F.abs(x) != float("inf"))
+    if sentinel is not None:
+        valid = valid & (x != F.lit(sentinel.code))
+    return F.when(valid, x)
 
 
 def _outliers(
@@ -446,7 +455,7 @@ def _outliers(
     fences = {name: _fences(stats[name]) for name in measures}
     exprs = []
     for i, name in enumerate(measures):
-        x = _valid(name, "number")
+        x = _valid(name, "number", sample.column(name).sentinel)
         lo1, hi1, lo3, hi3 = fences[name]
         exprs += [
             F.sum(F.when((x < lo1) | (x > hi1), 1).otherwise(0)).alias(f"o{i}"),
@@ -571,17 +580,23 @@ def _featurize(
     counted = tuple(
         features.with_counts(
             spec,
-            n_imputed=profile.column(spec.column).n_missing,
+            n_imputed=profile.column(spec.column).n_without_value,  # empty or coded
             n_clipped=int(row[str(j)] or 0),
+            n_coded=_n_coded(profile.column(spec.column)),
         )
         for j, spec in enumerate(specs)
     )
     return data, replace(drafted, specs=counted)
 
 
+def _n_coded(column: profiling.ColumnProfile) -> int:
+    return column.sentinel.count if column.sentinel is not None else 0
+
+
 def feature_column(spec: features.FeatureSpec) -> tuple[Column, Column]:
     """One standardized feature as a Spark expression, the local steps in the same order:
-    impute, log1p, limit, standardize; and 1 where the value was limited."""
+    a sentinel code as missing, impute, log1p, limit, standardize; and 1 where the value was
+    limited."""
     from pyspark.sql import functions as F
 
     c = col(spec.column)
@@ -591,6 +606,8 @@ def feature_column(spec: features.FeatureSpec) -> tuple[Column, Column]:
     else:
         raw = c.cast("double")
     missing = raw.isNull() | F.isnan(raw) | (F.abs(raw) == float("inf"))
+    for code in spec.missing_codes:
+        missing = missing | (raw == F.lit(float(code)))
     raw = F.when(missing, F.lit(float(spec.impute_value))).otherwise(raw)
     x = F.log1p(F.greatest(raw, F.lit(0.0))) if spec.transform == "log1p" else raw
     clipped = F.lit(0)

@@ -58,6 +58,8 @@ def build(
                 "imputed": s.n_imputed,
                 "impute_value": s.impute_value,
                 "clipped": s.n_clipped,
+                "missing_codes": list(s.missing_codes),  # sentinel codes read as missing
+                "coded": s.n_coded,  # rows that held one (counted in imputed)
                 "reason": s.reason,
             }
             for s in features.specs
