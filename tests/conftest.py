@@ -18,6 +18,11 @@ WHOLESALE = DATA / "wholesale_customers.csv"
 ECOMMERCE = DATA / "ecommerce_churn.xlsx"
 RETAIL = DATA / "logs" / "retail_transactions.csv"  # logs apart: DATA/*.csv are tables
 GROCERIES = DATA / "groceries_baskets.csv"  # a transaction log: baskets of items, no amounts
+TELCO = DATA / "telco_customer_churn.csv"
+CLIENTES = DATA / "clientes_banco_latin1.csv"
+AIRLINE = DATA / "airline_loyalty_history.csv"
+RESPONSE = DATA / "retail_response.csv"  # the companion of the retail log: id and response only
+SUPERSTORE = DATA / "logs" / "superstore_orders_cp1252.csv"
 LOGS = frozenset({GROCERIES})  # the copies that are transaction logs, not customer tables
 
 

@@ -1,0 +1,192 @@
+"""Every real table of the shared data folder, run with no flags: read as a log or a customer
+table as it should be, its key columns' meanings, the features used, and no calendar part,
+sequence number, contact data, identifier or outcome among them.
+
+Golden figures come from the tables' documentation (../shared/data/README.md) and from plain
+pandas, not from reportgen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from reportgen import Config, run
+from reportgen.errors import InputError
+from reportgen.pipeline import RunResult
+from tests.conftest import (
+    AIRLINE,
+    CLIENTES,
+    DATA,
+    ECOMMERCE,
+    GROCERIES,
+    MALL,
+    PERSONALITY,
+    RESPONSE,
+    RETAIL,
+    SUPERSTORE,
+    TELCO,
+    WHOLESALE,
+)
+
+NEVER_CLUSTERED = {"calendar", "sequence", "contact", "identifier", "outcome", "text", "constant"}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RunResult]:
+    """One run per table with no flags (no HTML or PDF: the reading is what is tested)."""
+    found = {}
+    for path in (MALL, PERSONALITY, WHOLESALE, TELCO, SUPERSTORE, RETAIL, GROCERIES, ECOMMERCE,
+                 CLIENTES, AIRLINE):  # fmt: skip
+        out = tmp_path_factory.mktemp("shared") / path.stem
+        found[path.stem] = run(Config(input=path, out=out, formats=()))
+    return found
+
+
+def meanings(result: RunResult) -> dict[str, str]:
+    return {c.name: c.meaning for c in result.profile.columns}
+
+
+def features(result: RunResult) -> list[str]:
+    return [s.column for s in result.features.specs]
+
+
+def outcomes(result: RunResult) -> dict[str, Any]:
+    return {o.column: o for o in result.features.descriptors.outcomes}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mall_customers",
+        "customer_personality",
+        "wholesale_customers",
+        "telco_customer_churn",
+        "superstore_orders_cp1252",
+        "retail_transactions",
+        "groceries_baskets",
+        "ecommerce_churn",
+        "clientes_banco_latin1",
+        "airline_loyalty_history",
+    ],
+)
+def test_no_calendar_sequence_contact_or_outcome_column_is_clustered(
+    results: dict[str, RunResult], name: str
+) -> None:
+    result = results[name]
+    meaning = meanings(result)
+    clustered = {s.column: meaning.get(s.column) for s in result.features.specs}
+    assert not {c for c, m in clustered.items() if m in NEVER_CLUSTERED}, clustered
+    described = set(result.features.described)
+    assert not {c for c in described if meaning[c] in ("contact", "outcome", "identifier")}
+    assert len(result.segments.segments) >= 2
+
+
+def test_mall(results: dict[str, RunResult]) -> None:
+    r = results["mall_customers"]
+    assert r.transactions is None or not r.transactions.detected
+    assert r.profile.id_column == "CustomerID"
+    assert meanings(r)["Age"] == "age" and meanings(r)["Spending Score (1-100)"] == "score"
+    assert features(r) == ["Annual Income (k$)", "Spending Score (1-100)"]
+    assert r.selection.k == 5 and round(r.segmentation.silhouette, 3) == 0.555
+
+
+def test_customer_personality(results: dict[str, RunResult]) -> None:
+    r = results["customer_personality"]
+    m = meanings(r)
+    assert r.profile.id_column == "ID"
+    assert (m["Year_Birth"], m["Kidhome"], m["Response"]) == ("age", "household", "outcome")
+    assert m["Dt_Customer"] == "date" and "Dt_Customer" in features(r)
+    assert m["AcceptedCmp1"] == "flag" and "AcceptedCmp1" in r.features.described
+    response = outcomes(r)["Response"]
+    assert response.level == "1"
+    frame = pd.read_csv(PERSONALITY, sep="\t")
+    assert response.values.mean() == pytest.approx(frame["Response"].mean())
+
+
+def test_wholesale(results: dict[str, RunResult]) -> None:
+    r = results["wholesale_customers"]
+    m = meanings(r)
+    assert m["Channel"] == m["Region"] == "category"
+    assert set(r.features.described) == {"Channel", "Region"}
+    assert features(r) == ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
+
+
+def test_telco(results: dict[str, RunResult]) -> None:
+    r = results["telco_customer_churn"]
+    m = meanings(r)
+    assert r.profile.id_column == "customerID" and m["Churn"] == "outcome"
+    assert m["tenure"] == "duration" and m["MonthlyCharges"] == m["TotalCharges"] == "money"
+    assert features(r) == ["tenure", "MonthlyCharges", "TotalCharges"]
+    churn = outcomes(r)["Churn"]
+    assert churn.level == "Yes" and churn.values.sum() == 1869  # 26.5% (data README)
+
+
+def test_superstore_is_a_log_of_orders(results: dict[str, RunResult]) -> None:
+    r = results["superstore_orders_cp1252"]
+    assert r.transactions is not None and r.transactions.detected
+    columns = r.transactions.columns
+    assert columns is not None
+    assert (columns.customer, columns.invoice) == ("Customer ID", "Order ID")
+    frame = pd.read_csv(SUPERSTORE, encoding="cp1252")
+    assert r.profile.n_rows == frame["Customer ID"].nunique() == 793
+    assert set(features(r)) <= {
+        "recency_days", "frequency_orders", "monetary_spend", "avg_order_value", "tenure_days",
+        "distinct_products",
+    }  # fmt: skip
+
+
+def test_retail_transactions_is_a_log(results: dict[str, RunResult]) -> None:
+    r = results["retail_transactions"]
+    assert r.transactions is not None and r.transactions.detected
+    assert r.transactions.columns is not None
+    assert r.transactions.columns.amount == "tran_amount"
+    assert r.profile.n_rows == pd.read_csv(RETAIL)["customer_id"].nunique() == 6889
+
+
+def test_groceries_is_a_log_without_amounts(results: dict[str, RunResult]) -> None:
+    r = results["groceries_baskets"]
+    assert r.transactions is not None and r.transactions.detected
+    assert r.profile.id_column == "Member_number" and r.profile.n_rows == 3898
+    assert "monetary_spend" not in features(r)
+
+
+def test_ecommerce_workbook(results: dict[str, RunResult]) -> None:
+    r = results["ecommerce_churn"]
+    assert r.dataset.sheet == "E Comm"
+    m = meanings(r)
+    assert m["Churn"] == "outcome" and m["CityTier"] == "category"
+    assert m["SatisfactionScore"] == "score" and m["DaySinceLastOrder"] == "duration"
+    assert outcomes(r)["Churn"].values.sum() == 948  # 16.8% (data README)
+
+
+def test_clientes_banco(results: dict[str, RunResult]) -> None:
+    r = results["clientes_banco_latin1"]
+    m = meanings(r)
+    assert r.profile.id_column == "CLIENTNUM"
+    assert m["Categoria"] == "outcome" and m["Idade"] == "age"
+    cancelled = outcomes(r)["Categoria"]
+    assert cancelled.level == "Cancelado" and cancelled.values.sum() == 1627  # data README
+    assert m["Taxa de Utilização Cartão"] == "share"
+    dropped = {d.name: d.reason for d in r.features.dropped}
+    assert dropped["Limite Disponível"].startswith("almost the same as Limite")
+
+
+def test_airline_loyalty(results: dict[str, RunResult]) -> None:
+    r = results["airline_loyalty_history"]
+    m = meanings(r)
+    assert r.profile.id_column == "Loyalty Number"
+    assert m["Enrollment Year"] == m["Enrollment Month"] == "calendar"
+    assert m["City"] == m["Postal Code"] == "contact"
+    assert "Enrollment date" in features(r)
+    cancelled = outcomes(r)["Cancellation date"]
+    assert cancelled.values.sum() == 16737 - 14670  # blank = still active (data README)
+
+
+def test_the_response_companion_says_there_is_nothing_to_segment(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="customer_id is an identifier; response is an outcome"):
+        run(Config(input=RESPONSE, out=tmp_path / "o", formats=()))
+    assert DATA.is_dir()
