@@ -140,6 +140,17 @@ def find_sentinel(ordered: np.ndarray, n_rows: int) -> Sentinel | None:
     return _low_sentinel(ordered, n_rows) or _high_sentinel(ordered, n_rows)
 
 
+def given_sentinel(ordered: np.ndarray, n_rows: int, code: float) -> Sentinel | None:
+    """The code the user named in ``[columns]`` (None if no value holds it)."""
+    at = np.searchsorted(ordered, code, side="left")
+    count = int(np.searchsorted(ordered, code, side="right") - at)
+    if count == 0:
+        return None
+    others = np.concatenate([ordered[:at], ordered[at + count :]])
+    low, high = (float(others[0]), float(others[-1])) if others.size else (code, code)
+    return Sentinel(code, count, count / n_rows, low, high)
+
+
 def _low_sentinel(ordered: np.ndarray, n_rows: int) -> Sentinel | None:
     code = float(ordered[0])
     if code not in LOW_CODES:

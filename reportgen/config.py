@@ -305,7 +305,7 @@ def _validate_transactions(config: Config) -> list[str]:
     return problems
 
 
-COLUMN_KEYS = ("meaning", "event")
+COLUMN_KEYS = ("meaning", "event", "sentinel")
 
 
 def _validate_columns(columns: Mapping[str, Any]) -> list[str]:

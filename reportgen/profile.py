@@ -372,10 +372,18 @@ def _corrected(
     given = corrections.get(name)
     if not given:
         return None
+    if "meaning" not in given and "event" not in given:
+        return None
     kind = str(given.get("meaning", "outcome"))
     event = given.get("event")
     detail = str(event) if event is not None else ""
     return meanings.Meaning(kind, "set in reportgen.toml [columns]", detail)
+
+
+def _given_code(name: str, corrections: Mapping[str, Mapping[str, object]]) -> float | bool | None:
+    """``sentinel = -1`` in ``[columns]``: the code that means "none" (False: none at all)."""
+    code = corrections.get(name, {}).get("sentinel")
+    return code if isinstance(code, (int, float)) else None
 
 
 def _meaning(col: _Column, role: _Role) -> meanings.Meaning:
@@ -562,9 +570,11 @@ def _read_column(
     date_format: str | None,
     names: Sequence[str],
     corrected: meanings.Meaning | None = None,
+    code: float | bool | None = None,
 ) -> _Read:
     """Role and meaning of a column; a measure with a sentinel code is read without it; the
-    meaning the user ``corrected`` in ``[columns]`` wins.
+    meaning the user ``corrected`` in ``[columns]`` wins, and so does a sentinel ``code`` given
+    there (False: read no code).
 
     The code (-1 for "never", 999 for "none") would otherwise decide the range, the role and
     the meaning (a day count with -1 is no duration), and show up as an outlier.  It is kept
@@ -577,7 +587,9 @@ def _read_column(
             role = _Role("identifier", corrected.reason)
         return replace(read, role=role, meaning=corrected)
     found = None
-    if col.kind == "numeric" and not explicit_id:
+    if col.kind == "numeric" and code is not None and code is not False:
+        found = codes.given_sentinel(col.numbers, n_rows, float(code))
+    elif col.kind == "numeric" and not explicit_id and code is not False:
         found = codes.find_sentinel(col.numbers, n_rows)
     if found is not None:
         cleaned = _Column(col.name, col.series.where(col.series != found.code))
@@ -980,6 +992,7 @@ def _profile(
             date_format=formats.get(name),
             names=names,
             corrected=_corrected(name, corrections),
+            code=_given_code(name, corrections),
         )
         for i, name in enumerate(names)
     ]

@@ -397,3 +397,14 @@ def test_clientes_nao_informado_is_counted_and_kept_out_of_skews() -> None:
                 known = (raw[k.column] != "Não informado").to_numpy()
                 inside = raw[k.column][member & known]
                 assert k.segment_share == pytest.approx((inside == k.value).mean(), abs=1e-6)
+
+
+def test_the_config_names_a_code_or_turns_the_reading_off() -> None:
+    frame = bank()
+    frame.loc[:3, "campaign"] = -999  # 4 rows: too few for the rules to call it a code
+    assert profile(frame).column("campaign").sentinel is None
+    given = profile(frame, corrections={"campaign": {"sentinel": -999}}).column("campaign")
+    assert given.sentinel is not None and given.sentinel.code == -999
+    assert given.sentinel.count == 4 and given.stats["min"] == 1
+    off = profile(frame, corrections={"pdays": {"sentinel": False}}).column("pdays")
+    assert off.sentinel is None and off.stats["min"] == -1

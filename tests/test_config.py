@@ -110,10 +110,12 @@ def test_bad_columns_entries_are_reported_together() -> None:
             columns={
                 "a": {"meaning": "amount"},
                 "b": {"meaning": "flag", "event": "Yes"},
-                "c": {"sentinel": -1},
+                "c": {"sentinel": "-1"},
+                "d": {"code": -1},
             },
         )
     message = str(caught.value)
     assert "[columns] a = 'amount' is not a meaning" in message
     assert '[columns] b: event applies only to meaning = "outcome"' in message
-    assert "[columns] c has unknown key 'sentinel'" in message
+    assert "[columns] c sentinel must be the code that means 'none'" in message
+    assert "[columns] d has unknown key 'code'" in message
