@@ -334,6 +334,14 @@ def _validate_columns(columns: Mapping[str, Any]) -> list[str]:
             problems.append(f'[columns] {name} event must be the value that counts, e.g. "Yes"')
         if "event" in spec and meaning not in (None, "outcome"):
             problems.append(f'[columns] {name}: event applies only to meaning = "outcome"')
+        code = spec.get("sentinel")
+        if "sentinel" in spec and (code is True or not isinstance(code, (int, float))):
+            problems.append(
+                f"[columns] {name} sentinel must be the code that means 'none' (e.g. -1), or "
+                "false to read no code"
+            )
+        if "sentinel" in spec and len(spec) > 1:
+            problems.append(f"[columns] {name}: give sentinel alone; the meaning is then read")
     return problems
 
 
