@@ -771,13 +771,17 @@ def _constant_alert(col: _Column, role: _Role) -> list[Alert]:
     ]
 
 
-def _missing_alert(name: str, n: int, n_rows: int) -> list[Alert]:
-    """Mostly empty columns are a warning; a few gaps are worth knowing but routine."""
+def _missing_alert(name: str, n: int, n_rows: int, meaning: str = "") -> list[Alert]:
+    """Mostly empty columns are a warning; a few gaps are worth knowing but routine; the blanks
+    of an event's date (not happened) and of calendar parts (not used) are only information."""
     if n == 0:
         return []
     text = f"{name}: {_fmt_count(n, 'value')} ({_fmt_share(n, n_rows)}) "
+    if meaning == "outcome":
+        text += "blank" if n == 1 else "are blank"
+        return [Alert("missing", name, text + ": read as not happened", severity="info")]
     text += "is missing" if n == 1 else "are missing"
-    if n / n_rows > _MOSTLY_MISSING:
+    if n / n_rows > _MOSTLY_MISSING and meaning != "calendar":
         return [Alert("mostly_missing", name, text + "; the column is mostly empty")]
     return [Alert("missing", name, text, severity="info")]
 
@@ -817,11 +821,23 @@ def _pseudo_levels_alert(
     ]
 
 
+_NEVER_NEGATIVE = ("income", "salary", "wage", "wages", "earnings", "renda", "salario")
+
+
 def _implausible_alert(col: _Column, today_year: int) -> list[Alert]:
-    """Birth years or ages no living customer can have are typos or placeholder values."""
+    """Birth years or ages no living customer can have, and negative incomes, are typos or
+    placeholder values."""
     if col.kind not in ("numeric", "date") or col.present.empty:
         return []
     parts: list[str] = []
+    word = meanings.has_word(col.name, _NEVER_NEGATIVE) if col.kind == "numeric" else None
+    if word and col.numbers[0] < 0:
+        negative = col.numbers[col.numbers < 0]
+        parts.append(
+            f"{_fmt_count(negative.size, 'value')} "
+            f"{'is' if negative.size == 1 else 'are'} negative ({_examples(negative)}): "
+            f"a {word} cannot be; check the export"
+        )
     if _BIRTH_WORDS.intersection(col.tokens):
         years = col.present.dt.year.to_numpy(dtype=float) if col.kind == "date" else col.numbers
         if np.median(years) < 1000:  # not years (e.g. a birth month 1..12)
@@ -1040,7 +1056,7 @@ def _profile(
         ):
             alerts += _duplicate_ids_alert(col)
         alerts += _constant_alert(col, role)
-        alerts += _missing_alert(col.name, n_missing, n_rows)
+        alerts += _missing_alert(col.name, n_missing, n_rows, meaning.kind)
         alerts += _sentinel_alert(col.name, sentinel)
         alerts += _pseudo_levels_alert(col.name, pseudo, role.role)
         alerts += _implausible_alert(col, year)
@@ -1123,7 +1139,7 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
             alert = replace(alert, message=alert.message + note)
         alerts.append(alert)
     for name, total in totals.items():
-        alerts += _missing_alert(name, total.n_missing, n_rows)
+        alerts += _missing_alert(name, total.n_missing, n_rows, sample.column(name).meaning)
         if sample.column(name).role == "numeric":
             alerts += _extreme_alert(name, total.n_extreme, total.extreme_values)
     # in the local profile's order: table-wide alerts first, then column by column

@@ -336,3 +336,22 @@ def test_year_and_month_columns_become_a_date_and_a_cancellation_an_outcome(
     assert meanings["Enrollment Year"] == meanings["Cancellation Month"] == "calendar"
     assert meanings["City"] == meanings["Postal Code"] == "contact"
     assert "City" not in summary["described_columns"]
+
+
+def test_negative_incomes_and_blank_event_dates_are_said_plainly() -> None:
+    frame = airline_loyalty()
+    frame.loc[[3, 8], "Salary"] = [-58486, -1200]
+    frame["Cancellation date"] = pd.to_datetime(
+        {"year": frame["Cancellation Year"], "month": frame["Cancellation Month"], "day": 1}
+    )
+    alerts = {(a.column, a.kind): a for a in profile(frame).alerts}
+    salary = alerts[("Salary", "implausible_values")]
+    assert salary.message == (
+        "Salary: 2 values are negative (-58486, -1200): a salary cannot be; check the export"
+    )
+    blank = int(frame["Cancellation date"].isna().sum())
+    event = alerts[("Cancellation date", "missing")]
+    assert event.severity == "info" and event.message.endswith(
+        f"{blank:,} values ({blank / len(frame):.1%}) are blank: read as not happened"
+    )
+    assert ("Cancellation Year", "mostly_missing") not in alerts  # a calendar part, left out
