@@ -74,6 +74,7 @@ class FeatureSpec:
     reason: str  # why the column is used and how, in plain words
     reference_date: str | None = None  # tenure_days: days are counted up to this ISO date
     meaning: str = "measure"  # the column's meaning (reportgen.meanings) when it was chosen
+    detail: str = ""  # and its detail ("recency", "tenure", ...)
     transform_note: str = ""  # why it was log-transformed ("right-skewed, skew 2.1")
     missing_codes: tuple[float, ...] = ()  # sentinel codes read as missing before imputing
     n_coded: int = 0  # rows that held one (counted in n_imputed)
@@ -153,6 +154,7 @@ def build(
         )
         for name in chosen
     )
+    specs = tuple(replace(s, detail=profile.column(s.column).meaning_detail) for s in specs)
     kept = tuple(s for s in specs if s.scale > 0)
     dropped += [
         DroppedColumn(s.column, "constant once outliers are limited") for s in specs if s.scale <= 0
@@ -289,6 +291,18 @@ def apply_specs(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> np.ndarray
 def original_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.DataFrame:
     """Features in their own units (missing values imputed), for describing segments."""
     return _values([_raw(frame[s.column], s) for s in specs], specs, frame.index)
+
+
+def observed_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.DataFrame:
+    """Features in their own units as observed: missing values and codes stay missing, so an
+    average quoted in the report is the average of what customers really have."""
+    columns = {}
+    for spec in specs:
+        raw = _as_float(frame[spec.column], spec.kind, spec.reference_date)
+        if spec.missing_codes:
+            raw = np.where(np.isin(raw, spec.missing_codes), np.nan, raw)
+        columns[spec.name] = raw
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def _standardized(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:

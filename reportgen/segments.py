@@ -8,6 +8,7 @@ difference, which is what a marketer reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from reportgen.clustering import Segmentation
 from reportgen.descriptors import Outcome
-from reportgen.features import FeatureMatrix
+from reportgen.features import FeatureMatrix, observed_values
 from reportgen.roles import assign_roles, short_label, tokens, words_for
 
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
@@ -80,6 +81,8 @@ class SegmentProfile:
     tightness: str  # "tight", "typical" or "loose" compared with the other segments
     rfm: str | None = None  # RFM grid name ("Champions", "At risk", ...) when R, F, M exist
     rfm_scores: tuple[int, int, int] | None = None  # recency, frequency, monetary, 1..5
+    rfm_cell: str = ""  # the grid cell most of its customers sit in
+    rfm_share: float | None = None  # and their share (the name is given from RFM_MAJORITY)
     outcomes: tuple[OutcomeRate, ...] = ()  # outcome rates against overall, column order
     profiled: dict[str, float] = field(default_factory=dict)  # ages, household: segment means
 
@@ -116,8 +119,10 @@ def describe(
     # a flag derived from a sentinel code ("pdays = -1 (never)") is a flag like the others
     column_roles = {**(column_roles or {}), **{d.name: "binary" for d in features.derived}}
     labels = segmentation.labels
-    values = features.values
-    roles = assign_roles(features.names, role_overrides)
+    values = _observed(features, frame)
+    roles = assign_roles(
+        [(s.name, s.meaning, s.detail, s.kind) for s in features.specs], role_overrides
+    )
     ids = segmentation.segment_ids
     # One grouped pass per statistic instead of a boolean mask per segment: on ten million
     # customers the masks cost seconds each.
@@ -135,7 +140,7 @@ def describe(
     grouped = values.groupby(pos)
     means, medians = grouped.mean(), grouped.median()
     spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
-    overall = {c: float(values[c].mean()) for c in values.columns}
+    overall = {c: float(values[c].mean()) for c in values.columns}  # NaN skipped
     tables = {
         c: _counts_by_segment(features.column(frame, c), pos, len(ids)) for c in features.described
     }
@@ -166,12 +171,9 @@ def describe(
                 profiled={c: m[0][i] for c, m in numbers.items()},
             )
         )
-    drafts = _with_rfm(drafts, values, roles, labels)
-    fresh = (
-        _rfm_names(drafts)
-        if all(d.rfm for d in drafts)
-        else _unique_names([d.traits for d in drafts])
-    )
+    drafts = _with_rfm(drafts, features.values, roles, labels)
+    twins = _twins(features)
+    fresh = _rfm_names(drafts, _unique_names(drafts, twins))
     chosen = _keep_names(drafts, fresh, names or {})
     segments = tuple(replace(d, name=n) for n, d in zip(chosen, drafts, strict=True))
     flags = tuple(c for c in features.described if column_roles.get(c) == "binary")
@@ -215,6 +217,38 @@ def _means(values: np.ndarray, pos: np.ndarray, k: int) -> tuple[list[float], fl
     counted = np.bincount(pos[known], minlength=k)
     means = [float(sums[i] / counted[i]) if counted[i] else float("nan") for i in range(k)]
     return means, float(values[known].mean()) if known.any() else float("nan")
+
+
+def _observed(features: FeatureMatrix, frame: pd.DataFrame) -> pd.DataFrame:
+    """The features as observed (missing values left out of averages); the imputed values
+    when the table at hand does not hold the feature columns (a saved model's own values)."""
+    if all(s.column in frame.columns for s in features.specs) and len(frame) == len(
+        features.values
+    ):
+        observed = observed_values(frame, features.specs)
+        observed.index = features.values.index
+        return observed
+    return features.values
+
+
+TWIN_R = 0.7  # features this correlated tell one story: a name uses only one of them
+TWIN_ROWS = 20_000
+
+
+def _twins(features: FeatureMatrix) -> set[frozenset[str]]:
+    """Pairs of features that move together (|r| > TWIN_R on the clustered scale)."""
+    X = features.X[:: max(1, len(features.X) // TWIN_ROWS)]
+    if X.shape[1] < 2 or len(X) < 3:
+        return set()
+    with np.errstate(all="ignore"):
+        r = np.corrcoef(X, rowvar=False)
+    names = features.names
+    return {
+        frozenset((names[i], names[j]))
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if np.isfinite(r[i, j]) and abs(r[i, j]) > TWIN_R
+    }
 
 
 def _traits(
@@ -358,29 +392,50 @@ def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> np.ndar
     return np.clip(np.ceil(ranks.to_numpy() * 5), 1, 5).astype(int)
 
 
+RFM_MAJORITY = 0.5  # an RFM name needs most of the segment's customers in that cell
+
+
 def _with_rfm(
     drafts: list[SegmentProfile],
     values: pd.DataFrame,
     roles: Mapping[str, str | None],
     labels: np.ndarray,
 ) -> list[SegmentProfile]:
-    """Add RFM scores and grid names when recency, frequency and spend are all features."""
+    """Add RFM scores when recency, frequency and spend are all features, and the grid name
+    when most of the segment's customers sit in that cell (not its median customer alone)."""
     pick = {
         role: next((f for f, r in roles.items() if r == role), None)
         for role in ("recency", "frequency", "spend")
     }
     if None in pick.values():
         return drafts
+    recency, frequency, spend = (values[str(pick[r])] for r in ("recency", "frequency", "spend"))
+    cells = _rfm_cells(recency, frequency, spend)
     result = []
     for d in drafts:
+        member = labels == d.id
         rfm = (
-            _median_score(values[str(pick["recency"])], labels == d.id, higher_is_better=False),
-            _median_score(values[str(pick["frequency"])], labels == d.id),
-            _median_score(values[str(pick["spend"])], labels == d.id),
+            _median_score(recency, member, higher_is_better=False),
+            _median_score(frequency, member),
+            _median_score(spend, member),
         )
-        fm = (rfm[1] + rfm[2]) // 2  # halves round down: one big order is not loyalty
-        result.append(replace(d, rfm=rfm_name(rfm[0], fm), rfm_scores=rfm))
+        counts = pd.Series(cells[member]).value_counts()
+        top, share = (
+            (str(counts.index[0]), float(counts.iloc[0] / counts.sum()))
+            if len(counts)
+            else ("", 0.0)
+        )
+        name = top if share >= RFM_MAJORITY else None
+        result.append(replace(d, rfm=name, rfm_scores=rfm, rfm_share=share, rfm_cell=top))
     return result
+
+
+def _rfm_cells(recency: pd.Series, frequency: pd.Series, spend: pd.Series) -> np.ndarray:
+    """Each customer's RFM grid name from their own quintile scores."""
+    r = quintile_scores(recency, higher_is_better=False)
+    fm = (quintile_scores(frequency) + quintile_scores(spend)) // 2
+    grid = {(a, b): rfm_name(a, b) for a in range(1, 6) for b in range(1, 6)}
+    return np.array([grid[(int(a), int(b))] for a, b in zip(r, fm, strict=True)], dtype=object)
 
 
 def _median_score(values: pd.Series, member: np.ndarray, higher_is_better: bool = True) -> int:
@@ -391,16 +446,15 @@ def _median_score(values: pd.Series, member: np.ndarray, higher_is_better: bool 
     return int(min(5, max(1, np.ceil(rank * 5))))
 
 
-def _rfm_names(drafts: list[SegmentProfile]) -> list[str]:
-    """RFM grid names; segments sharing one are told apart by their own strongest traits."""
-    labels = [str(d.rfm) for d in drafts]
-    names = []
-    for d, label in zip(drafts, labels, strict=True):
-        if labels.count(label) == 1:
-            names.append(label)
-        else:
-            names.append(f"{label}: {_name(d.traits).lower()}")
-    return names if len(set(names)) == len(names) else _dedupe(names)
+def _rfm_names(drafts: list[SegmentProfile], described: list[str]) -> list[str]:
+    """The RFM grid name where most of a segment's customers share a cell, else the name from
+    its traits; segments sharing a grid name are told apart by their traits."""
+    cells = [d.rfm for d in drafts]
+    names = [
+        (cell if cells.count(cell) == 1 else f"{cell}: {own.lower()}") if cell else own
+        for cell, own in zip(cells, described, strict=True)
+    ]
+    return names if len(set(names)) == len(names) else _told_apart(names, drafts)
 
 
 def _tightness(spread: float, spreads: list[float]) -> str:
@@ -417,8 +471,31 @@ def _tightness(spread: float, spreads: list[float]) -> str:
 _ADJECTIVE_ROLES = ("income", "age", "household", "tenure")
 
 
-def _name(traits: tuple[Trait, ...], depth: int = 2) -> str:
-    """'<adjective> <noun>' from the two strongest traits, e.g. 'Affluent light spenders'."""
+NAME_Z = 0.5  # a trait names a segment only from half a standard deviation on
+
+
+def _naming_traits(
+    traits: tuple[Trait, ...], twins: AbstractSet[frozenset[str]], depth: int
+) -> tuple[Trait, ...]:
+    """The strongest material traits, never two features that move together."""
+    picked: list[Trait] = []
+    for t in traits:
+        if abs(t.z) < NAME_Z or any(frozenset((t.feature, p.feature)) in twins for p in picked):
+            continue
+        picked.append(t)
+        if len(picked) == depth:
+            break
+    return tuple(picked)
+
+
+def _name(
+    traits: tuple[Trait, ...],
+    twins: AbstractSet[frozenset[str]] = frozenset(),
+    depth: int = 2,
+) -> str:
+    """'<adjective> <noun>' from the two strongest material traits ('Affluent light
+    spenders'); 'Mainstream customers' when nothing sets the segment apart."""
+    traits = _naming_traits(traits, twins, depth)
     if not traits:
         return "Mainstream customers"
     if (
@@ -453,10 +530,12 @@ def _same_role_name(traits: tuple[Trait, ...], depth: int) -> str:
     return f"{high}-heavy, {low}-light {noun}{extra}"
 
 
-def _unique_names(all_traits: list[tuple[Trait, ...]]) -> list[str]:
-    """Names from the strongest traits, adding traits until every name is unique."""
+def _unique_names(drafts: list[SegmentProfile], twins: AbstractSet[frozenset[str]]) -> list[str]:
+    """Names from the strongest traits, adding traits until every name is unique; segments
+    still alike are told apart by the feature on which they differ most."""
+    all_traits = [d.traits for d in drafts]
     depth = {i: 2 for i in range(len(all_traits))}
-    names = [_name(t) for t in all_traits]
+    names = [_name(t, twins) for t in all_traits]
     for _ in range(6):
         clashes = {n for n in names if names.count(n) > 1}
         if not clashes:
@@ -464,8 +543,28 @@ def _unique_names(all_traits: list[tuple[Trait, ...]]) -> list[str]:
         for i, n in enumerate(names):
             if n in clashes and depth[i] < len(all_traits[i]):
                 depth[i] += 1
-                names[i] = _name(all_traits[i], depth[i])
-    return _dedupe(names)
+                names[i] = _name(all_traits[i], twins, depth[i])
+    return _told_apart(names, drafts)
+
+
+def _told_apart(names: list[str], drafts: list[SegmentProfile]) -> list[str]:
+    """Segments sharing a name get the word of the feature that separates them most
+    ("Low-spending customers, newer" / "..., long-standing")."""
+    result = list(names)
+    for name in {n for n in names if names.count(n) > 1}:
+        group = [i for i, n in enumerate(names) if n == name]
+        features = list(drafts[group[0]].z)
+        if not features:
+            continue
+        spread = {f: np.ptp([drafts[i].z[f] for i in group]) for f in features}
+        feature = max(features, key=lambda f: (spread[f], f))
+        middle = float(np.mean([drafts[i].z[feature] for i in group]))
+        role = next((t.role for i in group for t in drafts[i].traits if t.feature == feature), None)
+        for i in group:
+            direction = "high" if drafts[i].z[feature] > middle else "low"
+            word = words_for(feature, role, direction)[0].lower()
+            result[i] = f"{name}, {word}"
+    return _dedupe(result)
 
 
 def _keep_names(

@@ -342,13 +342,13 @@ def test_a_log_without_spend_gets_no_spend_role_and_no_rfm_names(
     from reportgen.transactions import ROLES, rfm_map
 
     assert groceries.table is not None
-    roles = assign_roles(BASKET_COLUMNS, ROLES)
+    roles = assign_roles([(c, "count", "", "numeric") for c in BASKET_COLUMNS], ROLES)
     assert roles == {
         "recency_days": "recency",
         "frequency_orders": "frequency",
         "items_bought": None,
         "tenure_days": "tenure",
-        "distinct_products": None,
+        "distinct_products": "breadth",
     }  # segments._with_rfm names segments on the RFM grid only with a "spend" feature
     labels = np.zeros(len(groceries.table), dtype=int)
     assert rfm_map(groceries, labels, {0: "All"}) is None

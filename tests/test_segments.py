@@ -9,7 +9,7 @@ import pytest
 from reportgen.clustering import fit
 from reportgen.features import build
 from reportgen.profile import profile
-from reportgen.roles import guess_role, tokens, words_for
+from reportgen.roles import role_for, tokens, words_for
 from reportgen.segments import describe
 from tests.conftest import MALL
 
@@ -99,23 +99,32 @@ def test_names_stay_unique_when_traits_coincide() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "role"),
+    ("name", "meaning", "detail", "kind", "role"),
     [
-        ("Annual Income (k$)", "income"),
-        ("Spending Score (1-100)", "spend"),
-        ("MntWines", "spend"),
-        ("Recency", "recency"),
-        ("NumWebPurchases", "web_use"),
-        ("NumDealsPurchases", "discount_use"),
-        ("Year_Birth", "age"),
-        ("Kidhome", "household"),
-        ("Dt_Customer tenure (days)", "tenure"),
-        ("Country", None),
-        ("CustomerID", None),
+        ("Annual Income (k$)", "money", "", "numeric", "income"),
+        ("Spending Score (1-100)", "score", "", "numeric", "spend"),
+        ("MntWines", "money", "", "numeric", "spend"),
+        ("Recency", "duration", "recency", "numeric", "recency"),
+        ("NumWebPurchases", "count", "", "numeric", "web_use"),
+        ("NumWebVisitsMonth", "count", "", "numeric", "web_use"),
+        ("NumDealsPurchases", "count", "", "numeric", "discount_use"),
+        ("Kidhome", "household", "", "numeric", "household"),
+        ("Dt_Customer tenure (days)", "date", "", "tenure_days", "tenure"),
+        ("Last purchase tenure (days)", "date", "", "tenure_days", "recency"),
+        ("SatisfactionScore", "score", "", "numeric", "satisfaction"),
+        ("Limite", "money", "", "numeric", "credit"),
+        ("HourSpendOnApp", "duration", "duration", "numeric", "usage"),
+        # no role where the meaning does not support one
+        ("purchase_frequency", "share", "0-1", "numeric", None),  # a share, not a count
+        ("Fresh", "measure", "", "numeric", None),  # a product category of one table
+        ("NumberOfAddress", "count", "", "numeric", None),
+        ("CustomerID", "identifier", "", "numeric", None),
     ],
 )
-def test_roles_from_column_names(name: str, role: str | None) -> None:
-    assert guess_role(name) == role
+def test_roles_from_meaning_and_name(
+    name: str, meaning: str, detail: str, kind: str, role: str | None
+) -> None:
+    assert role_for(name, meaning, detail, kind) == role
 
 
 def test_birth_year_reads_as_age_the_other_way_round() -> None:
@@ -130,7 +139,7 @@ def test_rfm_measures_give_rfm_grid_names() -> None:
     rng = np.random.default_rng(3)
     groups = {  # recency days, orders, spend, customers
         "Champions": (3, 25, 3000, 100),
-        "New": (4, 1, 50, 60),
+        "New": (4, 1, 20, 60),
         "Loyal": (40, 15, 1500, 200),
         "At risk": (150, 10, 1200, 120),
         "Lost": (320, 1, 40, 150),
