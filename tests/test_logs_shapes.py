@@ -13,7 +13,7 @@ import pytest
 
 from reportgen.io import load
 from reportgen.transactions import TransactionLog, derive
-from tests.conftest import GROCERIES
+from tests.conftest import GROCERIES, RETAIL
 
 NOT_PURCHASES = ("Cancelled", "Disputed")  # the generator's statuses that are set aside
 STATUSES = ("Shipped", "Resolved", "On Hold", "In Process", *NOT_PURCHASES)
@@ -411,20 +411,9 @@ def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
     assert "each customer's R and F scores (no M" in html and 'class="tx-rfm"' not in html
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"  # not copied: 2.6 MB
-
-
-@pytest.mark.skipif(not (SHARED / "retail_transactions.csv").exists(), reason="no shared data")
-def test_retail_transactions_is_a_log_once_its_dates_are_read() -> None:
-    """trans_date is written '11-Feb-13', which the loader is being taught to read; with the
-    column converted here, the log is recognised as it stands."""
-    from dataclasses import replace
-
-    dataset = load(SHARED / "retail_transactions.csv")
-    frame = dataset.frame.assign(
-        trans_date=pd.to_datetime(dataset.frame["trans_date"], format="%d-%b-%y")
-    )
-    result = derive(replace(dataset, frame=frame), source="retail_transactions.csv")
+def test_retail_transactions_is_a_log_as_read() -> None:
+    """trans_date is written '11-Feb-13': the loader reads it, and the log is recognised."""
+    result = derive(load(RETAIL), source="retail_transactions.csv")
     assert result.detected and result.columns is not None
     assert (result.columns.customer, result.columns.amount) == ("customer_id", "tran_amount")
     assert result.n_customers == 6_889
