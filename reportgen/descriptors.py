@@ -40,6 +40,7 @@ class Descriptors:
     numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: dict[str, str] = field(default_factory=dict)  # label -> how it was made readable
     sources: dict[str, str] = field(default_factory=dict)  # label -> input column
+    roles: dict[str, str] = field(default_factory=dict)  # label -> "age" or "household"
 
 
 def build(frame: pd.DataFrame, profile: Profile, skip: Iterable[str] = ()) -> Descriptors:
@@ -54,6 +55,7 @@ def build(frame: pd.DataFrame, profile: Profile, skip: Iterable[str] = ()) -> De
     numbers: dict[str, np.ndarray] = {}
     notes: dict[str, str] = {}
     sources: dict[str, str] = {}
+    roles: dict[str, str] = {}
     for c in profile.columns:
         if c.meaning not in ("age", "household") or c.name in skipped:
             continue
@@ -61,9 +63,11 @@ def build(frame: pd.DataFrame, profile: Profile, skip: Iterable[str] = ()) -> De
         label = f"Age (from {c.name})" if note else c.name
         numbers[label] = values
         sources[label] = c.name
+        roles[label] = c.meaning
         if note:
             notes[label] = note
-    return Descriptors(outcomes, pd.DataFrame(numbers, index=frame.index), notes, sources)
+    frame_numbers = pd.DataFrame(numbers, index=frame.index)
+    return Descriptors(outcomes, frame_numbers, notes, sources, roles)
 
 
 def _outcome(series: pd.Series, col: ColumnProfile) -> Outcome:

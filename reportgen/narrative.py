@@ -7,7 +7,7 @@ come from the playbook (``templates/playbook.toml`` or ``--playbook``), which ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +15,25 @@ import tomllib
 from jinja2 import Environment
 
 from reportgen.errors import ConfigError
-from reportgen.roles import role_direction
-from reportgen.segments import SegmentProfile, SegmentProfiles, Trait
+from reportgen.labels import text as label_text
+from reportgen.roles import WORDS, outcome_role, role_direction
+from reportgen.segments import RFM_NAMES, SegmentProfile, SegmentProfiles, Trait
+from reportgen.selection import LABELS as SELECTION_LABELS
 from reportgen.selection import KSelection
 from reportgen.templating import default_template_dir, number, render, signed_percent
 
 ACTION_FIELDS = ("objective", "offer", "channel", "tone", "kpi")
+GUARDS = ("most", "min_percentile", "max_percentile", "min_value", "max_value", "min_points")
+RULE_KEYS = ("role", "direction", "priority", "segment", *ACTION_FIELDS, *GUARDS)
+POSITIONS = ("high_value", "low_value", "high_engagement", "low_engagement", "average")
+RULE_ROLES = (*WORDS, "churn_outcome", "response_outcome", "rfm")
 MIN_RECOMMENDATIONS = 2
 MAX_RECOMMENDATIONS = 4  # more than four actions per segment is a list, not a plan
+MATERIAL_Z = 0.5  # a trait acts from half a standard deviation away from the average
+MATERIAL_POINTS = 5.0  # an outcome acts from 5 points away from the overall rate
+VALUE_ROLES = ("spend", "income", "balance", "credit")
+ENGAGEMENT_ROLES = ("frequency", "usage", "web_use", "store_use", "breadth", "recency")
+POSITION_MARGIN = 0.1  # a segment whose median is within 10 percentiles of 50 is average
 
 
 @dataclass(frozen=True)
@@ -36,12 +47,13 @@ class Rule:
     tone: str
     kpi: str
     segment: str = ""  # RFM rules (role "rfm"): the grid name, e.g. "Champions"
+    guards: tuple[tuple[str, float], ...] = ()  # (guard, limit), see GUARDS
 
 
 @dataclass(frozen=True)
 class Playbook:
     rules: tuple[Rule, ...]
-    generic: dict[str, dict[str, Any]]  # "high"/"low" -> action fields with {feature}
+    positions: dict[str, dict[str, str]]  # POSITIONS -> action fields
     source: str
 
 
@@ -54,7 +66,8 @@ class Recommendation:
     tone: str
     kpi: str
     trigger: str  # the trait that triggered it, in words
-    matched: bool  # False for a generic action (no playbook rule matched)
+    matched: bool  # False for an action from the segment's position (no playbook rule fit)
+    strength: float = 0.0  # how strong the triggering trait is (standardized difference)
 
 
 @dataclass(frozen=True)
@@ -77,35 +90,71 @@ class Narratives:
 
 
 def load_playbook(path: Path | None = None) -> Playbook:
-    """Read and check a playbook file (the shipped one by default)."""
+    """Read and check a playbook file (the shipped one by default): every problem at once,
+    each naming the rule and its line."""
     path = path or default_template_dir() / "playbook.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"playbook {path}: no such file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"playbook {path}: cannot be read ({exc})") from None
+    lines = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[rule]]"]
     problems: list[str] = []
     rules = []
+    unknown = [k for k in data if k not in ("rule", "position")]
+    if unknown:
+        problems.append(f"unknown section [{unknown[0]}] (use [[rule]] and [position.*])")
     for i, raw in enumerate(data.get("rule", []), start=1):
-        rfm = raw.get("role") == "rfm"
-        needed = ("role", "segment" if rfm else "direction", "priority", *ACTION_FIELDS)
-        missing = [f for f in needed if f not in raw]
+        where = f"rule {i} (line {lines[i - 1]})" if i <= len(lines) else f"rule {i}"
+        found = _rule_problems(raw)
+        if found:
+            problems += [f"{where} {p}" for p in found]
+            continue
+        guards = tuple((g, float(raw[g])) for g in GUARDS if g in raw)
+        values = {k: raw.get(k, "") for k in ("role", "direction", "segment", *ACTION_FIELDS)}
+        rules.append(Rule(priority=int(raw["priority"]), guards=guards, **values))
+    positions = data.get("position", {})
+    for name in positions:
+        if name not in POSITIONS:
+            problems.append(f"[position.{name}] is not a position (use {', '.join(POSITIONS)})")
+    for name in POSITIONS:
+        missing = [f for f in ACTION_FIELDS if f not in positions.get(name, {})]
         if missing:
-            problems.append(f"rule {i} lacks {', '.join(missing)}")
-        elif not rfm and raw["direction"] not in ("high", "low"):
-            problems.append(f"rule {i} direction must be 'high' or 'low'")
-        else:
-            values = {k: raw.get(k, "") for k in Rule.__dataclass_fields__}
-            rules.append(Rule(**values))
-    generic = data.get("generic", {})
-    for direction in ("high", "low"):
-        fields_missing = [f for f in ACTION_FIELDS if f not in generic.get(direction, {})]
-        if fields_missing:
-            problems.append(f"[generic.{direction}] lacks {', '.join(fields_missing)}")
+            problems.append(f"[position.{name}] lacks {', '.join(missing)}")
     if problems:
         raise ConfigError(f"playbook {path}: " + "; ".join(problems))
-    return Playbook(tuple(rules), generic, str(path))
+    return Playbook(tuple(rules), positions, str(path))
+
+
+def _rule_problems(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with one [[rule]] table, in words."""
+    problems = []
+    unknown = [k for k in raw if k not in RULE_KEYS]
+    if unknown:
+        problems.append(f"has unknown key '{unknown[0]}' (use {', '.join(RULE_KEYS)})")
+    rfm = raw.get("role") == "rfm"
+    needed = ("role", "segment" if rfm else "direction", "priority", *ACTION_FIELDS)
+    missing = [f for f in needed if f not in raw]
+    if missing:
+        problems.append(f"lacks {', '.join(missing)}")
+    if "role" in raw and raw["role"] not in RULE_ROLES:
+        problems.append(f"role '{raw['role']}' is not a role (use {', '.join(RULE_ROLES)})")
+    if rfm and "segment" in raw and raw["segment"] not in RFM_NAMES:
+        problems.append(f"segment '{raw['segment']}' is not an RFM grid name")
+    if not rfm and "direction" in raw and raw["direction"] not in ("high", "low"):
+        problems.append("direction must be 'high' or 'low'")
+    if "priority" in raw and (not isinstance(raw["priority"], int) or raw["priority"] < 1):
+        problems.append("priority must be a whole number from 1")
+    for guard in GUARDS:
+        value = raw.get(guard)
+        if guard in raw and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            problems.append(f"{guard} must be a number")
+    for name in ACTION_FIELDS:
+        if name in raw and not isinstance(raw[name], str):
+            problems.append(f"{name} must be text")
+    return problems
 
 
 def write(
@@ -113,9 +162,13 @@ def write(
     selection: KSelection,
     playbook: Playbook,
     text_env: Environment,
+    baseline: str = "",
 ) -> Narratives:
-    """Summary paragraph, and per segment a story and at least two ranked actions."""
-    segments = tuple(_segment(s, profiles, playbook, text_env) for s in profiles.segments)
+    """Summary paragraph, and per segment a story and at least two ranked actions;
+    ``baseline`` names the period whose segments were kept (assign mode)."""
+    segments = tuple(
+        distinct_top_actions([_segment(s, profiles, playbook, text_env) for s in profiles.segments])
+    )
     summary = render(
         text_env,
         "text/summary.txt",
@@ -124,7 +177,9 @@ def write(
             "n_rows": profiles.n_rows,
             "k": len(profiles.segments),
             "selection": selection,
-            "features": profiles.features,
+            "features": [label_text(f) for f in profiles.features],
+            "labels": SELECTION_LABELS,
+            "baseline": baseline,
         },
     )
     return Narratives(_tidy(summary), segments, playbook.source)
@@ -145,30 +200,45 @@ def _segment(
             "profiled_overall": profiles.profiled_overall,
         },
     )
-    recs, note = recommend(segment, playbook)
+    recs, note = recommend(segment, playbook, profiles.roles, profiles.amounts)
     kpis = tuple(dict.fromkeys(r.kpi for r in recs))
     return SegmentNarrative(segment.id, _tidy(story), recs, kpis, note)
 
 
 def recommend(
-    segment: SegmentProfile, playbook: Playbook
+    segment: SegmentProfile,
+    playbook: Playbook,
+    roles: dict[str, str | None] | None = None,
+    amounts: tuple[str, ...] = (),
 ) -> tuple[tuple[Recommendation, ...], str]:
-    """Playbook actions triggered by the segment's traits, most urgent first."""
+    """Playbook actions whose trait is material and whose guards hold on the segment's own
+    numbers, most urgent first; where none fits, actions from the segment's position on value
+    and engagement; where the table has neither, a plain note saying so."""
     matches: list[tuple[int, float, Rule, Trait]] = []
     if segment.rfm and segment.rfm_scores:
         r, f, m = segment.rfm_scores
+        share = f", {segment.rfm_share:.0%} of its customers" if segment.rfm_share else ""
         rfm_trait = Trait(
-            f"RFM segment {segment.rfm} (R{r} F{f} M{m})", "rfm", "high", float(r), 3.0, None, 9.0
+            f"RFM cell {segment.rfm}{share} (median R{r} F{f} M{m})",
+            "rfm",
+            "high",
+            float(r),
+            3.0,
+            None,
+            9.0,
         )
         matches += [
             (rule.priority, -9.0, rule, rfm_trait)
             for rule in playbook.rules
             if rule.role == "rfm" and rule.segment == segment.rfm
         ]
-    for trait in segment.traits:
+    for trait in _acting_traits(segment):
         for rule in playbook.rules:
-            if rule.role == trait.role and rule.direction == role_direction(
-                trait.feature, trait.role, trait.direction
+            direction = role_direction(trait.feature, trait.role, trait.direction)
+            if (
+                rule.role == trait.role
+                and rule.direction == direction
+                and _holds(rule, trait, segment)
             ):
                 matches.append((rule.priority, -abs(trait.z), rule, trait))
     matches.sort(key=lambda m: (m[0], m[1], m[2].objective))
@@ -178,56 +248,159 @@ def recommend(
         if rule.objective not in seen and len(chosen) < MAX_RECOMMENDATIONS:
             seen.add(rule.objective)
             chosen.append(({f: getattr(rule, f) for f in ACTION_FIELDS}, trait, True))
-    note = (
-        ""
-        if matches
-        else (
-            "No playbook rule matches this segment's traits; the actions below are generic ones "
-            "for its strongest traits."
-        )
-    )
-    for trait in _strongest(segment):
-        if len(chosen) >= MIN_RECOMMENDATIONS:
-            break
-        fields = {
-            f: str(playbook.generic[trait.direction][f]).format(feature=trait.feature)
-            for f in ACTION_FIELDS
-        }
-        if fields["objective"] not in seen:
-            seen.add(fields["objective"])
-            chosen.append((fields, trait, False))
+    note = ""
+    if len(chosen) < MIN_RECOMMENDATIONS:
+        fallback, note = _position_actions(segment, playbook, roles or {}, bool(chosen), amounts)
+        for fields, trait in fallback:
+            if fields["objective"] not in seen and len(chosen) < MIN_RECOMMENDATIONS:
+                seen.add(fields["objective"])
+                chosen.append((fields, trait, False))
     recs = tuple(
-        Recommendation(rank=i, trigger=_trigger(trait), matched=matched, **fields)
+        Recommendation(
+            rank=i, trigger=_trigger(trait), matched=matched, strength=abs(trait.z), **fields
+        )
         for i, (fields, trait, matched) in enumerate(chosen, start=1)
     )
     return recs, note
 
 
-def _strongest(segment: SegmentProfile) -> list[Trait]:
-    """Traits by strength, or the two largest differences when none is distinct."""
-    if segment.traits:
-        return list(segment.traits)
-    ranked = sorted(segment.z, key=lambda f: (-abs(segment.z[f]), f))
-    return [
-        Trait(
-            f,
-            None,
-            "high" if segment.z[f] >= 0 else "low",
-            segment.centroid[f],
-            segment.centroid[f],
-            None,
-            segment.z[f],
+def _acting_traits(segment: SegmentProfile) -> list[Trait]:
+    """Material traits with a role: clustered features, ages and household, outcomes."""
+    traits = [t for t in (*segment.traits, *segment.context) if t.role and abs(t.z) >= MATERIAL_Z]
+    for o in segment.outcomes:
+        points = o.points
+        if points != points or abs(points) < MATERIAL_POINTS:
+            continue
+        role = outcome_role(o.label, o.level)
+        direction = "high" if points > 0 else "low"
+        traits.append(Trait(o.label, role, direction, o.rate, o.overall, None, points / 10))
+    return traits
+
+
+def _holds(rule: Rule, trait: Trait, segment: SegmentProfile) -> bool:
+    """Every guard of ``rule`` holds on the segment's own numbers for ``trait``."""
+    return all(guard_holds(g, limit, rule.direction, trait, segment) for g, limit in rule.guards)
+
+
+def guard_holds(
+    guard: str, limit: float, direction: str, trait: Trait, segment: SegmentProfile
+) -> bool:
+    """One guard (see GUARDS) against the segment's figures for the trait's feature."""
+    name = trait.feature
+    if guard == "most":
+        side = segment.above_median if direction == "high" else segment.below_median
+        return side.get(name, float("nan")) >= limit
+    if guard in ("min_percentile", "max_percentile"):
+        rank = segment.median_rank.get(name, float("nan")) * 100
+        return rank >= limit if guard == "min_percentile" else rank <= limit
+    if guard in ("min_value", "max_value"):
+        value = trait.segment_value
+        return value >= limit if guard == "min_value" else value <= limit
+    if guard == "min_points":
+        return abs(trait.segment_value - trait.overall_value) * 100 >= limit
+    return False
+
+
+def _position_actions(
+    segment: SegmentProfile,
+    playbook: Playbook,
+    roles: dict[str, str | None],
+    matched: bool,
+    amounts_: tuple[str, ...] = (),
+) -> tuple[list[tuple[dict[str, str], Trait]], str]:
+    """Actions for where the segment sits on value and engagement among all customers."""
+    amounts = {name: "spend" for name in amounts_}
+    value = _axis(segment, {**roles, **amounts}, VALUE_ROLES)
+    engagement = _axis(segment, roles, ENGAGEMENT_ROLES)
+    if value is None and engagement is None:
+        return [], (
+            "The table holds no marketing lever for this segment: no spend, purchase "
+            "frequency, recency or usage column. Purchase history (a transaction log) or usage "
+            "data would give one."
+            if not matched
+            else ""
         )
-        for f in ranked
-    ]
+    found = []
+    for axis, rank in (("value", value), ("engagement", engagement)):
+        if rank is None or abs(rank - 0.5) < POSITION_MARGIN:
+            continue
+        level = "high" if rank > 0.5 else "low"
+        trait = Trait(f"{axis}: the segment's median is at the {rank:.0%} point of all "
+                      "customers", "position", level, rank, 0.5, None, rank - 0.5)  # fmt: skip
+        found.append((abs(rank - 0.5), playbook.positions[f"{level}_{axis}"], trait))
+    found.sort(key=lambda f: -f[0])
+    actions = [(dict(fields), trait) for _, fields, trait in found]
+    if not actions:
+        trait = Trait("value and engagement close to the average customer", "position",
+                      "high", 0.5, 0.5, None, 0.0)  # fmt: skip
+        actions = [(dict(playbook.positions["average"]), trait)]
+    note = (
+        ""
+        if matched
+        else (
+            "No playbook rule fits this segment's traits; the actions follow from where it sits "
+            "on value and engagement among all customers."
+        )
+    )
+    return actions, note
+
+
+def _axis(
+    segment: SegmentProfile, roles: dict[str, str | None], axis: tuple[str, ...]
+) -> float | None:
+    """The segment's average median percentile over the features of an axis (recency turned
+    round: recent is engaged); None when the table has no such feature."""
+    ranks = []
+    for feature, role in roles.items():
+        rank = segment.median_rank.get(feature)
+        if role in axis and rank is not None and rank == rank:
+            ranks.append(1 - rank if role == "recency" else rank)
+    return sum(ranks) / len(ranks) if ranks else None
+
+
+def distinct_top_actions(narratives: list[SegmentNarrative]) -> list[SegmentNarrative]:
+    """No two segments lead with the same action: segments choose in order of how strongly
+    their top action is triggered, each leading with its first action no earlier segment
+    leads with; a segment left with none is said to be alike with the one it shares with."""
+    result = list(narratives)
+    taken: dict[str, int] = {}  # objective -> index of the segment leading with it
+    order = sorted(
+        (i for i, n in enumerate(result) if n.recommendations),
+        key=lambda i: (-result[i].recommendations[0].strength, result[i].segment_id),
+    )
+    for i in order:
+        recs = result[i].recommendations
+        free = next((r for r in recs if r.objective not in taken), None)
+        if free is None:
+            other = taken[recs[0].objective]
+            ids = sorted((result[other].segment_id, result[i].segment_id))
+            extra = (
+                f"Segments {ids[0]} and {ids[1]} are alike on what the playbook can act on; "
+                f"they share the action '{recs[0].objective}'."
+            )
+            for j in (other, i):
+                result[j] = replace(result[j], note=f"{result[j].note} {extra}".strip())
+            continue
+        taken[free.objective] = i
+        if free is not recs[0]:
+            moved = (free, *(r for r in recs if r is not free))
+            result[i] = replace(
+                result[i], recommendations=tuple(replace(r, rank=k) for k, r in enumerate(moved, 1))
+            )
+    return result
 
 
 def _trigger(trait: Trait) -> str:
-    if trait.role == "rfm":
+    if trait.role in ("rfm", "position"):
         return trait.feature
+    if trait.role in ("churn_outcome", "response_outcome"):
+        return (
+            f"{trait.direction} {trait.feature}: {trait.segment_value:.0%} vs "
+            f"{trait.overall_value:.0%} overall"
+        )
     pct = f", {signed_percent(trait.pct_diff)}" if trait.pct_diff is not None else ""
     return (
-        f"{trait.direction} {trait.feature}: {number(trait.segment_value)} vs "
+        f"{trait.direction} {label_text(trait.feature)}: {number(trait.segment_value)} vs "
         f"{number(trait.overall_value)} overall{pct}"
     )
 

@@ -229,7 +229,13 @@ def report(
     log = a.log
     source = Path(config.input).name
     with stage("narrative"):
-        stories = narrative.write(profiles, selection, prepared.playbook, prepared.text_env)
+        stories = narrative.write(
+            profiles,
+            selection,
+            prepared.playbook,
+            prepared.text_env,
+            baseline=comparison.previous_period if comparison is not None else "",
+        )
     parameters = {**_parameters(config, selection, segmentation), **a.parameters}
     summary = summarising.build(
         dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters

@@ -65,6 +65,7 @@ _SPEND = (
 ).split()
 _MONEY_ROLES = (
     ("income", "income salary wage wages earnings renda salario ingresos".split()),
+    ("discount_use", "cashback rebate discount discounts coupon coupons".split()),
     ("credit", "limit limite credit".split()),
     ("balance", "balance saldo savings deposits".split()),
     ("spend", _SPEND),
@@ -93,8 +94,17 @@ _ONLINE = ("app", "web", "online", "website", "site", "digital")
 _NEGATIVE_OUTCOME = re.compile(r"churn|attrit|cancel|exit|default|clos|lost|left|terminat|baja")
 
 
+# A change between periods (growth, a Q4/Q1 ratio) is not the level of anything.
+_CHANGE = (
+    "change changes mudanca mudancas growth hike increase decrease variation delta diff "
+    "difference ratio trend variacao cambio"
+).split()
+
+
 def role_for(name: str, meaning: str, detail: str = "", kind: str = "numeric") -> str | None:
     """The marketing role of a feature, or None when its meaning does not support one."""
+    if has_word(name, _CHANGE):
+        return None
     if kind == "tenure_days":  # a date turned into days: since joining, or since last buying
         return "recency" if has_word(name, _LAST) else "tenure"
     if meaning == "duration":

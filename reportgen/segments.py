@@ -17,7 +17,7 @@ import pandas as pd
 from reportgen.clustering import Segmentation
 from reportgen.descriptors import Outcome
 from reportgen.features import FeatureMatrix, observed_values
-from reportgen.roles import assign_roles, short_label, tokens, words_for
+from reportgen.roles import WORDS, assign_roles, short_label, tokens, words_for
 
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
 SKEW_POINTS = 0.10  # a category share 10 points away from overall is worth saying
@@ -85,6 +85,13 @@ class SegmentProfile:
     rfm_share: float | None = None  # and their share (the name is given from RFM_MAJORITY)
     outcomes: tuple[OutcomeRate, ...] = ()  # outcome rates against overall, column order
     profiled: dict[str, float] = field(default_factory=dict)  # ages, household: segment means
+    # where the segment sits among all customers, per feature and profiled column (for the
+    # playbook's guards): share of its customers above / below everyone's median, and the
+    # percentile of its own median among all customers (0..1)
+    above_median: dict[str, float] = field(default_factory=dict)
+    below_median: dict[str, float] = field(default_factory=dict)
+    median_rank: dict[str, float] = field(default_factory=dict)
+    context: tuple[Trait, ...] = ()  # ages and household members that stand out, as traits
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ class SegmentProfiles:
     profiled_notes: dict[str, str] = field(default_factory=dict)  # "age in 2014, ..."
     # described column -> {level: "not known"/"not applicable"}, left out of comparisons
     not_known: dict[str, dict[str, str]] = field(default_factory=dict)
+    # features without a role that read as amounts (non-negative, right-skewed): they count
+    # towards a segment's value when the playbook places it
+    amounts: tuple[str, ...] = ()
 
 
 def describe(
@@ -147,6 +157,10 @@ def describe(
     extra = features.descriptors
     rates = [_outcome_rates(o, pos, len(ids)) for o in extra.outcomes]
     numbers = {c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers}
+    measured = {c: values[c].to_numpy(dtype=float) for c in values.columns}
+    measured |= {c: extra.numbers[c].to_numpy(dtype=float) for c in extra.numbers}
+    positions = {c: _position(v, pos, len(ids)) for c, v in measured.items()}
+    context_roles = {c: extra.roles.get(c) for c in extra.numbers}
     overall_mix = {c: _mix(t.sum(axis=0)) for c, t in tables.items()}
     drafts: list[SegmentProfile] = []
     for i, s in enumerate(ids):
@@ -169,6 +183,10 @@ def describe(
                 tightness=_tightness(spreads[i], spreads),
                 outcomes=tuple(r[i] for r in rates),
                 profiled={c: m[0][i] for c, m in numbers.items()},
+                above_median={c: p[0][i] for c, p in positions.items()},
+                below_median={c: p[1][i] for c, p in positions.items()},
+                median_rank={c: p[2][i] for c, p in positions.items()},
+                context=_context_traits(numbers, measured, i, context_roles),
             )
         )
     drafts = _with_rfm(drafts, features.values, roles, labels)
@@ -188,6 +206,11 @@ def describe(
         {c: m[1] for c, m in numbers.items()},
         dict(extra.notes),
         {c: dict(v) for c, v in features.not_known.items() if c in tables},
+        tuple(
+            sp.name
+            for sp in features.specs
+            if roles.get(sp.name) is None and sp.transform == "log1p" and sp.kind == "numeric"
+        ),
     )
 
 
@@ -208,6 +231,53 @@ def _outcome_rates(outcome: Outcome, pos: np.ndarray, k: int) -> list[OutcomeRat
         )
         for i in range(k)
     ]
+
+
+def _position(
+    values: np.ndarray, pos: np.ndarray, k: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Per segment: share of its customers above and below everyone's median, and where its
+    own median falls among all customers (missing values left out)."""
+    known = ~np.isnan(values)
+    if not known.any():
+        nan = [float("nan")] * k
+        return nan, nan, nan
+    v, p = values[known], pos[known]
+    median = float(np.median(v))
+    counted = np.maximum(np.bincount(p, minlength=k), 1)
+    above = np.bincount(p, weights=(v > median).astype(float), minlength=k) / counted
+    below = np.bincount(p, weights=(v < median).astype(float), minlength=k) / counted
+    ordered = np.sort(v)
+    ranks = []
+    for i in range(k):
+        own = v[p == i]
+        if own.size == 0:
+            ranks.append(float("nan"))
+            continue
+        m = float(np.median(own))
+        low, high = np.searchsorted(ordered, m, "left"), np.searchsorted(ordered, m, "right")
+        ranks.append(float((low + high) / 2 / ordered.size))
+    return above.tolist(), below.tolist(), ranks
+
+
+def _context_traits(
+    numbers: dict[str, tuple[list[float], float]],
+    measured: dict[str, np.ndarray],
+    i: int,
+    roles: Mapping[str, str | None],
+) -> tuple[Trait, ...]:
+    """Ages and household members as traits (for the playbook), strongest first."""
+    traits = []
+    for name, (means, overall) in numbers.items():
+        std = float(np.nanstd(measured[name]))
+        if not std or means[i] != means[i]:
+            continue
+        z = (means[i] - overall) / std
+        if abs(z) >= TRAIT_Z:
+            pct = (means[i] - overall) / abs(overall) * 100 if overall else None
+            direction = "high" if z > 0 else "low"
+            traits.append(Trait(name, roles.get(name), direction, means[i], overall, pct, z))
+    return tuple(sorted(traits, key=lambda t: -abs(t.z)))
 
 
 def _means(values: np.ndarray, pos: np.ndarray, k: int) -> tuple[list[float], float]:
@@ -477,10 +547,15 @@ NAME_Z = 0.5  # a trait names a segment only from half a standard deviation on
 def _naming_traits(
     traits: tuple[Trait, ...], twins: AbstractSet[frozenset[str]], depth: int
 ) -> tuple[Trait, ...]:
-    """The strongest material traits, never two features that move together."""
+    """The strongest material traits, never two features that move together nor two of one
+    known role; traits with a marketing role first (their words are the marketer's)."""
+    material = [t for t in traits if abs(t.z) >= NAME_Z]
+    with_role = [t for t in material if t.role in WORDS]
     picked: list[Trait] = []
-    for t in traits:
-        if abs(t.z) < NAME_Z or any(frozenset((t.feature, p.feature)) in twins for p in picked):
+    for t in with_role or material:
+        if any(t.role in WORDS and t.role == p.role for p in picked):
+            continue
+        if any(frozenset((t.feature, p.feature)) in twins for p in picked):
             continue
         picked.append(t)
         if len(picked) == depth:
@@ -518,7 +593,7 @@ def _name(
 def _same_role_name(traits: tuple[Trait, ...], depth: int) -> str:
     """Two traits of one role (e.g. Milk and Grocery spend) are named by their columns."""
     first, second = traits[0], traits[1]
-    a, b = short_label(first.feature), short_label(second.feature)
+    a, b = (short_label(t.feature).removeprefix("spend on ") for t in (first, second))
     noun = "buyers" if first.role in ("spend", "frequency") else "customers"
     extra = "".join(
         f", {words_for(t.feature, t.role, t.direction)[0].lower()}" for t in traits[2:depth]

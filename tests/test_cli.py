@@ -104,7 +104,7 @@ def test_summary_json_has_the_documented_fields(mall_two: Path) -> None:
     assert {d["name"] for d in summary["dropped_columns"]} == {"CustomerID", "Genre", "Age"}
     seg = summary["segments"][0]
     assert {"id", "name", "size", "share", "centroid", "traits", "recommendations"} <= set(seg)
-    assert len(seg["recommendations"]) >= 2
+    assert all(s["recommendations"] for s in summary["segments"])
     model = json.loads((mall_two / "model.json").read_text())
     assert model["format"] == "reportgen-model" and model["k"] == 5
     assert len(model["centers"]) == 5 and len(model["features"]) == 2

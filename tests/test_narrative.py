@@ -52,15 +52,20 @@ def test_every_segment_gets_two_ranked_recommendations_with_triggers(mall_run) -
     _, _, profiles, narratives = mall_run
     for s in profiles.segments:
         recs = narratives.for_segment(s.id).recommendations
-        assert len(recs) >= 2
+        # two or more from the playbook; one from the segment's position when none fits
+        assert len(recs) >= 2 or (len(recs) == 1 and not recs[0].matched)
         assert [r.rank for r in recs] == list(range(1, len(recs) + 1))
         for r in recs:
             assert r.objective and r.offer and r.channel and r.tone and r.kpi
-            assert any(f in r.trigger for f in profiles.features)
+            assert r.trigger
+            assert not r.matched or any(w in r.trigger for w in ("income", "spending", "age"))
     big = next(s for s in profiles.segments if s.name == "Affluent big spenders")
     top = narratives.for_segment(big.id).recommendations[0]
     assert top.objective == "Retain and reward the most valuable customers"  # priority 1
-    assert top.trigger.startswith("high Spending Score (1-100)")
+    assert top.trigger.startswith("high spending score")
+    # the top actions differ between segments
+    tops = [narratives.for_segment(s.id).recommendations[0].objective for s in profiles.segments]
+    assert len(set(tops)) == len(tops)
 
 
 def test_summary_paragraph_mentions_largest_segment(mall_run) -> None:  # type: ignore[no-untyped-def]
@@ -87,16 +92,14 @@ def _segment(traits: tuple[Trait, ...]) -> SegmentProfile:
     )
 
 
-def test_unmatched_traits_get_an_honest_note_and_generic_actions() -> None:
+def test_traits_without_a_marketing_role_get_no_invented_action() -> None:
     traits = (
         Trait("Widgets", None, "high", 5.0, 2.0, 150.0, 1.2),
         Trait("Gadgets", None, "low", 1.0, 3.0, -66.7, -0.8),
     )
     recs, note = recommend(_segment(traits), load_playbook())
-    assert "No playbook rule matches" in note
-    assert len(recs) == 2 and not any(r.matched for r in recs)
-    assert recs[0].objective == "Build on the segment's high Widgets"
-    assert recs[1].objective == "Lift the segment's low Gadgets"
+    assert recs == ()  # never "lift the segment's low Gadgets"
+    assert note.startswith("The table holds no marketing lever for this segment")
 
 
 def test_playbook_errors_are_collected(tmp_path: Path) -> None:
@@ -109,9 +112,10 @@ def test_playbook_errors_are_collected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_playbook(bad)
     message = str(info.value)
-    assert "rule 1 direction must be 'high' or 'low'" in message
-    assert "rule 2 lacks direction, priority" in message
-    assert "[generic.high] lacks" in message
+    assert "rule 1 (line 1) direction must be 'high' or 'low'" in message
+    assert "rule 2 (line 10) lacks direction, priority" in message
+    assert "rule 2 (line 10) role 'x' is not a role" in message
+    assert "[position.high_value] lacks objective" in message
 
 
 def test_story_templates_can_be_reworded(tmp_path: Path, mall_run) -> None:  # type: ignore[no-untyped-def]
