@@ -275,3 +275,49 @@ def test_a_small_segment_losing_most_customers_is_flagged_below_the_share_thresh
     assert "A refit is advisable: run with --mode refit to let the segments follow the data." in (
         terminal
     )
+
+
+def test_digest_lines_for_every_status_and_a_table_without_ids() -> None:
+    """Each status gets its line with the counts; without ids the customer line says why."""
+    from reportgen.changes import digest
+
+    def seg(id: int, status: str, then: int, now: int, note: str = "") -> dict[str, object]:
+        return {
+            "id": id,
+            "name": f"S{id}",
+            "status": status,
+            "note": note,
+            "size_then": then,
+            "size_now": now,
+        }
+
+    d = digest(
+        {
+            "previous_period": "2026-10",
+            "mode": "refit",
+            "segments": [
+                seg(1, "survived", 500, 520),
+                seg(2, "grew", 40, 100, "40 -> 100 customers, +150%"),
+                seg(3, "split", 300, 150, "split into 3 and 7"),
+                seg(4, "vanished", 1, 0, "no segment matches it now"),
+                seg(6, "merged", 0, 220, "merged from 5 and 6"),
+                seg(7, "new", 0, 1, "no earlier segment matches it"),
+            ],
+            "migration": None,
+            "new_customers": None,
+            "gone_customers": None,
+            "drift": [],
+        }
+    )
+    assert (
+        d.customers == "Without a customer id column, customers cannot be followed between periods."
+    )
+    assert [str(s) for s in d.segments] == [
+        "2. S2: grew from 40 to 100 customers (+150%)",
+        "3. S3: split into 3 and 7 (300 customers in 2026-10, 150 customers now)",
+        "4. S4: vanished (1 customer in 2026-10; no segment matches it now)",
+        "6. S6: merged from 5 and 6, 220 customers",
+        "7. S7: new, 1 customer (no earlier segment matches it)",
+    ]
+    assert d.survived == "1 (500 -> 520)"
+    assert d.alerts == () and d.advice == ""
