@@ -248,11 +248,41 @@ def _print_summary(result: Any, input: Path) -> None:
     if result.transactions is not None:
         _print_transactions(result.transactions)
     click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
-    click.echo(f"k = {sel.k}: {sel.rationale}")
+    comparison = result.summary.get("comparison")
+    click.echo(_k_line(sel, comparison))
     click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
         click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({s.share:.1%})")
+    if comparison:
+        _print_changes(comparison)
     click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+
+
+def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
+    """The chosen k and why; an assign run's k is the baseline's, which no criterion chose."""
+    if sel.method == "baseline" and comparison:
+        from reportgen.changes import kept_k
+
+        return kept_k(sel.k, str(comparison.get("previous_period")))
+    return f"k = {sel.k}: {sel.rationale}"
+
+
+def _print_changes(comparison: dict[str, Any]) -> None:
+    """A monthly run's changes since the baseline, one line per item (as in the email)."""
+    from reportgen.changes import digest
+
+    d = digest(comparison)
+    click.echo(f"Changes since {d.previous_period}:")
+    for line in (d.how, d.customers, *map(str, d.segments)):
+        click.echo(f"  {line}")
+    if d.survived:
+        click.echo(f"  Survived (id, customers then -> now): {d.survived}")
+    for alert in d.alerts:
+        click.echo(f"  Alert: {alert}")
+    if d.advice:
+        click.echo(f"  {d.advice}")
+    elif not d.alerts:
+        click.echo("  No drift alerts.")
 
 
 def _print_transactions(log: Any) -> None:

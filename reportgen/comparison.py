@@ -5,7 +5,8 @@ customers) is the reference.  In refit mode the new segments are matched to the 
 Hungarian assignment on a cost that mixes centroid distance (in the old model's standardized
 space) and, through member overlap, the customers they share; matched segments keep their id
 and name.  Transitions follow MONIC (Spiliopoulou et al. 2006): survived, split, merged,
-vanished, new.
+vanished, new; a survived segment whose size halved or doubled is reported as shrank or grew
+(MONIC's size transitions), since a share threshold alone misses small segments.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ DRIFT_SHIFT = 0.5  # a feature mean moving this many standard deviations is drif
 DRIFT_PSI = 0.2  # population stability index from 0.2 up: a significant shift
 DRIFT_SPREAD = 1.3  # customers 30% further (squared) from their centres is drift
 DRIFT_SHARE = 0.10  # a segment share moving 10 points is worth saying
+# Counts, not shares: 21 -> 2 customers among 7,000 moves the share by 0.3 points yet empties
+# the segment, and a ratio of counts means the same on a table of 200 or of 2 million.
+SHRANK = 0.5  # a segment keeping at most half of its customers shrank
+GREW = 2.0  # one with at least twice as many grew
+REFIT_ADVICE = "A refit is advisable: run with --mode refit to let the segments follow the data."
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,12 @@ class Baseline:
 class SegmentChange:
     id: int
     name: str
-    status: str  # "survived", "new", "vanished", "split", "merged"
+    status: str  # "survived", "shrank", "grew", "new", "vanished", "split", "merged"
     size_then: int
     share_then: float
     size_now: int
     share_now: float
-    note: str  # e.g. "split into 2 and 5"
+    note: str  # e.g. "split into 2 and 5", "21 -> 2 customers, -90%"
     moves: dict[str, tuple[float, float]]  # feature -> (then, now), original units
 
 
@@ -151,9 +157,9 @@ def compare(
     changes = []
     for seg in old.segments:
         now = int((segmentation.labels == seg.id).sum())
-        status, note = transitions.get(seg.id, ("vanished", "no segment matches it now"))
+        status, note = transitions.get(seg.id, ("vanished", _VANISHED[mode]))
         if now and status == "vanished":
-            status, note = "survived", ""
+            status, note = _size_status(seg.size, now)
         moves = {
             f: (seg.centroid.get(f, float("nan")), centroids.get(seg.id, {}).get(f, float("nan")))
             for f in seg.centroid
@@ -188,6 +194,30 @@ def compare(
         drift,
         previous,
     )
+
+
+_VANISHED = {
+    "assign": "no customer is assigned to it now",
+    "refit": "no segment matches it now",
+}
+
+
+def _size_status(then: int, now: int) -> tuple[str, str]:
+    """Survived, or shrank/grew with the counts when the size at least halved or doubled."""
+    if then and now <= SHRANK * then:
+        return "shrank", _counts(then, now)
+    if then and now >= GREW * then:
+        return "grew", _counts(then, now)
+    return "survived", ""
+
+
+def _counts(then: int, now: int) -> str:
+    return f"{then:,} -> {customers(now)}, {(now - then) / then:+.0%}"
+
+
+def customers(n: int) -> str:
+    """``1 customer``, ``1,250 customers``."""
+    return f"{n:,} customer" + ("" if n == 1 else "s")
 
 
 def _contingency(
@@ -285,13 +315,25 @@ def _drift(
             f"Customers sit {spread / old.mean_sq_distance - 1:.0%} further (mean "
             f"squared distance) from the {period} segment centres than they did then."
         )
-    for c in changes:
-        if c.size_then and abs(c.share_now - c.share_then) >= DRIFT_SHARE:
-            alerts.append(
-                f"{c.name} went from {c.share_then:.0%} to {c.share_now:.0%} of customers."
-            )
+    alerts.extend(a for a in map(_size_alert, changes) if a)
     if alerts and mode == "assign":
-        alerts.append(
-            "A refit is advisable: run with --mode refit to let the segments follow the data."
-        )
+        alerts.append(REFIT_ADVICE)
     return tuple(alerts)
+
+
+def _size_alert(c: SegmentChange) -> str | None:
+    """A segment that lost half its customers (vanishing included) or doubled, by counts;
+    otherwise one whose share moved ``DRIFT_SHARE``."""
+    if not c.size_then:
+        return None
+    shares = f"{c.share_then:.0%} to {c.share_now:.0%} of customers"
+    if c.size_now <= SHRANK * c.size_then or c.size_now >= GREW * c.size_then:
+        verb = "fell" if c.size_now < c.size_then else "rose"
+        change = (c.size_now - c.size_then) / c.size_then
+        return (
+            f"{c.name} {verb} from {c.size_then:,} to {customers(c.size_now)} "
+            f"({change:+.0%}; {shares})."
+        )
+    if abs(c.share_now - c.share_then) >= DRIFT_SHARE:
+        return f"{c.name} went from {shares}."
+    return None

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen import __version__
+from reportgen.changes import ChangeDigest, digest
 from reportgen.config import Branding, Config, read_toml
 from reportgen.errors import ConfigError, RenderError, ReportgenError
 from reportgen.templating import environment, number, percent, render
@@ -319,6 +320,7 @@ class EmailContext:
     accent_color: str
     font_family: str
     summary: str  # executive summary paragraph(s)
+    changes: ChangeDigest | None  # changes since the baseline of a monthly run, else None
     segments: tuple[EmailSegment, ...]
     charts: tuple[InlineImage, ...]  # cid: images (src, alt, width, height, title)
     source: dict[str, Any]  # name, rows, columns of the input table
@@ -450,6 +452,7 @@ def _context(
     )
     text = str(summary.get("summary") or "")
     source, report = _mapping(summary.get("input")), _mapping(summary.get("report"))
+    comparison = summary.get("comparison")
     return EmailContext(
         subject=subject,
         title=title,
@@ -462,6 +465,7 @@ def _context(
         accent_color=brand.accent_color,
         font_family=brand.font_family,
         summary=text,
+        changes=digest(comparison) if isinstance(comparison, Mapping) else None,
         segments=segments,
         charts=(_sizes_chart(segments, brand.font_family),) if segments else (),
         source={
