@@ -200,8 +200,9 @@ def _segment(
             "profiled_overall": profiles.profiled_overall,
         },
     )
+    recs: tuple[Recommendation, ...] = ()
     if segment.size == 0:  # a saved segment no customer is assigned to this period
-        recs, note = (), "No customer is in this segment this period, so no action is proposed."
+        note = "No customer is in this segment this period, so no action is proposed."
     else:
         recs, note = recommend(segment, playbook, profiles.roles, profiles.amounts)
     kpis = tuple(dict.fromkeys(r.kpi for r in recs))
