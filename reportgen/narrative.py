@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomllib
 from jinja2 import Environment
 
@@ -24,7 +25,7 @@ from reportgen.templating import default_template_dir, number, render, signed_pe
 
 ACTION_FIELDS = ("objective", "offer", "channel", "tone", "kpi")
 GUARDS = ("most", "min_percentile", "max_percentile", "min_value", "max_value", "min_points")
-RULE_KEYS = ("role", "direction", "priority", "segment", *ACTION_FIELDS, *GUARDS)
+RULE_KEYS = ("role", "direction", "priority", "segment", "unless", *ACTION_FIELDS, *GUARDS)
 POSITIONS = ("high_value", "low_value", "high_engagement", "low_engagement", "average")
 RULE_ROLES = (*WORDS, "churn_outcome", "response_outcome", "rfm")
 MIN_RECOMMENDATIONS = 2
@@ -48,6 +49,7 @@ class Rule:
     kpi: str
     segment: str = ""  # RFM rules (role "rfm"): the grid name, e.g. "Champions"
     guards: tuple[tuple[str, float], ...] = ()  # (guard, limit), see GUARDS
+    unless: tuple[tuple[str, str], ...] = ()  # (role, direction) traits that rule it out
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,11 @@ def load_playbook(path: Path | None = None) -> Playbook:
             problems += [f"{where} {p}" for p in found]
             continue
         guards = tuple((g, float(raw[g])) for g in GUARDS if g in raw)
+        unless = tuple(tuple(u.split(":", 1)) for u in raw.get("unless", ()))
         values = {k: raw.get(k, "") for k in ("role", "direction", "segment", *ACTION_FIELDS)}
-        rules.append(Rule(priority=int(raw["priority"]), guards=guards, **values))
+        rules.append(
+            Rule(priority=int(raw["priority"]), guards=guards, unless=unless, **values)  # type: ignore[arg-type]
+        )
     positions = data.get("position", {})
     for name in positions:
         if name not in POSITIONS:
@@ -154,7 +159,17 @@ def _rule_problems(raw: dict[str, Any]) -> list[str]:
     for name in ACTION_FIELDS:
         if name in raw and not isinstance(raw[name], str):
             problems.append(f"{name} must be text")
+    unless = raw.get("unless", [])
+    if not isinstance(unless, list) or not all(_trait_ref(u) for u in unless):
+        problems.append('unless must list traits as "role:direction", e.g. unless = ["income:low"]')
     return problems
+
+
+def _trait_ref(value: object) -> bool:
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    role, direction = value.split(":", 1)
+    return role in RULE_ROLES and direction in ("high", "low")
 
 
 def write(
@@ -236,13 +251,15 @@ def recommend(
             for rule in playbook.rules
             if rule.role == "rfm" and rule.segment == segment.rfm
         ]
-    for trait in _acting_traits(segment):
+    acting = _acting_traits(segment)
+    present = {(str(t.role), role_direction(t.feature, t.role, t.direction)) for t in acting}
+    for trait in acting:
         for rule in playbook.rules:
             direction = role_direction(trait.feature, trait.role, trait.direction)
             if (
                 rule.role == trait.role
                 and rule.direction == direction
-                and _holds(rule, trait, segment)
+                and _holds(rule, trait, segment, present)
             ):
                 matches.append((rule.priority, -abs(trait.z), rule, trait))
     matches.sort(key=lambda m: (m[0], m[1], m[2].objective))
@@ -281,8 +298,13 @@ def _acting_traits(segment: SegmentProfile) -> list[Trait]:
     return traits
 
 
-def _holds(rule: Rule, trait: Trait, segment: SegmentProfile) -> bool:
-    """Every guard of ``rule`` holds on the segment's own numbers for ``trait``."""
+def _holds(
+    rule: Rule, trait: Trait, segment: SegmentProfile, present: set[tuple[str, str]]
+) -> bool:
+    """Every guard of ``rule`` holds on the segment's own numbers for ``trait``, and none of
+    the traits that rule it out (``unless``) is ``present``."""
+    if any(ref in present for ref in rule.unless):
+        return False
     return all(guard_holds(g, limit, rule.direction, trait, segment) for g, limit in rule.guards)
 
 
@@ -363,34 +385,44 @@ def _axis(
 
 
 def distinct_top_actions(narratives: list[SegmentNarrative]) -> list[SegmentNarrative]:
-    """No two segments lead with the same action: segments choose in order of how strongly
-    their top action is triggered, each leading with its first action no earlier segment
-    leads with; a segment left with none is said to be alike with the one it shares with."""
+    """No two segments lead with the same action: each segment leads with one of its own
+    actions, as high in its ranking as can be while all leads differ (an assignment problem);
+    a segment whose actions are all taken leads with its first and is said to be alike with
+    the segment that shares it."""
+    from scipy.optimize import linear_sum_assignment
+
+    rows = [i for i, n in enumerate(narratives) if n.recommendations]
+    objectives = sorted({r.objective for i in rows for r in narratives[i].recommendations})
+    if len(rows) < 2:
+        return list(narratives)
+    missing = 100.0 * MAX_RECOMMENDATIONS
+    cost = np.full((len(rows), len(objectives)), missing)
+    for a, i in enumerate(rows):
+        for rank, rec in enumerate(narratives[i].recommendations):
+            cost[a, objectives.index(rec.objective)] = rank
+    assigned = dict(zip(*linear_sum_assignment(cost), strict=True))
     result = list(narratives)
-    taken: dict[str, int] = {}  # objective -> index of the segment leading with it
-    order = sorted(
-        (i for i, n in enumerate(result) if n.recommendations),
-        key=lambda i: (-result[i].recommendations[0].strength, result[i].segment_id),
-    )
-    for i in order:
+    leads: dict[str, int] = {}
+    for a, i in enumerate(rows):
         recs = result[i].recommendations
-        free = next((r for r in recs if r.objective not in taken), None)
-        if free is None:
-            other = taken[recs[0].objective]
+        pick = assigned.get(a)
+        lead = next((r for r in recs if pick is not None and r.objective == objectives[pick]), None)
+        if lead is None or cost[a, pick] >= missing:
+            lead = recs[0]
+        if lead is not recs[0]:
+            moved = (lead, *(r for r in recs if r is not lead))
+            recs = tuple(replace(r, rank=k) for k, r in enumerate(moved, 1))
+            result[i] = replace(result[i], recommendations=recs)
+        if lead.objective in leads:
+            other = leads[lead.objective]
             ids = sorted((result[other].segment_id, result[i].segment_id))
             extra = (
                 f"Segments {ids[0]} and {ids[1]} are alike on what the playbook can act on; "
-                f"they share the action '{recs[0].objective}'."
+                f"they share the action '{lead.objective}'."
             )
             for j in (other, i):
                 result[j] = replace(result[j], note=f"{result[j].note} {extra}".strip())
-            continue
-        taken[free.objective] = i
-        if free is not recs[0]:
-            moved = (free, *(r for r in recs if r is not free))
-            result[i] = replace(
-                result[i], recommendations=tuple(replace(r, rank=k) for k, r in enumerate(moved, 1))
-            )
+        leads.setdefault(lead.objective, i)
     return result
 
 

@@ -118,7 +118,15 @@ def shorten(value: str, limit: int = 48) -> Markup:
     return Markup(f'<span title="{escape(text)}">{escape(text[: limit - 1])}…</span>')
 
 
+def label(name: str) -> str:
+    """A column name as readable words ("NumWebPurchases" -> "web purchases")."""
+    from reportgen.labels import text
+
+    return text(str(name))
+
+
 FILTERS = {
+    "label": label,
     "number": number,
     "percent": percent,
     "signed_percent": signed_percent,

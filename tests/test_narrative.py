@@ -44,7 +44,7 @@ def test_story_states_size_and_differences_from_the_numbers(mall_run) -> None:  
     )
     income = members["Annual Income (k$)"].mean()
     overall = frame["Annual Income (k$)"].mean()
-    assert f"Annual Income (k$) averages {income:.1f} against {overall:.1f} overall" in story
+    assert f"annual income averages {income:.1f} against {overall:.1f} overall" in story
     assert f"({(income - overall) / overall * 100:+.0f}%)" in story
 
 

@@ -8,6 +8,7 @@ pandas, not from reportgen.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,138 @@ def test_the_response_companion_says_there_is_nothing_to_segment(tmp_path: Path)
     with pytest.raises(InputError, match="customer_id is an identifier; response is an outcome"):
         run(Config(input=RESPONSE, out=tmp_path / "o", formats=()))
     assert DATA.is_dir()
+
+
+# ------------------------------------------------------------------------------------------
+# The report check: names, actions, guards and quoted averages on every shared table.
+
+INPUTS = {  # how pandas reads each customer table (logs are checked on customers.csv)
+    "mall_customers": lambda: pd.read_csv(MALL),
+    "customer_personality": lambda: pd.read_csv(PERSONALITY, sep="\t"),
+    "wholesale_customers": lambda: pd.read_csv(WHOLESALE),
+    "telco_customer_churn": lambda: pd.read_csv(TELCO),
+    "ecommerce_churn": lambda: pd.read_excel(ECOMMERCE, sheet_name="E Comm"),
+    "clientes_banco_latin1": lambda: pd.read_csv(CLIENTES, encoding="latin-1"),
+    "airline_loyalty_history": lambda: pd.read_csv(AIRLINE, encoding="utf-8-sig"),
+}
+TABLES = [
+    "mall_customers", "customer_personality", "wholesale_customers", "telco_customer_churn",
+    "superstore_orders_cp1252", "retail_transactions", "groceries_baskets", "ecommerce_churn",
+    "clientes_banco_latin1", "airline_loyalty_history",
+]  # fmt: skip
+NOT_LEVERS = {"age", "date", "identifier", "calendar", "sequence", "contact", "household"}
+AVERAGE = re.compile(
+    r"([^:;.]+?) averages (-?[\d,]+(?:\.\d+)?) against (-?[\d,]+(?:\.\d+)?) overall"
+)
+
+
+def joined(result: RunResult, name: str) -> pd.DataFrame:
+    """segments.csv joined to the table the segments describe, read by pandas."""
+    segments = pd.read_csv(result.out / "segments.csv")
+    if name in INPUTS:
+        table = INPUTS[name]()
+    else:  # a log: the derived customer table (its figures are checked in test_logs_shapes)
+        table = pd.read_csv(result.out / "customers.csv").drop(
+            columns=["segment", "segment_name", "distance"]
+        )
+    key = result.features.id_label
+    if key == "row":
+        return table.assign(segment=segments["segment"].to_numpy())
+    return table.merge(segments[[key, "segment"]], on=key, validate="one_to_one")
+
+
+def observed(frame: pd.DataFrame, spec: Any) -> pd.Series:
+    """A feature as pandas reads it: days up to the reference date, codes as missing."""
+    if spec.kind == "tenure_days":
+        if spec.column in frame:
+            column = frame[spec.column]
+        else:  # a date joined from year and month columns ("Enrollment date")
+            stem = spec.column[: -len(" date")]
+            column = pd.to_datetime(
+                {"year": frame[f"{stem} Year"], "month": frame[f"{stem} Month"], "day": 1}
+            )
+        dates = pd.to_datetime(column, dayfirst=spec.column == "Dt_Customer")
+        return (pd.Timestamp(spec.reference_date) - dates).dt.days.astype(float)
+    values = pd.to_numeric(frame[spec.column], errors="coerce")
+    return values.mask(values.isin(spec.missing_codes))
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_names_read_as_words(results: dict[str, RunResult], name: str) -> None:
+    r = results[name]
+    column_words = {w for c in r.profile.columns for w in re.split(r"[\W_]+", c.name) if len(w) > 1}
+    for s in r.segments.segments:
+        assert "_" not in s.name, s.name
+        shouted = [w for w in re.split(r"[\s,:]+", s.name) if w.isupper() and w in column_words]
+        assert not shouted, s.name
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_actions_fit_the_segments(results: dict[str, RunResult], name: str) -> None:
+    from reportgen.labels import text as label_text
+    from reportgen.narrative import guard_holds, load_playbook
+
+    r = results[name]
+    rules = {rule.objective: rule for rule in load_playbook().rules}
+    meaning = {c.name: c.meaning for c in r.profile.columns}
+    specs = {label_text(s.name): s for s in r.features.specs}
+    frame = joined(r, name)
+    not_levers = [label_text(c) for c, m in meaning.items() if m in NOT_LEVERS]
+    tops = {}
+    for s in r.segments.segments:
+        story = r.narratives.for_segment(s.id)
+        for rec in story.recommendations:
+            words = f"{rec.objective} {rec.offer}".lower()
+            for lever in not_levers:  # never "raise the segment's age"
+                assert not re.search(rf"\b(raise|lower|lift|increase|reduce)\b.*\b{lever}\b", words)
+            rule = rules.get(rec.objective)
+            if not rec.matched or rule is None or not rule.guards:
+                continue
+            feature = rec.trigger.split(": ")[0].split(" ", 1)[1]
+            if feature not in specs:
+                continue  # an age, household or outcome: checked through the segment's figures
+            spec = specs[feature]
+            values = observed(frame, spec)
+            members = values[frame["segment"] == s.id].dropna()
+            everyone = values.dropna()
+            median = everyone.median()
+            own = members.median()
+            rank = ((everyone < own).sum() + (everyone <= own).sum()) / 2 / len(everyone)
+            for guard, limit in rule.guards:
+                if guard == "most":
+                    side = members > median if rule.direction == "high" else members < median
+                    assert side.mean() >= limit, (name, s.name, rec.objective, guard)
+                elif guard == "min_percentile":
+                    assert rank * 100 >= limit, (name, s.name, rec.objective, guard)
+                elif guard == "max_percentile":
+                    assert rank * 100 <= limit, (name, s.name, rec.objective, guard)
+            # and the code under test agrees on the segment's own figures
+            trait = next(t for t in s.traits if t.feature == spec.name)
+            assert all(guard_holds(g, v, rule.direction, trait, s) for g, v in rule.guards)
+        if story.recommendations:
+            tops.setdefault(story.recommendations[0].objective, []).append(s.id)
+    for objective, ids in tops.items():
+        if len(ids) > 1:  # shared only where the report says the segments are alike
+            for i in ids:
+                assert "are alike" in r.narratives.for_segment(i).note, (name, objective)
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_average_in_a_story_is_true(results: dict[str, RunResult], name: str) -> None:
+    from reportgen.labels import text as label_text
+    from reportgen.templating import number
+
+    r = results[name]
+    specs = {label_text(s.name): s for s in r.features.specs}
+    frame = joined(r, name)
+    quoted = 0
+    for s in r.segments.segments:
+        story = r.narratives.for_segment(s.id).story
+        for feature, segment_value, overall_value in AVERAGE.findall(story):
+            feature = feature.split(": ")[-1].strip()
+            spec = specs[feature]
+            values = observed(frame, spec)
+            assert number(values[frame["segment"] == s.id].mean()) == segment_value, feature
+            assert number(values.mean()) == overall_value, feature
+            quoted += 1
+    assert quoted >= len(r.segments.segments)  # every segment quotes at least one average
