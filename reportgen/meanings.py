@@ -239,6 +239,7 @@ def decide(facts: Facts) -> Meaning:
         _score,
         _share,
         _duration,
+        _counted,
         _money,
         _count,
     ):
@@ -434,6 +435,19 @@ def _duration(f: Facts) -> Meaning | None:
         return Meaning("duration", f"the name says tenure ('{said}')", "tenure")
     if timed:
         return Meaning("duration", f"the name says a duration ('{timed}')", "duration")
+    return None
+
+
+_COUNT_HEADS = _w("trx txn txns count cnt qty num number orders purchases transactions visits")
+
+
+def _counted(f: Facts) -> Meaning | None:
+    """"AMOUNT_TRX", "sales_count": whole numbers whose last word says they count things."""
+    if f.kind != "numeric" or not f.integral or f.low is None or f.low < 0:
+        return None
+    tokens, _ = words(f.name)
+    if len(tokens) > 1 and tokens[-1] in _COUNT_HEADS:
+        return Meaning("count", f"whole numbers and the name ends in '{tokens[-1]}': a count")
     return None
 
 

@@ -81,7 +81,7 @@ _COUNT_ROLES = (
     (
         "frequency",
         "purchases orders order transactions transacoes visits trips invoices frequency "
-        "compras baskets".split(),
+        "compras baskets trx txn txns".split(),
     ),
 )
 _SHARE_ROLES = (
