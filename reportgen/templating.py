@@ -2,7 +2,10 @@
 
 The defaults stay reachable as ``default:NAME`` so an override can extend the default report
 and change a single block.  ``StrictUndefined`` turns a misspelt variable into an error that
-names the template and line instead of a silently empty report.
+names the template and line instead of a silently empty report.  Templates render in Jinja's
+immutable sandbox: a template folder from a shared config can read the context it is given
+but cannot reach Python internals (``__class__``, ``__globals__``...), call unsafe
+functions or change the objects it is given.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from reportgen.errors import ConfigError, RenderError
@@ -45,7 +49,7 @@ def environment(template_dir: Path | None = None, *, html: bool = True) -> Envir
     defaults = FileSystemLoader(str(default_template_dir()))
     loaders: list[Any] = [FileSystemLoader(str(template_dir))] if template_dir else []
     loaders += [defaults, PrefixLoader({"default": defaults}, delimiter=":")]
-    env = Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "htm", "xml"]) if html else False,
         undefined=StrictUndefined,
@@ -68,6 +72,11 @@ def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
     except TemplateSyntaxError as exc:
         where = exc.name or (Path(exc.filename).name if exc.filename else name)
         raise RenderError(f"template {where} line {exc.lineno}: {exc.message}") from None
+    except SecurityError as exc:
+        raise RenderError(
+            f"template {_where(exc, name)}: not allowed in a template ({exc}); templates may "
+            "use the documented context fields, filters and loops only"
+        ) from None
     except TemplateError as exc:
         raise RenderError(f"template {_where(exc, name)}: {exc}") from None
 

@@ -184,3 +184,45 @@ def test_wide_tables_and_long_values_stay_readable(tmp_path: Path) -> None:
     assert "the 40 of 300 features that differ most" in html
     summary = json.loads(result.files["summary.json"].read_text())
     assert len(summary["profile"]["columns"]) == width + 2  # nothing lost in the data
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ title.__class__ }}",
+        "{% set x = segments | list %}{{ x.append(1) }}",
+    ],
+)
+def test_a_template_reaching_for_python_internals_stops_with_a_sandbox_error(
+    tmp_path: Path, expression: str
+) -> None:
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    (brand / "report.html").write_text(
+        '{% extends "default:report.html" %}{% block method %}' + expression + "{% endblock %}",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(MALL),
+            "--out",
+            str(out),
+            "--k",
+            "3",
+            "--format",
+            "html",
+            "--template-dir",
+            str(brand),
+        ],  # fmt: skip
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and "report.html" in line
+    assert "not allowed in a template" in line and "is unsafe" in line
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists() and not out.exists()
