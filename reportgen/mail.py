@@ -861,13 +861,32 @@ def _deliver(message: EmailMessage, s: MailSettings) -> dict[str, Any]:
                 smtp.starttls(context=ssl.create_default_context())
             if s.smtp_user:
                 step = "login"
-                smtp.login(s.smtp_user, s.smtp_password or "")
+                _login(smtp, s)
             step = "send"
             return dict(smtp.send_message(message, s.sender, list(envelope_recipients(s))))
     except (_Transient, MailError):
         raise
     except Exception as exc:  # sorted below; an unknown kind is re-raised as a bug
         raise _classify(exc, step, s) from None
+
+
+def _login(smtp: smtplib.SMTP, s: MailSettings) -> None:
+    """Log in; a password beyond ASCII goes as UTF-8 with AUTH PLAIN (RFC 4616), which
+    smtplib's own login cannot send."""
+    user, password = s.smtp_user or "", s.smtp_password or ""
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise MailError(
+            f"cannot send mail via {s.server}: the SMTP user or password has non-ASCII "
+            "characters, which need AUTH PLAIN, and the server does not offer it"
+        )
+    blob = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", "PLAIN " + blob)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 @contextmanager
@@ -893,7 +912,7 @@ def _classify(exc: Exception, step: str, s: MailSettings) -> Exception:
     reason, transient = _explain(exc, step, s)
     if reason is None:
         return exc
-    reason = _scrub(reason, s.smtp_password)
+    reason = _scrub(reason, s.smtp_password, s.smtp_user)
     if transient:
         return _Transient(reason)
     return MailError(f"cannot send mail via {s.server}: {reason}")
@@ -973,6 +992,20 @@ def _reply_of(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words.split())}".strip()[:200]
 
 
-def _scrub(text: str, secret: str | None) -> str:
-    """The text with the password blotted out, in case a server echoed it back."""
-    return text.replace(secret, "***") if secret else text
+def _scrub(text: str, secret: str | None, user: str | None = None) -> str:
+    """The text with the password blotted out in every form a server may echo back: as
+    written, and base64-encoded alone (AUTH LOGIN) or with the user (AUTH PLAIN), in UTF-8
+    and Latin-1, with or without padding."""
+    if not secret:
+        return text
+    forms = {secret}
+    for encoding in ("utf-8", "latin-1"):
+        for raw in (secret, f"\0{user or ''}\0{secret}", f"{user or ''}\0{user or ''}\0{secret}"):
+            try:
+                blob = base64.b64encode(raw.encode(encoding)).decode("ascii")
+            except UnicodeEncodeError:
+                continue
+            forms |= {blob, blob.rstrip("=")}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text

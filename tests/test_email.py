@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import socket
+import threading
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -584,3 +585,84 @@ def test_run_with_email_to_builds_and_sends_in_one_go(
     ])  # fmt: skip
     assert bad.exit_code == 1 and "no sender" in bad.stderr
     assert not (tmp_path / "out2").exists()  # checked before the run, nothing written
+
+
+@pytest.fixture
+def echoing_server() -> Iterator[int]:
+    """A hostile SMTP server that repeats the client's AUTH line back in its refusal."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rwb") as stream:
+                stream.write(b"220 echo ESMTP\r\n")
+                stream.flush()
+                for raw in stream:
+                    line = raw.decode("ascii", "replace").strip()
+                    verb = line.split(" ", 1)[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        stream.write(b"250-echo\r\n250 AUTH PLAIN\r\n")
+                    elif verb == "AUTH":
+                        stream.write(f"535 5.7.8 rejected: {line}\r\n".encode())
+                    elif verb == "QUIT":
+                        stream.write(b"221 bye\r\n")
+                        stream.flush()
+                        break
+                    else:
+                        stream.write(b"250 ok\r\n")
+                    stream.flush()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield port
+    server.close()
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "pässwörd-ünïcode-9"])
+def test_a_server_echoing_the_auth_blob_never_gets_the_password_printed(
+    report: Path, echoing_server: int, tmp_path: Path, password: str
+) -> None:
+    import base64
+
+    code, out, err = invoke(
+        str(report), *_people(), "--smtp-host", "127.0.0.1", "--smtp-port", str(echoing_server),
+        "--no-tls", "--smtp-user", "bot", "--eml", str(tmp_path / "m.eml"),
+        env={PASSWORD_ENV: password},
+    )  # fmt: skip
+    line = one_line_error(code, err)
+    assert "authentication failed for user bot" in line and "***" in line
+    blob = base64.b64encode(f"\0bot\0{password}".encode()).decode()
+    for secret in (password, blob, blob.rstrip("="), base64.b64encode(password.encode()).decode()):
+        assert secret not in out + err
+        assert secret.encode() not in (tmp_path / "m.eml").read_bytes()
+
+
+def test_a_non_ascii_password_logs_in_as_utf8(report: Path, tmp_path: Path) -> None:
+    password = "pässwörd-ünïcode-9"
+    handler = Collect()
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == password.encode()
+        return AuthResult(success=ok, handled=False)
+
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+        auth_required=True, auth_require_tls=False,
+    )  # fmt: skip
+    controller.start()
+    try:
+        code, out, err = invoke(
+            str(report), *_people(), "--smtp-host", "127.0.0.1", "--smtp-port",
+            str(controller.port), "--no-tls", "--smtp-user", "bot",
+            env={PASSWORD_ENV: password},
+        )  # fmt: skip
+    finally:
+        controller.stop()
+    assert code == 0, err + out
+    assert len(handler.envelopes) == 1 and password not in out + err
