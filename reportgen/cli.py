@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +188,7 @@ def run_command(
     per-customer segments are written as Parquet (segments/) instead of segments.csv."""
     if k is not None and (k_min is not None or k_max is not None):
         raise click.UsageError("use either --k or --k-min/--k-max, not both")
-    with one_line_errors(debug):
+    with owned_helpers(), one_line_errors(debug):
         with warnings.catch_warnings():
             if not debug:  # numerical warnings are for developers; users get results or a line
                 warnings.simplefilter("ignore")
@@ -196,6 +199,26 @@ def run_command(
                 {"k": k, "k_min": k_min, "k_max": k_max, **flags},
                 email_to,
             )
+
+
+@contextmanager
+def owned_helpers() -> Iterator[None]:
+    """The command owns the chart and PDF helpers: SIGTERM ends it like Ctrl-C (the staging
+    folder and the lock are cleaned up), and the helpers stop with it, killed at once when it
+    failed, so nothing of theirs prints after its one-line error."""
+    from reportgen import workers
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        workers.shutdown(now=not ok)
 
 
 def _run(

@@ -11,7 +11,14 @@ A worker runs the same code on the same inputs as the main process would, so cha
 are the same wherever they are made.  With one core, without a fork server on the platform,
 with ``REPORTGEN_WORKERS=0``, or when a helper cannot start or dies, everything runs in the
 main process.  The helpers live as long as the process (a notebook or test session reuses
-them); ``shutdown()`` stops them.
+them); ``shutdown()`` stops them, and ``shutdown(now=True)`` kills them at once (a failed or
+interrupted command: nothing of theirs may print after its one-line error).
+
+The helpers die with the run however it ends: each worker watches the main process and
+leaves as soon as it is gone (a pidfd on Linux, else a poll twice a second), and the fork
+server and the resource tracker leave once nothing holds their pipes, so even a killed run
+(SIGKILL) leaves no helper behind.  Workers ignore Ctrl-C: the main process decides what to
+do with it.
 """
 
 from __future__ import annotations
@@ -59,7 +66,12 @@ def start() -> None:
         try:
             context = _context()
             context.set_forkserver_preload([PRELOAD])  # only if the server is not running yet
-            pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+            pool = ProcessPoolExecutor(
+                max_workers=count,
+                mp_context=context,
+                initializer=_worker_setup,
+                initargs=(os.getpid(),),
+            )
         except (ValueError, OSError, ImportError, AttributeError):
             _disabled = True
             return
@@ -74,6 +86,36 @@ def _context() -> Any:
     from reportgen._forkserver import Context
 
     return Context()
+
+
+def _worker_setup(owner: int) -> None:
+    """In each worker: leave Ctrl-C to the main process, and leave when it is gone."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_leave_with, args=(owner,), daemon=True).start()
+
+
+def _leave_with(owner: int) -> None:
+    """Exit this worker once the process that owns it has ended."""
+    import select
+    import time
+
+    try:
+        handle = os.pidfd_open(owner)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])  # readable when the owner has exited
+        os._exit(0)
+    while True:
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            pass
+        time.sleep(0.5)
 
 
 def _spin_up(pool: ProcessPoolExecutor, count: int) -> None:
@@ -113,13 +155,23 @@ def call(function: Callable[..., T], *args: Any) -> T:
     return next(map_jobs(function, [args]))
 
 
-def shutdown() -> None:
-    """Stop the helpers (they are started again by the next ``start()``)."""
+def shutdown(now: bool = False) -> None:
+    """Stop the helpers (they are started again by the next ``start()``); ``now`` kills them
+    instead of letting them finish, so none is left to print after a failed command."""
     global _pool
     with _lock:
         pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if pool is None:
+        return
+    if now:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _give_up(pool: ProcessPoolExecutor) -> None:
