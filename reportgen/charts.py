@@ -17,6 +17,7 @@ import numpy as np
 
 from reportgen.clustering import Segmentation
 from reportgen.features import FeatureMatrix
+from reportgen.formatting import percent
 from reportgen.segments import SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
 
@@ -246,10 +247,11 @@ def _sizes(profiles: SegmentProfiles, colors: Palette) -> Chart:
     ax.grid(axis="y", visible=False)
     top = max(s.size for s in segs)
     for yi, s in zip(y, segs, strict=True):
-        ax.text(s.size + top * 0.01, yi, f"{s.size:,} ({s.share:.0%})", va="center", fontsize=8)
+        label = f"{s.size:,} ({percent(s.share)})"
+        ax.text(s.size + top * 0.01, yi, label, va="center", fontsize=8)
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel("customers")
-    alt = "Segment sizes: " + "; ".join(f"{s.name} {s.size:,} ({s.share:.0%})" for s in segs)
+    alt = "Segment sizes: " + "; ".join(f"{s.name} {s.size:,} ({percent(s.share)})" for s in segs)
     return _png(fig, "sizes", "Segment sizes", alt)
 
 
@@ -279,8 +281,8 @@ def _map_points(
         pca = PCA(n_components=2, random_state=seed).fit(X[idx])
         points, centers = pca.transform(X[idx]), pca.transform(seg.centers)
         ratio = pca.explained_variance_ratio_
-        xlabel = f"PC1 ({ratio[0]:.0%} of variance)"
-        ylabel = f"PC2 ({ratio[1]:.0%} of variance)"
+        xlabel = f"PC1 ({percent(ratio[0])} of variance)"
+        ylabel = f"PC2 ({percent(ratio[1])} of variance)"
     else:
         jitter = rng.uniform(-0.5, 0.5, len(idx))
         points = np.column_stack([X[idx, 0], jitter])
@@ -348,7 +350,7 @@ def _map(data: _MapPoints, profiles: SegmentProfiles, colors: Palette) -> Chart:
     )
     alt = (
         f"Map of {shown} on the first two principal components "
-        f"({ratio[0]:.0%} and {ratio[1]:.0%} of variance), coloured by segment, "
+        f"({percent(ratio[0])} and {percent(ratio[1])} of variance), coloured by segment, "
         "with segment centres marked by crosses."
     )
     return _png(fig, "map", "Customer map (PCA)", alt)
@@ -487,7 +489,7 @@ def _flags(profiles: SegmentProfiles) -> Chart:
             ax.text(
                 j,
                 i,
-                "–" if np.isnan(rows[i, j]) else f"{rows[i, j]:.0%}",  # nobody it applies to
+                "–" if np.isnan(rows[i, j]) else percent(rows[i, j]),  # nobody it applies to
                 ha="center",
                 va="center",
                 fontsize=6.5,
@@ -537,7 +539,7 @@ def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:
                 ax.text(
                     lft + w / 2,
                     y[yi],
-                    f"{w:.0%}",
+                    percent(w),
                     ha="center",
                     va="center",
                     fontsize=7,
@@ -618,7 +620,9 @@ def _shares_then_now(comparison: Any, colors: Palette) -> Chart:
     ax.set_xlabel("share of customers")
     alt = (
         f"Share of customers in each segment in {comparison.previous_period} and now: "
-        + "; ".join(f"{c.name} {c.share_then:.0%} then, {c.share_now:.0%} now" for c in changes)
+        + "; ".join(
+            f"{c.name} {percent(c.share_then)} then, {percent(c.share_now)} now" for c in changes
+        )
     )
     return _png(
         fig, "shares_then_now", f"Segment shares, {comparison.previous_period} and now", alt
@@ -662,7 +666,7 @@ def _migration(comparison: Any, profiles: SegmentProfiles) -> Chart:
                 ax.text(
                     j,
                     i,
-                    f"{int(counts[i, j]):,}\n{shares[i, j]:.0%}",
+                    f"{int(counts[i, j]):,}\n{percent(shares[i, j])}",
                     ha="center",
                     va="center",
                     fontsize=6.5,

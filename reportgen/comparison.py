@@ -20,6 +20,7 @@ from reportgen import model as saved_model
 from reportgen.clustering import Segmentation, assign
 from reportgen.errors import InputError
 from reportgen.features import FeatureSpec, apply_specs
+from reportgen.formatting import percent
 
 MATCH_OVERLAP = 0.3  # Jaccard overlap that makes two segments the same
 MATCH_DISTANCE = 0.75  # or centres this close (RMS standard deviations per feature)
@@ -282,13 +283,14 @@ def _drift(
     spread = float((distances**2).mean())
     if old.mean_sq_distance > 0 and spread / old.mean_sq_distance >= DRIFT_SPREAD:
         alerts.append(
-            f"Customers sit {spread / old.mean_sq_distance - 1:.0%} further (mean "
+            f"Customers sit {percent(spread / old.mean_sq_distance - 1)} further (mean "
             f"squared distance) from the {period} segment centres than they did then."
         )
     for c in changes:
         if c.size_then and abs(c.share_now - c.share_then) >= DRIFT_SHARE:
             alerts.append(
-                f"{c.name} went from {c.share_then:.0%} to {c.share_now:.0%} of customers."
+                f"{c.name} went from {percent(c.share_then)} to {percent(c.share_now)} "
+                "of customers."
             )
     if alerts and mode == "assign":
         alerts.append(

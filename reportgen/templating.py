@@ -26,6 +26,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from reportgen.errors import ConfigError, RenderError
+from reportgen.formatting import number, percent
 
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".css", ".j2", ".toml")
 
@@ -78,24 +79,6 @@ def _where(exc: BaseException, fallback: str) -> str:
         if frame.filename.endswith(_TEMPLATE_SUFFIXES):
             return f"{Path(frame.filename).name} line {frame.lineno}"
     return fallback
-
-
-def number(value: float | int | None, digits: int = 1) -> str:
-    """Readable numbers: thousands separators, few decimals, no trailing noise."""
-    if value is None:
-        return "–"
-    value = float(value)
-    if value != value:  # NaN
-        return "–"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100 or value == int(value):
-        return f"{value:,.{0 if value == int(value) else 1}f}"
-    return f"{value:,.{digits}f}" if abs(value) >= 1 else f"{value:.{digits + 1}f}"
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def signed_percent(value: float | None) -> str:
