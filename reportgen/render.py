@@ -99,7 +99,8 @@ class ReportContext:
     dropped: tuple[Any, ...]  # features.DroppedColumn with reasons
     described: tuple[str, ...]  # categorical columns described per segment
     charts: dict[str, ChartView]  # every chart by key (k_selection, sizes, map, heatmap, ...)
-    mix_charts: tuple[ChartView, ...]  # one per described categorical column
+    mix_charts: tuple[ChartView, ...]  # one per charted categorical column
+    uncharted: tuple[str, ...]  # categorical columns not charted, each with why (too many values)
     distribution_charts: tuple[ChartView, ...]
     method: dict[str, Any]  # parameters, seed, library versions, input checksum
     comparison: Any  # comparison.Comparison with the baseline, or None
