@@ -9,6 +9,7 @@ serves ``data:`` URIs only, so neither a template nor a data value can make it f
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,18 @@ def html(env: Environment, context: ReportContext, template: str = "report.html"
     return render(env, template, data)
 
 
+SPILL = 0.3  # a segment's last page used less than this much is a spill worth refitting
+_SEGMENT_TAG = re.compile(r'<section class="segment" id="(segment-\d+)"')
+
+
 def pdf(page: str, path: Path) -> None:
     """Write the PDF; only ``data:`` URIs may be fetched while rendering.
 
-    WeasyPrint runs in a warm helper process when ``reportgen.workers`` has them."""
+    Each segment starts a page.  A segment that spills a little onto a page of its own (a
+    last card or two, the page otherwise empty) is set tighter (class ``fit``: a smaller
+    chart, smaller cards) and the document laid out once more; reports without such a
+    spill are laid out once.  WeasyPrint runs in a warm helper process when
+    ``reportgen.workers`` has them."""
     from reportgen import workers
 
     workers.call(_write_pdf, page, path)
@@ -164,11 +173,63 @@ def _write_pdf(page: str, path: Path) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
-        HTML(string=page, base_url=None, url_fetcher=_fetcher()).write_pdf(
-            str(path), pdf_variant=None, uncompressed_pdf=False
-        )
+        document = HTML(string=page, base_url=None, url_fetcher=_fetcher()).render()
+        fitted = _fit(page, spilled_segments(document))
+        if fitted != page:
+            document = HTML(string=fitted, base_url=None, url_fetcher=_fetcher()).render()
+        document.write_pdf(str(path), pdf_variant=None, uncompressed_pdf=False)
     except OSError as exc:
         raise RenderError(f"could not write {path.name}: {exc}") from None
+
+
+def spilled_segments(document: Any) -> list[str]:
+    """The ids of segment sections whose last page is a spill: a continuation page less
+    than ``SPILL`` used, the next segment (or nothing) after it."""
+    spilled = []
+    pages = document.pages
+    for i, page in enumerate(pages[1:], start=1):
+        ids = [a for a in page.anchors if a.startswith("segment-")]
+        earlier = [a for a in pages[i - 1].anchors if a.startswith("segment-")]
+        if len(ids) != 1 or ids[0] not in earlier:
+            continue  # not the continuation of one segment
+        after = pages[i + 1].anchors if i + 1 < len(pages) else {}
+        if ids[0] in after:
+            continue  # not its last page
+        if _used(page) < SPILL:
+            spilled.append(ids[0])
+    return spilled
+
+
+def _used(page: Any) -> float:
+    """How much of the page's body height its content uses (1.0 when it cannot tell)."""
+    try:
+        box = page._page_box
+        root = box.children[0]
+        top, bottom = box.margin_top, box.height - box.margin_bottom
+        ends = [
+            b.position_y + b.margin_height()
+            for b in root.descendants()
+            if type(b).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")
+        ]
+        return (min(max(ends), bottom) - top) / (bottom - top) if ends else 0.0
+    except (AttributeError, IndexError, TypeError, ZeroDivisionError):  # another WeasyPrint
+        return 1.0
+
+
+def _fit(page: str, ids: list[str]) -> str:
+    """The page with the class ``fit`` on the sections ``ids`` (a user's template that
+    writes its segment sections differently is left as it is)."""
+    if not ids:
+        return page
+    wanted = set(ids)
+    return _SEGMENT_TAG.sub(
+        lambda m: (
+            m.group(0).replace('class="segment"', 'class="segment fit"')
+            if m.group(1) in wanted
+            else m.group(0)
+        ),
+        page,
+    )
 
 
 def _fetcher() -> Any:

@@ -7,6 +7,7 @@ names the template and line instead of a silently empty report.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,11 +95,34 @@ def css_string(value: str) -> str:
 
 
 def shorten(value: str, limit: int = 48) -> Markup:
-    """Long names shortened in tables, the full name kept as a tooltip."""
+    """Long names shortened in tables, the full name kept as a tooltip; long words of a name
+    may wrap where its parts meet (``breakable``)."""
     text = str(value)
     if len(text) <= limit:
-        return Markup(escape(text))
-    return Markup(f'<span title="{escape(text)}">{escape(text[: limit - 1])}…</span>')
+        return breakable(text)
+    return Markup(f'<span title="{escape(text)}">{breakable(text[: limit - 1])}…</span>')
+
+
+_LONG_WORD = re.compile(r"\S{12,}")
+# where the parts of a long name meet: camelCase, ABCWord, after _ / . and between
+# letters and digits ("MntMeatProducts", "Dt_Customer", "Q4_Q1", "HTTPServer")
+_JOINT = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[_/.])(?=\w)|(?<=[a-zA-Z])(?=\d{2,})"
+)
+
+
+def breakable(value: str) -> Markup:
+    """The text escaped, with a ``<wbr>`` where the parts of each long word meet, so a narrow
+    table column wraps "NumCatalogPurchases" as "NumCatalog/Purchases", never mid-word."""
+    text = str(value)
+    out: list[str] = []
+    last = 0
+    for word in _LONG_WORD.finditer(text):
+        out.append(str(escape(text[last : word.start()])))
+        out.append("<wbr>".join(str(escape(part)) for part in _JOINT.split(word.group())))
+        last = word.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 FILTERS = {
@@ -107,4 +131,5 @@ FILTERS = {
     "signed_percent": signed_percent,
     "css_string": css_string,
     "shorten": shorten,
+    "breakable": breakable,
 }
