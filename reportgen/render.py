@@ -148,18 +148,19 @@ def html(env: Environment, context: ReportContext, template: str = "report.html"
     return render(env, template, data)
 
 
-SPILL = 0.3  # a segment's last page used less than this much is a spill worth refitting
-_SEGMENT_TAG = re.compile(r'<section class="segment" id="(segment-\d+)"')
+SPILL = 0.3  # a section's last page used less than this much is a spill worth refitting
+_SECTION_TAG = re.compile(r'<section class="(segment|chapter)" id="([\w-]+)"')
 
 
 def pdf(page: str, path: Path) -> None:
     """Write the PDF; only ``data:`` URIs may be fetched while rendering.
 
-    Each segment starts a page.  A segment that spills a little onto a page of its own (a
-    last card or two, the page otherwise empty) is set tighter (class ``fit``: a smaller
-    chart, smaller cards) and the document laid out once more; reports without such a
-    spill are laid out once.  WeasyPrint runs in a warm helper process when
-    ``reportgen.workers`` has them."""
+    Each segment starts a page.  A section that spills a little onto a page of its own (a
+    segment's last card, the method table's last rows: the page otherwise empty up to the
+    next segment or the end) is set tighter (class ``fit``: a smaller chart, smaller cards
+    and tables) and the document laid out once more; reports without such a spill are laid
+    out once.  WeasyPrint runs in a warm helper process when ``reportgen.workers`` has
+    them."""
     from reportgen import workers
 
     workers.call(_write_pdf, page, path)
@@ -174,7 +175,7 @@ def _write_pdf(page: str, path: Path) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
         document = HTML(string=page, base_url=None, url_fetcher=_fetcher()).render()
-        fitted = _fit(page, spilled_segments(document))
+        fitted = _fit(page, spilled_sections(document))
         if fitted != page:
             document = HTML(string=fitted, base_url=None, url_fetcher=_fetcher()).render()
         document.write_pdf(str(path), pdf_variant=None, uncompressed_pdf=False)
@@ -182,19 +183,19 @@ def _write_pdf(page: str, path: Path) -> None:
         raise RenderError(f"could not write {path.name}: {exc}") from None
 
 
-def spilled_segments(document: Any) -> list[str]:
-    """The ids of segment sections whose last page is a spill: a continuation page less
-    than ``SPILL`` used, the next segment (or nothing) after it."""
+def spilled_sections(document: Any) -> list[str]:
+    """The ids of the sections whose last page is a spill: a page less than ``SPILL``
+    used that holds nothing but the end of one section begun on the page before, followed
+    by the next segment's page or by nothing."""
     spilled = []
     pages = document.pages
     for i, page in enumerate(pages[1:], start=1):
-        ids = [a for a in page.anchors if a.startswith("segment-")]
-        earlier = [a for a in pages[i - 1].anchors if a.startswith("segment-")]
-        if len(ids) != 1 or ids[0] not in earlier:
-            continue  # not the continuation of one segment
+        ids = list(page.anchors)
+        if len(ids) != 1 or ids[0] not in pages[i - 1].anchors:
+            continue  # not the continuation of one section
         after = pages[i + 1].anchors if i + 1 < len(pages) else {}
-        if ids[0] in after:
-            continue  # not its last page
+        if ids[0] in after or (after and not any(a.startswith("segment-") for a in after)):
+            continue  # not its last page, or the next page does not start a segment
         if _used(page) < SPILL:
             spilled.append(ids[0])
     return spilled
@@ -218,14 +219,14 @@ def _used(page: Any) -> float:
 
 def _fit(page: str, ids: list[str]) -> str:
     """The page with the class ``fit`` on the sections ``ids`` (a user's template that
-    writes its segment sections differently is left as it is)."""
+    writes its sections differently is left as it is)."""
     if not ids:
         return page
     wanted = set(ids)
-    return _SEGMENT_TAG.sub(
+    return _SECTION_TAG.sub(
         lambda m: (
-            m.group(0).replace('class="segment"', 'class="segment fit"')
-            if m.group(1) in wanted
+            m.group(0).replace(f'class="{m.group(1)}"', f'class="{m.group(1)} fit"')
+            if m.group(2) in wanted
             else m.group(0)
         ),
         page,

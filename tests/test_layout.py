@@ -356,7 +356,7 @@ def test_a_segment_spilling_a_few_lines_is_refitted(tmp_path: Path) -> None:
     from reportgen import render
 
     page = SPILLING.format(tail="The last card. " * 20)
-    assert render.spilled_segments(HTML(string=page).render()) == ["segment-1"]
+    assert render.spilled_sections(HTML(string=page).render()) == ["segment-1"]
     render._write_pdf(page, tmp_path / "report.pdf")
     texts = pdf_pages(tmp_path)
     assert len(texts) == 2 and "The last card." in texts[0], texts
@@ -368,5 +368,25 @@ def test_a_segment_that_fits_is_laid_out_once(tmp_path: Path) -> None:
     from reportgen import render
 
     page = SPILLING.format(tail="Short.").replace("250mm", "200mm")
-    assert render.spilled_segments(HTML(string=page).render()) == []
+    assert render.spilled_sections(HTML(string=page).render()) == []
     assert render._fit(page, []) == page
+
+
+def test_the_last_rows_of_the_last_chapter_alone_on_a_page_are_refitted(tmp_path: Path) -> None:
+    from weasyprint import HTML
+
+    from reportgen import render
+
+    page = SPILLING.format(tail="A last row. " * 20)
+    page = page.replace(".segment .filler", ".chapter .filler").replace(
+        ".segment.fit", ".chapter.fit"
+    )
+    page = page.replace(
+        '<section class="segment" id="segment-1">', '<section class="chapter" id="method">'
+    )
+    page = page.replace(
+        '<section class="segment" id="segment-2"><p>Second segment.</p></section>', ""
+    )
+    assert render.spilled_sections(HTML(string=page).render()) == ["method"]
+    render._write_pdf(page, tmp_path / "report.pdf")
+    assert len(pdf_pages(tmp_path)) == 1
