@@ -380,8 +380,12 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
     ax.xaxis.tick_top()
     ax.set_xticks(
         range(len(segs)),
-        [_wrap(f"{s.id}. {s.name}", wrap, label_lines) for s in segs],
-        fontsize=6.5,
+        # past 8 segments a column is too narrow for a name: the number, as in the box plots
+        [
+            _wrap(f"{s.id}. {s.name}", wrap, label_lines) if len(segs) <= 8 else str(s.id)
+            for s in segs
+        ],
+        fontsize=6.5 if len(segs) <= 8 else 8,
     )
     ax.set_yticks(range(len(feats)), [_wrap(f, 36) for f in feats], fontsize=7)
     ax.tick_params(length=0)
