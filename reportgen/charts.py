@@ -146,7 +146,6 @@ def _style(font_family: str) -> dict[str, Any]:
         "ytick.labelsize": 8,
         "legend.fontsize": 8,
         "legend.frameon": False,
-        "text.parse_math": False,  # "$40K - $60K" is text, not a formula
     }
 
 
@@ -646,7 +645,7 @@ def _mix(plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette) -> Char
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(axis="y", visible=False)
-    ax.set_title(column)
+    ax.set_title(_wrap(column, 80, 1))
     _legend_below(fig, ax)
     alt = f"Share of each {column} value in every segment and overall."
     if plan.note:
@@ -882,8 +881,10 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
+    """Data text (a name, a value) as a chart label: wrapped, and with its dollar signs
+    escaped so that "$40K - $60K" is drawn as written, not as a formula."""
     wrapped = textwrap.wrap(text, width, max_lines=lines, placeholder="…", break_long_words=False)
-    return "\n".join(wrapped) or text
+    return ("\n".join(wrapped) or text).replace("$", r"\$")
 
 
 def _short(value: float) -> str:

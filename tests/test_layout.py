@@ -390,3 +390,18 @@ def test_the_last_rows_of_the_last_chapter_alone_on_a_page_are_refitted(tmp_path
     assert render.spilled_sections(HTML(string=page).render()) == ["method"]
     render._write_pdf(page, tmp_path / "report.pdf")
     assert len(pdf_pages(tmp_path)) == 1
+
+
+def test_dollar_signs_in_data_are_text_and_log_axes_keep_their_powers() -> None:
+    from matplotlib import cbook, rc_context
+
+    label = charts._wrap("$40K - $60K", 22)
+    assert not cbook.is_math_text(label)  # drawn as written, not as a formula
+    with rc_context(charts._style("DejaVu Sans")):  # type: ignore[arg-type]
+        fig = charts._figure(3.0, 2.0)
+        ax = fig.add_subplot()
+        ax.set_yscale("symlog")
+        ax.plot([0, 1000], [0, 1000])
+        charts._png(fig, "t", "t", "t")
+        ticks = [t for t in ax.get_yticklabels() if "10^" in t.get_text()]
+    assert ticks and all(t.get_parse_math() for t in ticks)  # 10³, not "$\mathdefault{10^{3}}$"
