@@ -34,8 +34,18 @@ MAX_DISTRIBUTIONS = 24  # features with box plots (two figures)
 MAX_CATEGORY_LEVELS = 7  # values a category chart names; the rest are pooled as "other"
 MAX_CATEGORY_VALUES = 30  # a category column with more values is described, not charted
 MIN_NAMED_SHARE = 0.5  # ...as is one whose named values hold under half the customers
-# Okabe-Ito without black: the values of a category chart (the rest pooled as "other", grey)
-CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+# the values of a category chart: Okabe-Ito without black, then brown for an 8th value; the
+# rest pooled as "other", in grey
+CATEGORY_COLOURS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#8C564B",
+)
 OTHER_COLOUR = "#BBBBBB"
 
 
@@ -618,7 +628,7 @@ def _mix(plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette) -> Char
     column = plan.column
     labels, parts, shares = mix_rows(plan, profiles)
     names = [_wrap(part, 22) for part in parts]
-    shades = [*CATEGORY_COLOURS, OTHER_COLOUR][: len(plan.levels)]
+    shades = list(CATEGORY_COLOURS[: len(plan.levels)])
     if len(parts) > len(plan.levels):
         shades.append(OTHER_COLOUR)
     rows = labels
