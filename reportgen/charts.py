@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from reportgen.clustering import Segmentation
+from reportgen.colours import segment_colours
 from reportgen.features import FeatureMatrix
+from reportgen.formatting import percent
+from reportgen.segments import MAX_LEVELS as SEGMENT_LEVELS
 from reportgen.segments import SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
 
@@ -28,9 +31,22 @@ PROFILE_BARS = 8  # a segment's chart shows its eight largest differences
 MAX_HEATMAP = 40  # features in the heatmap of a wide table
 BOX_ROWS = 50_000  # box plots are drawn from at most this many customers
 MAX_DISTRIBUTIONS = 24  # features with box plots (two figures)
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-EXTRA = ("#7F7F7F", "#8C564B", "#17BECF", "#BCBD22", "#393B79", "#AD494A")
+MAX_CATEGORY_LEVELS = 7  # values a category chart names; the rest are pooled as "other"
+MAX_CATEGORY_VALUES = 30  # a category column with more values is described, not charted
+MIN_NAMED_SHARE = 0.5  # ...as is one whose named values hold under half the customers
+# the values of a category chart: Okabe-Ito without black, then brown for an 8th value; the
+# rest pooled as "other", in grey
+CATEGORY_COLOURS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#8C564B",
+)
+OTHER_COLOUR = "#BBBBBB"
 
 
 @dataclass(frozen=True)
@@ -54,9 +70,9 @@ class Palette:
 
 
 def palette(primary: str, accent: str, k: int) -> Palette:
-    """Segment colours: the colour-blind-safe set, led by the brand's primary colour."""
-    base = [primary, *[c for c in OKABE_ITO if c.lower() != primary.lower()], *EXTRA]
-    return Palette(primary, accent, tuple(base[: max(k, 1)]))
+    """Segment colours led by the brand's primary colour, each clearly apart from the others
+    (``reportgen.colours``)."""
+    return Palette(primary, accent, segment_colours(primary, k))
 
 
 def draw(
@@ -70,13 +86,16 @@ def draw(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
     comparison: Any = None,
+    distinct: Mapping[str, int] | None = None,
 ) -> dict[str, Chart]:
     """Every chart of the report, keyed by name (``profile_3`` for segment 3).
 
     Each chart is a job of a module-level function and small arguments (the scatter and box
     plot samples are taken here), so the helper processes of ``reportgen.workers`` can draw
-    them side by side; the result is the same wherever a job runs.
+    them side by side; the result is the same wherever a job runs.  ``distinct`` (column ->
+    number of values) tells the category charts how many values they pool as "other".
     """
+    plans = category_plans(profiles, distinct)
     jobs: list[tuple[Callable[..., Chart], tuple[Any, ...]]] = [
         (_k_selection, (selection, colors)),
         (_sizes, (profiles, colors)),
@@ -88,16 +107,11 @@ def draw(
                 _chunks(_most_different(profiles, MAX_DISTRIBUTIONS), MAX_PANELS)
             )
         ],
-        *[
-            (_mix, (column, profiles, colors))
-            for column in [c for c in profiles.overall_mix if c not in profiles.flags][:MAX_PANELS]
-        ],
+        *[(_mix, (plan, profiles, colors)) for plan in plans if plan.charted],
         *([(_flags, (profiles,))] if profiles.flags else []),
         *[(_profile, (profiles, s, colors)) for s in profiles.segments],
     ]
     if comparison is not None:
-        from dataclasses import replace
-
         light = replace(comparison, previous_segment=None)  # the charts need no customer rows
         jobs.append((_shares_then_now, (light, colors)))
         if comparison.migration is not None:
@@ -246,10 +260,14 @@ def _sizes(profiles: SegmentProfiles, colors: Palette) -> Chart:
     ax.grid(axis="y", visible=False)
     top = max(s.size for s in segs)
     for yi, s in zip(y, segs, strict=True):
-        ax.text(s.size + top * 0.01, yi, f"{s.size:,} ({s.share:.0%})", va="center", fontsize=8)
+        label = f"{s.size:,} ({percent(s.share)})"
+        ax.text(s.size + top * 0.01, yi, label, va="center", fontsize=8)
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel("customers")
-    alt = "Segment sizes: " + "; ".join(f"{s.name} {s.size:,} ({s.share:.0%})" for s in segs)
+    # the caption reads "Segment sizes. Customers in each segment: ..." (title, then alt)
+    alt = "Customers in each segment: " + "; ".join(
+        f"{s.name} {s.size:,} ({percent(s.share)})" for s in segs
+    )
     return _png(fig, "sizes", "Segment sizes", alt)
 
 
@@ -279,8 +297,8 @@ def _map_points(
         pca = PCA(n_components=2, random_state=seed).fit(X[idx])
         points, centers = pca.transform(X[idx]), pca.transform(seg.centers)
         ratio = pca.explained_variance_ratio_
-        xlabel = f"PC1 ({ratio[0]:.0%} of variance)"
-        ylabel = f"PC2 ({ratio[1]:.0%} of variance)"
+        xlabel = f"PC1 ({percent(ratio[0])} of variance)"
+        ylabel = f"PC2 ({percent(ratio[1])} of variance)"
     else:
         jitter = rng.uniform(-0.5, 0.5, len(idx))
         points = np.column_stack([X[idx, 0], jitter])
@@ -340,7 +358,8 @@ def _map(data: _MapPoints, profiles: SegmentProfiles, colors: Palette) -> Chart:
         )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2.5)
+    legend = ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), markerscale=2.5)
+    _fit_in_figure(fig, legend)
     shown = (
         f"{data.shown:,} of {data.total:,} customers"
         if data.shown < data.total
@@ -348,7 +367,7 @@ def _map(data: _MapPoints, profiles: SegmentProfiles, colors: Palette) -> Chart:
     )
     alt = (
         f"Map of {shown} on the first two principal components "
-        f"({ratio[0]:.0%} and {ratio[1]:.0%} of variance), coloured by segment, "
+        f"({percent(ratio[0])} and {percent(ratio[1])} of variance), coloured by segment, "
         "with segment centres marked by crosses."
     )
     return _png(fig, "map", "Customer map (PCA)", alt)
@@ -370,8 +389,12 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
     ax.xaxis.tick_top()
     ax.set_xticks(
         range(len(segs)),
-        [_wrap(f"{s.id}. {s.name}", wrap, label_lines) for s in segs],
-        fontsize=6.5,
+        # past 8 segments a column is too narrow for a name: the number, as in the box plots
+        [
+            _wrap(f"{s.id}. {s.name}", wrap, label_lines) if len(segs) <= 8 else str(s.id)
+            for s in segs
+        ],
+        fontsize=6.5 if len(segs) <= 8 else 8,
     )
     ax.set_yticks(range(len(feats)), [_wrap(f, 36) for f in feats], fontsize=7)
     ax.tick_params(length=0)
@@ -462,7 +485,10 @@ def _flags(profiles: SegmentProfiles) -> Chart:
     rows = np.vstack([overall, rates])
     diff = (rows - overall) * 100
     top = 0.25 + 0.055 * max(len(f[:22]) for f in flags)  # room for the slanted labels
-    fig = _figure(7.2, 0.32 * len(rows) + top + 0.2, left=2.3, right=1.3, top=top, bottom=0.1)
+    grid = min(3.6, 0.75 * len(flags))  # a few flags get cells of a readable width
+    fig = _figure(
+        7.2, 0.32 * len(rows) + top + 0.2, left=2.3, right=7.2 - 2.3 - grid, top=top, bottom=0.1
+    )
     ax = fig.add_subplot()
     image = ax.imshow(np.clip(diff, -25, 25), cmap="PuOr_r", vmin=-25, vmax=25, aspect="auto")
     ax.xaxis.tick_top()
@@ -487,7 +513,7 @@ def _flags(profiles: SegmentProfiles) -> Chart:
             ax.text(
                 j,
                 i,
-                "–" if np.isnan(rows[i, j]) else f"{rows[i, j]:.0%}",  # nobody it applies to
+                "–" if np.isnan(rows[i, j]) else percent(rows[i, j]),  # nobody it applies to
                 ha="center",
                 va="center",
                 fontsize=6.5,
@@ -510,51 +536,181 @@ def _yes_share(mix: dict[str, float], not_known: dict[str, str]) -> float:
     return float(sum(share for value, share in known.items() if is_yes(value)))
 
 
-def _mix(column: str, profiles: SegmentProfiles, colors: Palette) -> Chart:
-    levels = list(profiles.overall_mix[column])
-    segs = profiles.segments
-    fig = _figure(7.2, 0.42 * (len(segs) + 1) + 1.5, left=2.45, top=0.35, bottom=1.05)
-    ax = fig.add_subplot()
+@dataclass(frozen=True)
+class CategoryPlan:
+    """How a described category column is charted: the values named in its chart (largest
+    first) and what is pooled as "other", or why it is not charted at all."""
+
+    column: str
+    levels: tuple[str, ...]  # the values drawn by name, largest first
+    pooled: int | None  # values pooled as "other" (None: more than the profile tells)
+    pooled_share: float  # share of all customers in "other"
+    charted: bool
+    reason: str  # why the column is not charted ("" when it is)
+
+    @property
+    def note(self) -> str:
+        """What the chart leaves out, or why there is no chart, in a few words."""
+        if not self.charted:
+            return f"{self.column}: {self.reason}"
+        if not self.pooled_share:
+            return ""
+        values = f"{self.pooled} less common values" if self.pooled else "the less common values"
+        return f"{values} ({percent(self.pooled_share)} of customers) are pooled as 'other'"
+
+
+def category_plans(
+    profiles: SegmentProfiles, distinct: Mapping[str, int] | None = None
+) -> tuple[CategoryPlan, ...]:
+    """A plan for every described category column that is not a yes/no flag.
+
+    A column is charted by name when it has at most ``MAX_CATEGORY_LEVELS + 1`` values; with
+    more, its ``MAX_CATEGORY_LEVELS`` most common values are named and the rest pooled as
+    "other" (so every bar reaches 100%), unless it has more than ``MAX_CATEGORY_VALUES``
+    values or the named ones hold under ``MIN_NAMED_SHARE`` of customers: such a column is
+    described in the text and left out of the charts.  ``distinct`` (column -> number of
+    values, from the profile) tells how many values are pooled.
+    """
+    plans: list[CategoryPlan] = []
+    for column, mix in profiles.overall_mix.items():
+        if column in profiles.flags:
+            continue
+        plan = _plan(column, mix, (distinct or {}).get(column))
+        if plan.charted and sum(p.charted for p in plans) >= MAX_PANELS:
+            plan = replace(plan, charted=False, reason=f"beyond the first {MAX_PANELS} charts")
+        plans.append(plan)
+    return tuple(plans)
+
+
+def _plan(column: str, mix: Mapping[str, float], distinct: int | None) -> CategoryPlan:
+    values = list(mix)
+    pooled_before = len(values) >= SEGMENT_LEVELS and values[-1] == "other"
+    named = values[:-1] if pooled_before else values
+    known = len(named) + 1 if pooled_before else len(named)
+    count = max(distinct or 0, known) if distinct or not pooled_before else None
+    if count is not None and count <= MAX_CATEGORY_LEVELS + 1:
+        return CategoryPlan(column, tuple(named), 0, 0.0, True, "")
+    shown = tuple(named[:MAX_CATEGORY_LEVELS])
+    held = sum(mix[v] for v in shown)
+    pooled = count - len(shown) if count is not None else None
+    many = f"{count:,} values" if count is not None else f"more than {SEGMENT_LEVELS} values"
+    if count is not None and count > MAX_CATEGORY_VALUES:
+        return CategoryPlan(column, shown, pooled, 1 - held, False, f"{many}, too many to chart")
+    if held < MIN_NAMED_SHARE:
+        reason = (
+            f"{many}; the {len(shown)} most common hold only {percent(held)} of customers, "
+            "too few to chart"
+        )
+        return CategoryPlan(column, shown, pooled, 1 - held, False, reason)
+    return CategoryPlan(column, shown, pooled, max(0.0, 1 - held), True, "")
+
+
+def mix_rows(
+    plan: CategoryPlan, profiles: SegmentProfiles
+) -> tuple[list[str], list[str], np.ndarray]:
+    """What a category chart draws: its row labels (all customers, then each segment), its
+    parts (the named values, then "other" when values are pooled) and each row's shares of
+    them, which add up to 1."""
+    column, levels = plan.column, list(plan.levels)
     rows = [("All customers", profiles.overall_mix[column])] + [
-        (f"{s.id}. {s.name}", s.mix[column]) for s in segs
+        (f"{s.id}. {s.name}", s.mix[column]) for s in profiles.segments
     ]
+    shares = np.array([[mix.get(level, 0.0) for level in levels] for _, mix in rows])
+    parts = list(levels)
+    if plan.pooled_share > 0:  # each row's own rest, so it reaches 100%
+        shares = np.column_stack([shares, np.clip(1 - shares.sum(axis=1), 0, 1)])
+        parts.append(f"other ({plan.pooled} values)" if plan.pooled else "other")
+    return [label for label, _ in rows], parts, shares
+
+
+def _mix(plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette) -> Chart:
+    """One stacked bar per segment and overall; every bar reaches 100%."""
+    column = plan.column
+    labels, parts, shares = mix_rows(plan, profiles)
+    names = [_wrap(part, 22) for part in parts]
+    shades = list(CATEGORY_COLOURS[: len(plan.levels)])
+    if len(parts) > len(plan.levels):
+        shades.append(OTHER_COLOUR)
+    rows = labels
+    fig = _figure(7.2, 0.42 * len(rows) + 0.7, left=2.45, top=0.35, bottom=0.35)
+    ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
-    shades = _category_colors(len(levels), colors)
-    for level, color in zip(levels, shades, strict=True):
-        widths = np.array([mix.get(level, 0.0) for _, mix in rows])
-        ax.barh(
-            y,
-            widths,
-            left=left,
-            color=color,
-            label=_wrap(level, 20),
-            edgecolor="white",
-            linewidth=0.5,
-        )
-        for yi, (w, lft) in enumerate(zip(widths, left, strict=True)):
+    for j, (name, color) in enumerate(zip(names, shades, strict=True)):
+        widths = shares[:, j]
+        ax.barh(y, widths, left=left, color=color, label=name, edgecolor="white", linewidth=0.5)
+        for yi, w, lft in zip(y, widths, left, strict=True):
             if w >= 0.08:
                 ax.text(
                     lft + w / 2,
-                    y[yi],
-                    f"{w:.0%}",
+                    yi,
+                    percent(w),
                     ha="center",
                     va="center",
                     fontsize=7,
                     color=_text_on(color),
                 )
         left += widths
-    ax.set_yticks(y, [_wrap(label, 30) for label, _ in rows])
+    ax.set_yticks(y, [_wrap(label, 30) for label in rows])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(axis="y", visible=False)
-    handles, names = ax.get_legend_handles_labels()
-    fig.legend(
-        handles, names, loc="lower center", bbox_to_anchor=(0.5, 0.02), ncol=min(len(levels), 6)
-    )
-    ax.set_title(column)
+    ax.set_title(_wrap(column, 80, 1))
+    _legend_below(fig, ax)
     alt = f"Share of each {column} value in every segment and overall."
+    if plan.note:
+        alt += f" The {plan.note}."
     return _png(fig, f"mix_{_slug(column)}", f"{column} by segment", alt)
+
+
+def _fit_in_figure(fig, legend) -> None:  # type: ignore[no-untyped-def]
+    """Smaller type for a legend that would stick out of the figure (many long names)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    bounds = fig.bbox
+    size = float(legend.get_texts()[0].get_fontsize()) if legend.get_texts() else 8.0
+    while size > 5:
+        box = legend.get_window_extent(renderer)
+        if box.x1 <= bounds.x1 and box.y0 >= bounds.y0 and box.y1 <= bounds.y1:
+            return
+        size -= 0.5
+        for text in legend.get_texts():
+            text.set_fontsize(size)
+
+
+def _legend_below(fig, ax) -> None:  # type: ignore[no-untyped-def]
+    """The axes' legend centred under the figure, in as many columns as fit its width, with
+    the figure made taller by the legend's height so nothing is cut at the edges."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    handles, names = ax.get_legend_handles_labels()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    width, height = fig.get_size_inches()
+    room = (width - 0.2) * fig.dpi
+    ncol = min(len(names), 6)
+    while True:
+        legend = fig.legend(
+            handles,
+            names,
+            loc="lower center",
+            bbox_to_anchor=(width / 2, 0.08),
+            bbox_transform=fig.dpi_scale_trans,
+            ncol=ncol,
+        )
+        box = legend.get_window_extent(renderer)
+        if box.width <= room or ncol == 1:
+            break
+        legend.remove()
+        ncol -= 1
+    extra = box.height / fig.dpi + 0.45  # the legend, and the axis' tick labels above it
+    axes = ax.get_position()
+    top_in = (1 - axes.y1) * height
+    axes_in = (axes.y1 - axes.y0) * height
+    bottom_in = axes.y0 * height + extra
+    total = top_in + axes_in + bottom_in
+    fig.set_size_inches(width, total)
+    fig.subplots_adjust(bottom=bottom_in / total, top=1 - top_in / total)
 
 
 def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # type: ignore[no-untyped-def]
@@ -618,7 +774,9 @@ def _shares_then_now(comparison: Any, colors: Palette) -> Chart:
     ax.set_xlabel("share of customers")
     alt = (
         f"Share of customers in each segment in {comparison.previous_period} and now: "
-        + "; ".join(f"{c.name} {c.share_then:.0%} then, {c.share_now:.0%} now" for c in changes)
+        + "; ".join(
+            f"{c.name} {percent(c.share_then)} then, {percent(c.share_now)} now" for c in changes
+        )
     )
     return _png(
         fig, "shares_then_now", f"Segment shares, {comparison.previous_period} and now", alt
@@ -662,7 +820,7 @@ def _migration(comparison: Any, profiles: SegmentProfiles) -> Chart:
                 ax.text(
                     j,
                     i,
-                    f"{int(counts[i, j]):,}\n{shares[i, j]:.0%}",
+                    f"{int(counts[i, j]):,}\n{percent(shares[i, j])}",
                     ha="center",
                     va="center",
                     fontsize=6.5,
@@ -676,15 +834,6 @@ def _migration(comparison: Any, profiles: SegmentProfiles) -> Chart:
         "counts and the share of the earlier segment."
     )
     return _png(fig, "migration", "Migration between segments", alt)
-
-
-def _category_colors(n: int, colors: Palette) -> list[str]:
-    from matplotlib import colormaps
-
-    if n <= 8:
-        return list(OKABE_ITO[:n])
-    cmap = colormaps["tab20"]
-    return [cmap(i % 20) for i in range(n)]  # type: ignore[misc]
 
 
 def _text_on(color: object) -> str:
@@ -710,7 +859,13 @@ def _side_colorbar(fig, ax, image, label: str) -> None:  # type: ignore[no-untyp
     )
     bar = fig.colorbar(image, cax=cax)
     bar.ax.tick_params(labelsize=7)
-    bar.set_label(label, fontsize=7)
+    lines = label.split("\n")
+    if box.height * fig.get_figheight() >= 0.065 * max(len(line) for line in lines):
+        bar.set_label(label, fontsize=7)
+    else:  # a bar too short for its label on end: the label level, right of the bar
+        x = box.x1 + 0.62 / fig.get_figwidth()
+        words = textwrap.fill(" ".join(lines), 11)
+        fig.text(x, (box.y0 + box.y1) / 2, words, fontsize=6.5, va="center", linespacing=1.1)
 
 
 def _sample_rows(n: int, limit: int, seed: int = 0) -> np.ndarray:
@@ -736,8 +891,10 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
+    """Data text (a name, a value) as a chart label: wrapped, and with its dollar signs
+    escaped so that "$40K - $60K" is drawn as written, not as a formula."""
     wrapped = textwrap.wrap(text, width, max_lines=lines, placeholder="…", break_long_words=False)
-    return "\n".join(wrapped) or text
+    return ("\n".join(wrapped) or text).replace("$", r"\$")
 
 
 def _short(value: float) -> str:

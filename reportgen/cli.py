@@ -22,6 +22,7 @@ import click
 from reportgen import __version__
 from reportgen.cli_common import one_line_errors
 from reportgen.cli_email import email_command
+from reportgen.formatting import percent
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -275,7 +276,7 @@ def _print_summary(result: Any, input: Path) -> None:
     click.echo(_k_line(sel, comparison))
     click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
-        click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({s.share:.1%})")
+        click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
     if comparison:
         _print_changes(comparison)
     click.echo(f"Wrote {result.out}: {', '.join(result.files)}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.formatting import percent
 from reportgen.meanings import has_word
 
 # Conventional codes: -1 and the negative all-nines below non-negative values, and the
@@ -202,7 +203,7 @@ def named(found: Sentinel, column: str, timed: bool, taken: Iterable[str]) -> Se
         flag += " (derived)"
     side = "below" if found.code < found.low else "above"
     reason = (
-        f"{code} in {found.count:,} rows ({found.share:.1%}) stands apart {side} the other "
+        f"{code} in {found.count:,} rows ({percent(found.share)}) stands apart {side} the other "
         f"values ({_number(found.low)}-{_number(found.high)}): read as a code for '{word}', "
         "not a number"
     )

@@ -21,6 +21,7 @@ from reportgen import model as saved_model
 from reportgen.clustering import Segmentation, assign
 from reportgen.errors import InputError
 from reportgen.features import FeatureSpec, apply_specs
+from reportgen.formatting import percent
 
 MATCH_OVERLAP = 0.3  # Jaccard overlap that makes two segments the same
 MATCH_DISTANCE = 0.75  # or centres this close (RMS standard deviations per feature)
@@ -312,7 +313,7 @@ def _drift(
     spread = float((distances**2).mean())
     if old.mean_sq_distance > 0 and spread / old.mean_sq_distance >= DRIFT_SPREAD:
         alerts.append(
-            f"Customers sit {spread / old.mean_sq_distance - 1:.0%} further (mean "
+            f"Customers sit {percent(spread / old.mean_sq_distance - 1)} further (mean "
             f"squared distance) from the {period} segment centres than they did then."
         )
     alerts.extend(a for a in map(_size_alert, changes) if a)
@@ -326,7 +327,7 @@ def _size_alert(c: SegmentChange) -> str | None:
     otherwise one whose share moved ``DRIFT_SHARE``."""
     if not c.size_then:
         return None
-    shares = f"{c.share_then:.0%} to {c.share_now:.0%} of customers"
+    shares = f"{percent(c.share_then)} to {percent(c.share_now)} of customers"
     if c.size_now <= SHRANK * c.size_then or c.size_now >= GREW * c.size_then:
         verb = "fell" if c.size_now < c.size_then else "rose"
         change = (c.size_now - c.size_then) / c.size_then

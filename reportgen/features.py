@@ -24,6 +24,7 @@ import pandas as pd
 from reportgen import descriptors as describing
 from reportgen import meanings
 from reportgen.errors import InputError
+from reportgen.formatting import percent
 from reportgen.profile import ColumnProfile, Profile
 
 SKEW_LIMIT = 0.75  # skew above this (after limiting extremes) suggests a log transform
@@ -365,11 +366,11 @@ def _choose(
 def _mostly_missing(col: ColumnProfile, n_rows: int) -> str:
     """Why a measure with too few values is left out: "82% never (code -1): ..." """
     if col.sentinel is None:
-        return f"{col.missing_share:.0%} of values missing"
+        return f"{percent(col.missing_share)} of values missing"
     s = col.sentinel
-    said = f"{s.share:.0%} {s.word} (code {_number(s.code)})"
+    said = f"{percent(s.share)} {s.word} (code {_number(s.code)})"
     if col.n_missing:
-        said += f" and {col.missing_share:.0%} missing"
+        said += f" and {percent(col.missing_share)} missing"
     return f"{said}: too few values left to cluster; the flag '{s.flag}' is described per segment"
 
 
@@ -508,8 +509,9 @@ def _without_redundant(
             dropped.append(
                 DroppedColumn(
                     spec.column,
-                    f"almost constant: {share:.0%} of customers have {_fmt(values[top])}, so a "
-                    "handful of customers would make a segment of their own",
+                    f"almost constant: {percent(share)} of customers have "
+                    f"{_fmt(values[top])}, so a handful of customers would make a segment of "
+                    "their own",
                 )
             )
             continue

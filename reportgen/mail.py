@@ -576,7 +576,7 @@ def _sizes_chart(segments: Sequence[EmailSegment], font_family: str) -> InlineIm
         ax.set_xlim(0, top * 1.2)
         ax.set_xlabel("customers")
         png = _small_png(fig)
-    alt = "Segment sizes: " + "; ".join(
+    alt = "Customers in each segment: " + "; ".join(
         f"{s.name} {number(s.size)} ({percent(s.share)})" for s in segments
     )
     return InlineImage(

@@ -272,6 +272,7 @@ def report(
                     seed=config.seed,
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
                     comparison=comparison,
+                    distinct=_distinct(profile),
                 )
             context = _context(
                 config,
@@ -532,6 +533,11 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _distinct(profile: Any) -> dict[str, int]:
+    """How many values each input column holds (the category charts say what they pool)."""
+    return {c.name: c.n_distinct for c in profile.columns}
+
+
 def _context(
     config: Config,
     analysis: Analysis,
@@ -639,6 +645,9 @@ def _context(
         described=matrix.described,
         charts=views,
         mix_charts=tuple(v for k, v in views.items() if k.startswith("mix_")),
+        uncharted=tuple(
+            p.note for p in charts.category_plans(profiles, _distinct(profile)) if not p.charted
+        ),
         distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
         method=method,
         comparison=comparison,

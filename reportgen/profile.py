@@ -20,6 +20,7 @@ import pandas as pd
 
 from reportgen import codes, meanings
 from reportgen.errors import InputError
+from reportgen.formatting import percent
 
 ROLES = (
     "identifier",
@@ -226,11 +227,8 @@ def _fmt_count(n: int, word: str, plural: str | None = None) -> str:
 
 
 def _fmt_share(n: int, total: int) -> str:
-    """Percent with one decimal; a non-zero share never shows as 0.0%."""
-    share = 100.0 * n / total if total else 0.0
-    if 0 < share < 0.1:
-        return "<0.1%"
-    return f"{share:.1f}%"
+    """The share ``n`` of ``total`` by the one percent rule (reportgen.formatting)."""
+    return percent(n / total if total else 0.0)
 
 
 def _spelled_date(day: pd.Timestamp) -> str:

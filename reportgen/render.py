@@ -9,6 +9,7 @@ serves ``data:`` URIs only, so neither a template nor a data value can make it f
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,8 @@ class ReportContext:
     dropped: tuple[Any, ...]  # features.DroppedColumn with reasons
     described: tuple[str, ...]  # categorical columns described per segment
     charts: dict[str, ChartView]  # every chart by key (k_selection, sizes, map, heatmap, ...)
-    mix_charts: tuple[ChartView, ...]  # one per described categorical column
+    mix_charts: tuple[ChartView, ...]  # one per charted categorical column
+    uncharted: tuple[str, ...]  # categorical columns not charted, each with why (too many values)
     distribution_charts: tuple[ChartView, ...]
     method: dict[str, Any]  # parameters, seed, library versions, input checksum
     comparison: Any  # comparison.Comparison with the baseline, or None
@@ -146,10 +148,19 @@ def html(env: Environment, context: ReportContext, template: str = "report.html"
     return render(env, template, data)
 
 
+SPILL = 0.3  # a section's last page used less than this much is a spill worth refitting
+_SECTION_TAG = re.compile(r'<section class="(segment|chapter)" id="([\w-]+)"')
+
+
 def pdf(page: str, path: Path) -> None:
     """Write the PDF; only ``data:`` URIs may be fetched while rendering.
 
-    WeasyPrint runs in a warm helper process when ``reportgen.workers`` has them."""
+    Each segment starts a page.  A section that spills a little onto a page of its own (a
+    segment's last card, the method table's last rows: the page otherwise empty up to the
+    next segment or the end) is set tighter (class ``fit``: a smaller chart, smaller cards
+    and tables) and the document laid out once more; reports without such a spill are laid
+    out once.  WeasyPrint runs in a warm helper process when ``reportgen.workers`` has
+    them."""
     from reportgen import workers
 
     workers.call(_write_pdf, page, path)
@@ -163,11 +174,63 @@ def _write_pdf(page: str, path: Path) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
-        HTML(string=page, base_url=None, url_fetcher=_fetcher()).write_pdf(
-            str(path), pdf_variant=None, uncompressed_pdf=False
-        )
+        document = HTML(string=page, base_url=None, url_fetcher=_fetcher()).render()
+        fitted = _fit(page, spilled_sections(document))
+        if fitted != page:
+            document = HTML(string=fitted, base_url=None, url_fetcher=_fetcher()).render()
+        document.write_pdf(str(path), pdf_variant=None, uncompressed_pdf=False)
     except OSError as exc:
         raise RenderError(f"could not write {path.name}: {exc}") from None
+
+
+def spilled_sections(document: Any) -> list[str]:
+    """The ids of the sections whose last page is a spill: a page less than ``SPILL``
+    used that holds nothing but the end of one section begun on the page before, followed
+    by the next segment's page or by nothing."""
+    spilled = []
+    pages = document.pages
+    for i, page in enumerate(pages[1:], start=1):
+        ids = list(page.anchors)
+        if len(ids) != 1 or ids[0] not in pages[i - 1].anchors:
+            continue  # not the continuation of one section
+        after = pages[i + 1].anchors if i + 1 < len(pages) else {}
+        if ids[0] in after or (after and not any(a.startswith("segment-") for a in after)):
+            continue  # not its last page, or the next page does not start a segment
+        if _used(page) < SPILL:
+            spilled.append(ids[0])
+    return spilled
+
+
+def _used(page: Any) -> float:
+    """How much of the page's body height its content uses (1.0 when it cannot tell)."""
+    try:
+        box = page._page_box
+        root = box.children[0]
+        top, bottom = box.margin_top, box.height - box.margin_bottom
+        ends = [
+            b.position_y + b.margin_height()
+            for b in root.descendants()
+            if type(b).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")
+        ]
+        return (min(max(ends), bottom) - top) / (bottom - top) if ends else 0.0
+    except (AttributeError, IndexError, TypeError, ZeroDivisionError):  # another WeasyPrint
+        return 1.0
+
+
+def _fit(page: str, ids: list[str]) -> str:
+    """The page with the class ``fit`` on the sections ``ids`` (a user's template that
+    writes its sections differently is left as it is)."""
+    if not ids:
+        return page
+    wanted = set(ids)
+    return _SECTION_TAG.sub(
+        lambda m: (
+            m.group(0).replace(f'class="{m.group(1)}"', f'class="{m.group(1)} fit"')
+            if m.group(2) in wanted
+            else m.group(0)
+        ),
+        page,
+    )
 
 
 def _fetcher() -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.errors import InputError
+from reportgen.formatting import percent
 
 MIN_ROWS = 10  # fewer customers than this cannot be segmented meaningfully
 STABILITY_ROWS = 3_000  # resample fits use at most this many rows
@@ -327,13 +328,13 @@ def _rationale(
     stability = f", stability {best.stability:.2f}" if best.stability is not None else ""
     text.append(
         f"At k={chosen}: silhouette {best.silhouette:.3f}{stability}, "
-        f"smallest segment {best.min_share:.1%} of customers."
+        f"smallest segment {percent(best.min_share)} of customers."
     )
     excluded = [s.k for s in scored if not s.eligible]
     if excluded:
         text.append(
             f"k={_join([str(k) for k in excluded])} left out: a segment would hold "
-            f"under {min_share:.0%} of customers."
+            f"under {percent(min_share)} of customers."
         )
     if ambiguous and alternatives:
         options = _join([str(k) for k in sorted({chosen, *alternatives})], "and")

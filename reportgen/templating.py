@@ -10,6 +10,7 @@ functions or change the objects it is given.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from reportgen.errors import ConfigError, RenderError
+from reportgen.formatting import number, percent
 
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".css", ".j2", ".toml")
 
@@ -89,24 +91,6 @@ def _where(exc: BaseException, fallback: str) -> str:
     return fallback
 
 
-def number(value: float | int | None, digits: int = 1) -> str:
-    """Readable numbers: thousands separators, few decimals, no trailing noise."""
-    if value is None:
-        return "–"
-    value = float(value)
-    if value != value:  # NaN
-        return "–"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100 or value == int(value):
-        return f"{value:,.{0 if value == int(value) else 1}f}"
-    return f"{value:,.{digits}f}" if abs(value) >= 1 else f"{value:.{digits + 1}f}"
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
-
-
 def signed_percent(value: float | None) -> str:
     return "–" if value is None else f"{value:+.0f}%"
 
@@ -120,11 +104,34 @@ def css_string(value: str) -> str:
 
 
 def shorten(value: str, limit: int = 48) -> Markup:
-    """Long names shortened in tables, the full name kept as a tooltip."""
+    """Long names shortened in tables, the full name kept as a tooltip; long words of a name
+    may wrap where its parts meet (``breakable``)."""
     text = str(value)
     if len(text) <= limit:
-        return Markup(escape(text))
-    return Markup(f'<span title="{escape(text)}">{escape(text[: limit - 1])}…</span>')
+        return breakable(text)
+    return Markup(f'<span title="{escape(text)}">{breakable(text[: limit - 1])}…</span>')
+
+
+_LONG_WORD = re.compile(r"\S{12,}")
+# where the parts of a long name meet: camelCase, ABCWord, after _ / . and between
+# letters and digits ("MntMeatProducts", "Dt_Customer", "Q4_Q1", "HTTPServer")
+_JOINT = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[_/.])(?=\w)|(?<=[a-zA-Z])(?=\d{2,})"
+)
+
+
+def breakable(value: str) -> Markup:
+    """The text escaped, with a ``<wbr>`` where the parts of each long word meet, so a narrow
+    table column wraps "NumCatalogPurchases" as "NumCatalog/Purchases", never mid-word."""
+    text = str(value)
+    out: list[str] = []
+    last = 0
+    for word in _LONG_WORD.finditer(text):
+        out.append(str(escape(text[last : word.start()])))
+        out.append("<wbr>".join(str(escape(part)) for part in _JOINT.split(word.group())))
+        last = word.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 def label(name: str) -> str:
@@ -141,4 +148,5 @@ FILTERS = {
     "signed_percent": signed_percent,
     "css_string": css_string,
     "shorten": shorten,
+    "breakable": breakable,
 }

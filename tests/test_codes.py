@@ -83,7 +83,7 @@ def test_minus_one_for_82_percent_is_never_and_becomes_a_flag() -> None:
     assert pdays.sentinel.share == pytest.approx(0.82)
     assert pdays.sentinel.word == "never" and pdays.sentinel.flag == "pdays = -1 (never)"
     # the measure is read without the code: a duration of 1-871 days, nothing missing
-    assert pdays.meaning == "duration" and "-1 in 1,640 rows (82.0%)" in pdays.meaning_reason
+    assert pdays.meaning == "duration" and "-1 in 1,640 rows (82%)" in pdays.meaning_reason
     assert pdays.stats["min"] >= 1 and pdays.stats["max"] <= 871
     assert (pdays.n_missing, pdays.n_without_value, pdays.n_distinct) == (
         0,

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from reportgen import features, meanings
+from reportgen.formatting import percent
 from reportgen.profile import profile
 
 RNG = np.random.default_rng(7)
@@ -352,6 +353,6 @@ def test_negative_incomes_and_blank_event_dates_are_said_plainly() -> None:
     blank = int(frame["Cancellation date"].isna().sum())
     event = alerts[("Cancellation date", "missing")]
     assert event.severity == "info" and event.message.endswith(
-        f"{blank:,} values ({blank / len(frame):.1%}) are blank: read as not happened"
+        f"{blank:,} values ({percent(blank / len(frame))}) are blank: read as not happened"
     )
     assert ("Cancellation Year", "mostly_missing") not in alerts  # a calendar part, left out

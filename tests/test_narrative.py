@@ -10,6 +10,7 @@ import pytest
 from reportgen.clustering import fit
 from reportgen.errors import ConfigError
 from reportgen.features import build
+from reportgen.formatting import percent
 from reportgen.narrative import load_playbook, recommend, write
 from reportgen.profile import profile
 from reportgen.segments import SegmentProfile, Trait, describe
@@ -40,7 +41,7 @@ def test_story_states_size_and_differences_from_the_numbers(mall_run) -> None:  
     members = frame[seg.labels == s.id]
     assert story.startswith(
         f"Affluent light spenders is {len(members)} customers, "
-        f"{len(members) / 200:.0%} of the 200 analysed."
+        f"{percent(len(members) / 200)} of the 200 analysed."
     )
     income = members["Annual Income (k$)"].mean()
     overall = frame["Annual Income (k$)"].mean()
@@ -72,7 +73,7 @@ def test_summary_paragraph_mentions_largest_segment(mall_run) -> None:  # type: 
     _, _, profiles, narratives = mall_run
     largest = profiles.segments[0]
     assert "200 customers were grouped into 5 segments" in narratives.summary
-    assert f"The largest, {largest.name}, holds {largest.share:.0%}" in narratives.summary
+    assert f"The largest, {largest.name}, holds {percent(largest.share)}" in narratives.summary
 
 
 def _segment(traits: tuple[Trait, ...]) -> SegmentProfile:

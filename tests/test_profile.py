@@ -387,7 +387,7 @@ def test_constant_and_empty_columns() -> None:
         "c is constant (every value is x); it cannot separate customers"
     )
     assert _one_alert(p, "mostly_missing", "b").message == (
-        "b: 4 values (100.0%) are missing; the column is mostly empty"
+        "b: 4 values (100%) are missing; the column is mostly empty"
     )
 
 
@@ -560,7 +560,7 @@ def test_duplicate_rows() -> None:
     p = profile(frame)
     assert p.n_duplicate_rows == 3 == int(frame.duplicated().sum())
     assert p.alerts[0] == Alert(
-        "duplicate_rows", None, "3 rows (37.5%) are exact duplicates of another row", "warning"
+        "duplicate_rows", None, "3 rows (38%) are exact duplicates of another row", "warning"
     )
 
 
@@ -650,7 +650,7 @@ def test_missing_alerts() -> None:
     frame.loc[0, "rare"] = None
     p = profile(frame)
     assert _one_alert(p, "mostly_missing", "fax") == Alert(
-        "mostly_missing", "fax", "fax: 600 values (60.0%) are missing; the column is mostly empty"
+        "mostly_missing", "fax", "fax: 600 values (60%) are missing; the column is mostly empty"
     )
     assert _one_alert(p, "missing", "income") == Alert(
         "missing", "income", "income: 11 values (1.1%) are missing", "info"
@@ -809,7 +809,7 @@ def test_whole_table_totals_replace_the_sample_counts() -> None:
     assert whole.column("region").n_distinct == 10_000  # an estimate never exceeds the rows
     assert whole.column("region").top_values == (("north", 6000),)
     messages = [a.message for a in whole.alerts]
-    assert "spend: 900 values (9.0%) are missing" in messages
+    assert "spend: 900 values (9%) are missing" in messages
     assert "spend: 12 extreme outliers (beyond 3 IQR), e.g. 900" in messages
     assert not any("5 values" in m for m in messages)  # the sample's own count is gone
     repeated = next(a for a in whole.alerts if a.kind == "duplicate_ids")

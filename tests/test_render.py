@@ -382,7 +382,7 @@ def test_pdf_structure(request: pytest.FixtureRequest, table: str) -> None:
     source = {"mall": MALL, "personality": PERSONALITY}[table].name
     pages, n = report.pages, len(report.pages)
     assert TITLE in pages[0] and source in pages[0]
-    assert any(page.lstrip().startswith("Contents") for page in pages)
+    assert "Contents" in pages[0]  # the contents share the cover's page
     assert any(page.lstrip().startswith("Executive summary") for page in pages)
 
     segments = report.summary["segments"]
