@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
+from reportgen.formatting import percent
 from tests.conftest import MALL, blobs
 
 ID = "CustomerID"
@@ -87,7 +88,10 @@ class Expected:
         alerts = []
         for i in self.old_ids:
             then, now = int(self.then[i]), int(self.now[i])
-            shares = f"{self.share(self.then, i):.0%} to {self.share(self.now, i):.0%} of customers"
+            shares = (
+                f"{percent(self.share(self.then, i))} to {percent(self.share(self.now, i))} "
+                "of customers"
+            )
             if now <= then / 2 or now >= 2 * then:
                 verb = "fell" if now < then else "rose"
                 alerts.append(
@@ -170,7 +174,7 @@ def test_terminal_email_and_report_say_what_changed(mall: dict[str, Path], mode:
     shrunk, vanished = e.shrank()[0], e.vanished()[0]
     assert (e.then[shrunk], e.now[shrunk], e.then[vanished]) == (39, 9, 23)
     alerts = e.size_alerts()
-    assert f"{e.names[shrunk]} fell from 39 to 9 customers (-77%; 20% to 6% of customers)." in (
+    assert f"{e.names[shrunk]} fell from 39 to 9 customers (-77%; 20% to 5.7% of customers)." in (
         alerts
     )
     assert f"{e.names[vanished]} fell from 23 to 0 customers (-100%; 12% to 0% of customers)." in (
@@ -270,7 +274,9 @@ def test_a_small_segment_losing_most_customers_is_flagged_below_the_share_thresh
     assert {statuses[i]["status"] for i in e.old_ids if i != smallest} == {"survived"}
     terminal = [line.strip() for line in stdout.splitlines()]
     assert f"{smallest}. {name}: shrank from 97 to 9 customers (-91%)" in terminal
-    share = f"{e.share(e.then, smallest):.0%} to {e.share(e.now, smallest):.0%} of customers"
+    share = (
+        f"{percent(e.share(e.then, smallest))} to {percent(e.share(e.now, smallest))} of customers"
+    )
     assert f"Alert: {name} fell from 97 to 9 customers (-91%; {share})." in terminal
     assert "A refit is advisable: run with --mode refit to let the segments follow the data." in (
         terminal
