@@ -264,7 +264,8 @@ def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
         from reportgen.changes import kept_k
 
         return kept_k(sel.k, str(comparison.get("previous_period")))
-    return f"k = {sel.k}: {sel.rationale}"
+    verdict = f" [structure: {sel.structure.verdict}]" if sel.structure else ""
+    return f"k = {sel.k}{verdict}: {sel.rationale}"
 
 
 def _print_changes(comparison: dict[str, Any]) -> None:
