@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,52 +19,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from reportgen.clustering import fit  # noqa: E402
-from reportgen.features import build  # noqa: E402
-from reportgen.profile import profile  # noqa: E402
-from reportgen.selection import KSelection, select_k  # noqa: E402
-from tests.known_structure import Table, suite  # noqa: E402
+from tests.known_structure import METHODS, Outcome, counts, run_all  # noqa: E402
 
-METHODS = ("reportgen", "silhouette", "davies_bouldin", "calinski_harabasz", "gap", "elbow")
 HEADING = "## Choosing k on tables of known structure"
 COMMAND = "python bench/choosing_k.py --write"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    table: Table
-    selection: KSelection
-    ari: float | None  # reportgen's segments against the truth (planted outliers left out)
-    seconds: float
-
-    def k_of(self, method: str) -> int | None:
-        if method == "reportgen":
-            return self.selection.k
-        return self.selection.votes.get(method)
-
-
-def evaluate(table: Table, seed: int = 0) -> Outcome:
-    from sklearn.metrics import adjusted_rand_score
-
-    start = time.perf_counter()
-    fm = build(table.frame, profile(table.frame), source=table.name)
-    selection = select_k(fm.X, seed=seed)
-    seconds = time.perf_counter() - start
-    ari = None
-    if table.structured:
-        labels = fit(fm.X, selection.k, seed=seed, init_centers=selection.centroids).labels
-        kept = table.truth >= 0
-        ari = float(adjusted_rand_score(table.truth[kept], labels[kept]))
-    return Outcome(table, selection, ari, seconds)
-
-
-def run_all() -> list[Outcome]:
-    return [evaluate(make()) for make in suite()]
-
-
-def counts(outcomes: list[Outcome]) -> dict[str, int]:
-    structured = [o for o in outcomes if o.table.structured]
-    return {m: sum(o.k_of(m) == o.table.true_k for o in structured) for m in METHODS}
 
 
 def markdown(outcomes: list[Outcome]) -> str:

@@ -144,6 +144,7 @@ class _Sweep:
     n_init: int
     min_share: float
     resamples: int
+    handful: int  # a segment this small and far from the rest is outliers, not a segment
 
 
 def select_k(
@@ -177,19 +178,16 @@ def select_k(
     rng = np.random.default_rng(seed)
     sample = _sample(X, sample_size, rng)
     outliers, sample = _set_aside(X, sample)
-    sil_idx = np.sort(rng.choice(len(sample), min(silhouette_sample, len(sample)), replace=False))
-    sub_idx = np.sort(rng.choice(len(sample), min(STABILITY_ROWS, len(sample)), replace=False))
-    sweep = _Sweep(
-        sample,
-        sil_idx,
-        sub_idx,
-        _references(sample[sub_idx], seed),
-        seed,
-        n_init,
-        min_share,
-        stability_resamples,
-    )
-    scores, centroids = _run_sweep(sweep, ks, progress)
+    sweep = _new_sweep(sample, rng, silhouette_sample, seed, n_init, min_share, stability_resamples)
+    scores, centroids, lonely = _run_sweep(sweep, ks, progress)
+    if len(lonely):  # a handful of far-away customers made a segment of their own: set aside
+        sample = np.delete(sample, lonely, axis=0)
+        outliers += round(len(lonely) * n / (len(sample) + len(lonely)))
+        sweep = _new_sweep(
+            sample, rng, silhouette_sample, seed, n_init, min_share, stability_resamples
+        )
+        scores, centroids, _ = _run_sweep(sweep, ks, progress)
+    sil_idx = sweep.sil_idx
     extended = False
     if k is None:
         scored = _consensus(scores)
@@ -197,7 +195,7 @@ def select_k(
         best = _ranked(scored)[0]
         room = min(EXTENDED_K_MAX, limit)
         if best.k == top and top < room and not k_max_given and _still_improving(scored, top):
-            more, more_centroids = _run_sweep(sweep, list(range(top + 1, room + 1)), progress)
+            more, more_centroids, _ = _run_sweep(sweep, list(range(top + 1, room + 1)), progress)
             scores, ks, extended = scores + more, ks + list(range(top + 1, room + 1)), True
             centroids.update(more_centroids)
     total_ss = float(((sample - sample.mean(axis=0)) ** 2).sum())
@@ -249,9 +247,26 @@ def select_k(
     )
 
 
+def _new_sweep(
+    sample: np.ndarray,
+    rng: np.random.Generator,
+    silhouette_sample: int,
+    seed: int,
+    n_init: int,
+    min_share: float,
+    resamples: int,
+) -> _Sweep:
+    sil_idx = np.sort(rng.choice(len(sample), min(silhouette_sample, len(sample)), replace=False))
+    sub_idx = np.sort(rng.choice(len(sample), min(STABILITY_ROWS, len(sample)), replace=False))
+    references = _references(sample[sub_idx], seed)
+    handful = int(max(HANDFUL, HANDFUL_SHARE * len(sample)))
+    return _Sweep(sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful)
+
+
 def _run_sweep(
     sweep: _Sweep, ks: list[int], progress: Progress | None
-) -> tuple[list[KScore], dict[int, np.ndarray]]:
+) -> tuple[list[KScore], dict[int, np.ndarray], np.ndarray]:
+    """Score every k; also the sample rows that formed a far-away handful at some k."""
     # Many small fits: one OpenMP thread each, and the k run side by side on the cores
     # (scikit-learn's Lloyd loop releases the GIL). Two threads spinning per fit were up to
     # 30x slower when another process held a core. Each k has its own seed, so the result
@@ -259,16 +274,17 @@ def _run_sweep(
     workers = max(1, min(len(ks), os.cpu_count() or 1))
     from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
 
-    scores, centroids = [], {}
+    scores, centroids, lonely = [], {}, []
     with threadpool_limits(limits=1, user_api="openmp"), ThreadPoolExecutor(workers) as pool:
         jobs = [pool.submit(_score_k, sweep, kk) for kk in ks]
         for i, (kk, job) in enumerate(zip(ks, jobs, strict=True)):
-            score, centers = job.result()
+            score, centers, members = job.result()
             scores.append(score)
+            lonely.append(members)
             centroids[kk] = centers
             if progress:
                 progress(i + 1, len(ks))
-    return scores, centroids
+    return scores, centroids, np.unique(np.concatenate(lonely)).astype(np.int64)
 
 
 def _distinct_rows(X: np.ndarray) -> int:
@@ -364,9 +380,9 @@ def _outlier_note(outliers: int, n: int) -> str:
         return ""
     who = "customer lies" if outliers == 1 else "customers lie"
     return (
-        f"{outliers:,} {who} far outside the rest (beyond {OUTLIER_FENCE:g} interquartile "
-        f"ranges in some column, {outliers / n:.2%} of all): reported as outliers; they did "
-        "not shape the choice of k."
+        f"{outliers:,} {who} far from all the others ({outliers / n:.2%} of customers): "
+        "reported as outliers; they were left out of the choice of k, so they neither became "
+        "a segment of their own nor ruled out a k by making a tiny one."
     )
 
 
@@ -416,7 +432,7 @@ def _gap(
     return gaps[worst], sd, gaps
 
 
-def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray]:
+def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     """Every criterion at one k: the best of ``n_init`` starts on the subset, then refined."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
@@ -448,7 +464,27 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray]:
         gap_gaussian=kinds["gaussian"],
         gap_uniform=kinds["uniform"],
     )
-    return score, model.cluster_centers_
+    lonely = _lonely(labels, model.cluster_centers_, float(model.inertia_), sweep)
+    return score, model.cluster_centers_, lonely
+
+
+def _lonely(labels: np.ndarray, centers: np.ndarray, inertia: float, sweep: _Sweep) -> np.ndarray:
+    """Rows of segments that are a handful of customers far from every other segment.
+
+    Far: the nearest other centre is ISOLATION times further away than the typical distance
+    of a customer from its own centre.  Such a segment is outliers, not a segment to act on.
+    """
+    counts = np.bincount(labels, minlength=len(centers))
+    small = np.flatnonzero(
+        (counts <= sweep.handful) & (counts < sweep.min_share * len(labels)) & (counts > 0)
+    )
+    if not len(small) or len(centers) < 2:
+        return np.empty(0, dtype=np.int64)
+    spread = np.sqrt(inertia / len(labels))
+    between = np.sqrt(((centers[:, None] - centers[None]) ** 2).sum(-1))
+    np.fill_diagonal(between, np.inf)
+    far = [c for c in small if between[c].min() > ISOLATION * spread]
+    return np.flatnonzero(np.isin(labels, far)).astype(np.int64)
 
 
 def _stability(points: np.ndarray, labels: np.ndarray, k: int, sweep: _Sweep) -> float | None:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.clustering import fit
+from reportgen.features import build
+from reportgen.profile import profile
+from reportgen.selection import KSelection, select_k
+
 ROWS = 3_000
+METHODS = ("reportgen", "silhouette", "davies_bouldin", "calinski_harabasz", "gap", "elbow")
 
 
 @dataclass(frozen=True)
@@ -236,3 +242,44 @@ def suite() -> list[Callable[[], Table]]:
     makers += [lambda: with_outliers(4, seed=30)]
     makers += [lambda: gaussian(seed=40), lambda: uniform(seed=41), lambda: lognormal(seed=42)]
     return makers
+
+
+@dataclass(frozen=True)
+class Outcome:
+    table: Table
+    selection: KSelection
+    ari: float | None  # reportgen's segments against the truth (planted outliers left out)
+    seconds: float
+
+    def k_of(self, method: str) -> int | None:
+        if method == "reportgen":
+            return self.selection.k
+        return self.selection.votes.get(method)
+
+
+def evaluate(table: Table, seed: int = 0) -> Outcome:
+    """Profile, features and select_k as a run does; then the final fit against the truth."""
+    import time
+
+    from sklearn.metrics import adjusted_rand_score
+
+    start = time.perf_counter()
+    fm = build(table.frame, profile(table.frame), source=table.name)
+    selection = select_k(fm.X, seed=seed)
+    seconds = time.perf_counter() - start
+    ari = None
+    if table.structured:
+        labels = fit(fm.X, selection.k, seed=seed, init_centers=selection.centroids).labels
+        kept = table.truth >= 0
+        ari = float(adjusted_rand_score(table.truth[kept], labels[kept]))
+    return Outcome(table, selection, ari, seconds)
+
+
+def run_all() -> list[Outcome]:
+    return [evaluate(make()) for make in suite()]
+
+
+def counts(outcomes: list[Outcome]) -> dict[str, int]:
+    """Per method, the structured tables where its k is the true k."""
+    structured = [o for o in outcomes if o.table.structured]
+    return {m: sum(o.k_of(m) == o.table.true_k for o in structured) for m in METHODS}

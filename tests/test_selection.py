@@ -77,15 +77,32 @@ def test_small_segments_are_not_eligible() -> None:
         [
             rng.normal(0, 0.3, (490, 2)),
             rng.normal(8, 0.3, (490, 2)),
-            rng.normal([0, 8], 0.3, (5, 2)),
+            rng.normal([0, 8], 0.3, (15, 2)),  # 1.5%: more than a handful, under 2%
         ]
     )
     selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
     three = selection.candidate(3)
-    assert three.min_share == pytest.approx(5 / 985)
+    assert three.min_share == pytest.approx(15 / 995)
     assert not three.eligible and three.score is None
-    assert selection.k == 2
+    assert selection.k == 2 and selection.outliers == 0
     assert "k=3" in selection.rationale and "under 2%" in selection.rationale
+
+
+def test_a_handful_of_far_away_customers_are_outliers_not_a_veto() -> None:
+    # Five customers far from everyone: before, they vetoed every k that gave them a segment.
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            rng.normal(0, 0.3, (490, 2)),
+            rng.normal(8, 0.3, (490, 2)),
+            rng.normal([0, 8], 0.3, (5, 2)),
+        ]
+    )
+    selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
+    assert selection.outliers == 5 and selection.k == 2
+    assert all(c.eligible for c in selection.candidates)
+    assert "5 customers lie far from all the others" in selection.rationale
+    assert selection.sample_size == 980
 
 
 def test_fixed_k_skips_the_choice() -> None:
