@@ -29,6 +29,11 @@ def markdown(outcomes: list[Outcome]) -> str:
     structured = [o for o in outcomes if o.table.structured]
     found = counts(outcomes)
     aris = [o.ari for o in structured if o.ari is not None]
+    blank = [o for o in outcomes if not o.table.structured]
+    verdicts: dict[str, int] = {}
+    for o in structured:
+        verdict = o.selection.structure.verdict if o.selection.structure else "-"
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
     lines = [
         HEADING,
         "",
@@ -46,7 +51,16 @@ def markdown(outcomes: list[Outcome]) -> str:
     lines += [
         "",
         f"Mean adjusted Rand of reportgen's segments against the truth on the structured "
-        f"tables: {np.mean(aris):.3f} (lowest {min(aris):.3f}).",
+        f"tables: {np.mean(aris):.3f} (lowest {min(aris):.3f}). Structure verdicts: "
+        + ", ".join(f"{o.table.name}: {o.selection.structure.verdict}" for o in blank)
+        + "; on the structured tables: "
+        + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items()))
+        + ".",
+        "",
+        "Measured once on the commit before this method (e9eebfb: consensus with the elbow, "
+        "no structure test): reportgen found the true k on 17 of these 25 tables, mean "
+        "adjusted Rand 0.913, and chose 2, 8 and 5 segments on the three tables without "
+        "structure without a word about it.",
         "",
         "| table | true k | reportgen | verdict | " + " | ".join(METHODS[1:]) + " | ARI |",
         "|---" * (len(METHODS) + 4) + "|",
@@ -55,9 +69,9 @@ def markdown(outcomes: list[Outcome]) -> str:
         votes = " | ".join(str(o.k_of(m) or "-") for m in METHODS[1:])
         truth = o.table.true_k or "none"
         ari = f"{o.ari:.3f}" if o.ari is not None else "-"
+        verdict = o.selection.structure.verdict if o.selection.structure else "-"
         lines.append(
-            f"| {o.table.name} | {truth} | {o.selection.k} | {o.selection.structure.verdict} "
-            f"| {votes} | {ari} |"
+            f"| {o.table.name} | {truth} | {o.selection.k} | {verdict} | {votes} | {ari} |"
         )
     return "\n".join(lines) + "\n"
 

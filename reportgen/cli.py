@@ -77,7 +77,10 @@ def _formats(
 )
 @click.option("--k-min", type=click.IntRange(min=2), help="Smallest k to consider (default 2).")
 @click.option(
-    "--k-max", type=click.IntRange(min=2, max=50), help="Largest k to consider (default 10)."
+    "--k-max",
+    type=click.IntRange(min=2, max=50),
+    help="Largest k to consider (default 10; unset, a best k at 10 that still improves "
+    "extends the sweep to 15).",
 )
 @click.option(
     "--seed", type=int, help="Random seed (default 0); same input and seed, same segments."

@@ -442,7 +442,7 @@ _COUNT_HEADS = _w("trx txn txns count cnt qty num number orders purchases transa
 
 
 def _counted(f: Facts) -> Meaning | None:
-    """"AMOUNT_TRX", "sales_count": whole numbers whose last word says they count things."""
+    """ "AMOUNT_TRX", "sales_count": whole numbers whose last word says they count things."""
     if f.kind != "numeric" or not f.integral or f.low is None or f.low < 0:
         return None
     tokens, _ = words(f.name)

@@ -20,7 +20,15 @@ from reportgen.profile import profile
 from reportgen.selection import KSelection, select_k
 
 ROWS = 3_000
-METHODS = ("reportgen", "silhouette", "davies_bouldin", "calinski_harabasz", "gap", "elbow")
+METHODS = (
+    "reportgen",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "gap",
+    "stability",
+    "elbow",
+)
 
 
 @dataclass(frozen=True)
