@@ -253,6 +253,8 @@ def _print_summary(result: Any, input: Path) -> None:
     click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
     comparison = result.summary.get("comparison")
     click.echo(_k_line(sel, comparison))
+    if sel.structure is not None and sel.method != "baseline":
+        click.echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
     click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
         click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({s.share:.1%})")
@@ -267,8 +269,7 @@ def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
         from reportgen.changes import kept_k
 
         return kept_k(sel.k, str(comparison.get("previous_period")))
-    verdict = f" [structure: {sel.structure.verdict}]" if sel.structure else ""
-    return f"k = {sel.k}{verdict}: {sel.rationale}"
+    return f"k = {sel.k}: {sel.rationale}"
 
 
 def _print_changes(comparison: dict[str, Any]) -> None:
