@@ -62,14 +62,15 @@ def markdown(outcomes: list[Outcome]) -> str:
         "adjusted Rand 0.913, and chose 2, 8 and 5 segments on the three tables without "
         "structure without a word about it.",
         "",
-        "| table | true k | reportgen | verdict | " + " | ".join(METHODS[1:]) + " | ARI |",
+        "| table | true k | reportgen | verdict (gap) | " + " | ".join(METHODS[1:]) + " | ARI |",
         "|---" * (len(METHODS) + 4) + "|",
     ]
     for o in outcomes:
         votes = " | ".join(str(o.k_of(m) or "-") for m in METHODS[1:])
         truth = o.table.true_k or "none"
         ari = f"{o.ari:.3f}" if o.ari is not None else "-"
-        verdict = o.selection.structure.verdict if o.selection.structure else "-"
+        structure = o.selection.structure
+        verdict = f"{structure.verdict} ({structure.gap:.3f})" if structure else "-"
         lines.append(
             f"| {o.table.name} | {truth} | {o.selection.k} | {verdict} | {votes} | {ari} |"
         )

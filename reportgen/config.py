@@ -59,7 +59,7 @@ class Config:
     sample_size: int = 20_000
     silhouette_sample: int = 3_000
     n_init: int = 10
-    stability_resamples: int = 5
+    stability_resamples: int = 3
     formats: tuple[str, ...] = FORMATS
     title: str = "Customer segmentation report"
     period: str | None = None

@@ -28,11 +28,13 @@ import numpy as np
 from reportgen.errors import InputError
 
 MIN_ROWS = 10  # fewer customers than this cannot be segmented meaningfully
-STABILITY_ROWS = 3_000  # each k's starts and resample fits use at most this many rows
+START_ROWS = 3_000  # each k's starts are compared on at most this many rows of the sample
+STABILITY_ROWS = 1_500  # resample fits draw from at most this many of those
 STABILITY_FRACTION = 0.8
-REFERENCE_ROWS = 2_000  # rows of each no-cluster reference set (and of the data they meet)
-REFERENCES = 3  # reference sets of each kind (Gaussian, uniform box)
-REFERENCE_STARTS = 3  # K-Means starts on each reference set
+REFERENCE_ROWS = 1_500  # rows of each no-cluster reference set (and of the data they meet)
+REFERENCES = 2  # reference sets of each kind (Gaussian, uniform box)
+REFERENCE_STARTS = 1  # K-Means starts on each reference set (no clusters: starts agree)
+REFERENCE_ITERATIONS = 50  # Lloyd steps on a reference set; later ones barely move inertia
 EXTENDED_K_MAX = 15  # how far the sweep goes when the best k sits at the top of the range
 STABLE = 0.9  # resample agreement (adjusted Rand) from which a k counts as reproducible
 SILHOUETTE_NOISE = 0.02  # a 3,000-row silhouette sample moves by about 0.01; twice that
@@ -145,6 +147,7 @@ class _Sweep:
     min_share: float
     resamples: int
     handful: int  # a segment this small and far from the rest is outliers, not a segment
+    stab_idx: np.ndarray  # rows of the start subset that resamples are drawn from
 
 
 def select_k(
@@ -159,7 +162,7 @@ def select_k(
     sample_size: int = 20_000,
     silhouette_sample: int = 3_000,
     n_init: int = 10,
-    stability_resamples: int = 5,
+    stability_resamples: int = 3,
     source: str = "input",
     progress: Progress | None = None,
 ) -> KSelection:
@@ -257,10 +260,13 @@ def _new_sweep(
     resamples: int,
 ) -> _Sweep:
     sil_idx = np.sort(rng.choice(len(sample), min(silhouette_sample, len(sample)), replace=False))
-    sub_idx = np.sort(rng.choice(len(sample), min(STABILITY_ROWS, len(sample)), replace=False))
+    sub_idx = np.sort(rng.choice(len(sample), min(START_ROWS, len(sample)), replace=False))
+    stab_idx = np.sort(rng.choice(len(sub_idx), min(STABILITY_ROWS, len(sub_idx)), replace=False))
     references = _references(sample[sub_idx], seed)
     handful = int(max(HANDFUL, HANDFUL_SHARE * len(sample)))
-    return _Sweep(sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful)
+    return _Sweep(
+        sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful, stab_idx
+    )
 
 
 def _run_sweep(
@@ -391,8 +397,9 @@ def _references(data: np.ndarray, seed: int) -> _References:
     rng = np.random.default_rng(seed + 104_729)
     rows = data[np.sort(rng.choice(len(data), min(REFERENCE_ROWS, len(data)), replace=False))]
     mean = rows.mean(axis=0)
-    _, sv, axes = np.linalg.svd(rows - mean, full_matrices=False)
-    scale = sv / np.sqrt(max(len(rows) - 1, 1))
+    variances, vectors = np.linalg.eigh(np.atleast_2d(np.cov(rows, rowvar=False)))
+    axes = vectors.T  # principal axes, one per row
+    scale = np.sqrt(np.maximum(variances, 0.0))
     projected = (rows - mean) @ axes.T
     lo, hi = projected.min(axis=0), projected.max(axis=0)
     sets: list[tuple[str, np.ndarray]] = []
@@ -424,7 +431,12 @@ def _gap(
     observed = _log_drop(data, float(within))
     drops: dict[str, list[float]] = {}
     for i, (kind, rows) in enumerate(references.sets):
-        fit = KMeans(n_clusters=k, n_init=REFERENCE_STARTS, random_state=seed + 31 * i)
+        fit = KMeans(
+            n_clusters=k,
+            n_init=REFERENCE_STARTS,
+            max_iter=REFERENCE_ITERATIONS,
+            random_state=seed + 31 * i,
+        )
         drops.setdefault(kind, []).append(_log_drop(rows, float(fit.fit(rows).inertia_)))
     gaps = {kind: observed - float(np.mean(d)) for kind, d in drops.items()}
     worst = min(gaps, key=lambda kind: gaps[kind])
@@ -455,7 +467,7 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
         silhouette=float(silhouette_score(sample[sweep.sil_idx], sil_labels)) if several else 0.0,
         calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
         davies_bouldin=float(davies_bouldin_score(sample, labels)),
-        stability=_stability(sub, labels[sweep.sub_idx], k, sweep),
+        stability=_stability(sub[sweep.stab_idx], labels[sweep.sub_idx][sweep.stab_idx], k, sweep),
         min_share=smallest,
         eligible=smallest >= sweep.min_share,
         score=None,
