@@ -15,7 +15,7 @@ from reportgen.features import build
 from reportgen.profile import profile
 from reportgen.selection import _kneedle, select_k
 from tests.conftest import blobs
-from tests.known_structure import Table, unequal_variance
+from tests.known_structure import Table, separated, unequal_variance
 
 
 def _table(table: Table) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -175,3 +175,14 @@ def test_kneedle_finds_the_knee_of_a_known_curve() -> None:
 def test_too_little_to_segment_is_a_clear_error(X: np.ndarray, k: int | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
         select_k(X, k=k, source="t.csv")
+
+
+def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:
+    table = separated(12, seed=12)
+    X = build(table.frame, profile(table.frame)).X
+    given = select_k(X, k_max=10, k_max_given=True, seed=0)
+    assert given.k == 10 and not given.extended and given.k_range == (2, 10)
+    assert "top of the range you set" in given.rationale and "raise k_max" in given.rationale
+    free = select_k(X, k_max=10, seed=0)
+    assert free.k == 12 and free.extended and free.k_range == (2, 15)
+    assert "so the sweep was extended to k=15" in free.rationale
