@@ -32,7 +32,9 @@ START_ROWS = 3_000  # each k's starts are compared on at most this many rows of 
 STABILITY_ROWS = 1_500  # resample fits draw from at most this many of those
 STABILITY_FRACTION = 0.8
 REFERENCE_ROWS = 1_500  # rows of each no-cluster reference set (and of the data they meet)
-REFERENCES = 2  # reference sets of each kind (Gaussian, uniform box)
+REFERENCES = 2  # reference sets of each kind (Gaussian, uniform box), at least
+REFERENCE_BUDGET = 3_000  # rows per kind: small tables get more sets, up to MAX_REFERENCES
+MAX_REFERENCES = 10
 REFERENCE_STARTS = 1  # K-Means starts on each reference set (no clusters: starts agree)
 REFERENCE_ITERATIONS = 50  # Lloyd steps on a reference set; later ones barely move inertia
 EXTENDED_K_MAX = 15  # how far the sweep goes when the best k sits at the top of the range
@@ -215,7 +217,7 @@ def select_k(
         "extended": extended,
     }
     if k is not None:
-        structure = _structure(scored, k)
+        structure = _structure(scored, k, len(sweep.references.data))
         rationale = f"k={k} was set by the user (--k); no choice was made. {structure.reason}"
         return KSelection(
             k,
@@ -231,7 +233,7 @@ def select_k(
             **common,  # type: ignore[arg-type]
         )
     chosen, alternatives, votes = _choose(scored, elbow)
-    structure = _structure(scored, chosen)
+    structure = _structure(scored, chosen, len(sweep.references.data))
     rationale = _rationale(
         scored, chosen, alternatives, votes, min_share, structure, (k_max, k_max_given, extended)
     )
@@ -403,11 +405,16 @@ def _references(data: np.ndarray, seed: int) -> _References:
     projected = (rows - mean) @ axes.T
     lo, hi = projected.min(axis=0), projected.max(axis=0)
     sets: list[tuple[str, np.ndarray]] = []
-    for _ in range(REFERENCES):
+    for _ in range(_reference_count(len(rows))):
         gaussian = rng.normal(size=(len(rows), len(scale))) * scale @ axes + mean
         box = rng.uniform(lo, hi, size=(len(rows), len(lo))) @ axes + mean
         sets += [("gaussian", gaussian), ("uniform", box)]
     return _References(rows, tuple(sets))
+
+
+def _reference_count(rows: int) -> int:
+    """Sets of each kind: two on large samples; more on small ones, whose noise is larger."""
+    return int(min(MAX_REFERENCES, max(REFERENCES, REFERENCE_BUDGET // max(rows, 1))))
 
 
 def _log_drop(points: np.ndarray, within: float) -> float:
@@ -629,39 +636,51 @@ def _choose(scored: list[KScore], elbow: int | None) -> tuple[int, tuple[int, ..
     return best.k, alternatives, votes
 
 
-def _structure(scored: list[KScore], chosen: int) -> Structure:
-    """Is the data more clustered than references without clusters? The gap says how much."""
+def _structure(scored: list[KScore], chosen: int, rows: int) -> Structure:
+    """Is the data more clustered than references without clusters? The gap says how much.
+
+    The k that counts is the one whose gap stands furthest above the references' noise; the
+    verdict is "none" when no k's gap reaches STRUCTURE_NONE and GAP_NOISE times that noise.
+    """
     pool = [s for s in scored if s.eligible and s.gap is not None] or [
         s for s in scored if s.gap is not None
     ]
-    top = max(pool, key=lambda s: (s.gap or 0.0, -s.k))
+    top = max(pool, key=lambda s: ((s.gap or 0.0) - GAP_NOISE * (s.gap_sd or 0.0), -s.k))
     at = next(s for s in scored if s.k == chosen)
     gap, sd = top.gap or 0.0, top.gap_sd or 0.0
     stable = at.stability is None or at.stability >= STRUCTURE_STABLE
     if gap < max(STRUCTURE_NONE, GAP_NOISE * sd):
         verdict = "none"
+        limit = (
+            f"under {STRUCTURE_NONE:g}"
+            if gap < STRUCTURE_NONE
+            else f"within the references' own noise, {GAP_NOISE:g} x {sd:.3f}"
+        )
         reason = (
-            f"No distinct segments: the within-segment spread falls no faster with k than on "
-            f"reference data without clusters (gap {gap:.3f} at k={top.k}, under "
-            f"{STRUCTURE_NONE:g}); any k splits one continuous cloud."
+            "No distinct segments: the within-segment spread shrinks with k no more than on "
+            f"reference data without clusters (gap {gap:.3f} at k={top.k}, {limit}); any k "
+            "splits one continuous cloud."
         )
     elif gap >= STRUCTURE_CLEAR and stable:
         verdict = "clear"
         reason = (
-            f"The customers fall into distinct segments: the within-segment spread falls "
-            f"{np.exp(gap):.1f} times further than on reference data without clusters "
+            "The customers fall into distinct segments: the within-segment spread shrinks "
+            f"{np.exp(gap):.1f} times more than on reference data without clusters "
             f"(gap {gap:.3f} at k={top.k})."
+        )
+    elif not stable and at.stability is not None:
+        verdict = "weak"
+        reason = (
+            "The segments are weak: the data clusters better than reference data without "
+            f"clusters (gap {gap:.3f} at k={top.k}), but fits on resamples agree only "
+            f"{at.stability:.2f} at k={chosen}; treat the boundaries as soft."
         )
     else:
         verdict = "weak"
-        why = (
-            f"resamples agree only {at.stability:.2f} at k={chosen}"
-            if not stable and at.stability is not None
-            else f"gap {gap:.3f} at k={top.k}, under {STRUCTURE_CLEAR:g}"
-        )
         reason = (
             "The segments are weak: the data clusters better than reference data without "
-            f"clusters, but not by much ({why}); treat the boundaries as soft."
+            f"clusters, but not by much (gap {gap:.3f} at k={top.k}, under "
+            f"{STRUCTURE_CLEAR:g}); treat the boundaries as soft."
         )
     return Structure(
         verdict=verdict,
@@ -672,8 +691,8 @@ def _structure(scored: list[KScore], chosen: int) -> Structure:
         gaussian_gap=round(top.gap_gaussian or 0.0, 4),
         uniform_gap=round(top.gap_uniform or 0.0, 4),
         stability=at.stability,
-        references=REFERENCES,
-        reference_rows=REFERENCE_ROWS,
+        references=_reference_count(rows),
+        reference_rows=rows,
     )
 
 
