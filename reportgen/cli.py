@@ -81,7 +81,10 @@ def _formats(
 )
 @click.option("--k-min", type=click.IntRange(min=2), help="Smallest k to consider (default 2).")
 @click.option(
-    "--k-max", type=click.IntRange(min=2, max=50), help="Largest k to consider (default 10)."
+    "--k-max",
+    type=click.IntRange(min=2, max=50),
+    help="Largest k to consider (default 10; unset, a best k at 10 that still improves "
+    "extends the sweep to 15).",
 )
 @click.option(
     "--seed", type=int, help="Random seed (default 0); same input and seed, same segments."
@@ -274,6 +277,8 @@ def _print_summary(result: Any, input: Path) -> None:
     click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
     comparison = result.summary.get("comparison")
     click.echo(_k_line(sel, comparison))
+    if sel.structure is not None and sel.method != "baseline":
+        click.echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
     click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
         click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")

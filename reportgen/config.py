@@ -50,12 +50,16 @@ class Config:
     k: int | None = None
     k_min: int = 2
     k_max: int = 10
+    # True when k_max came from the config file or a flag: the sweep then stops there even if
+    # the best k is at the top (make_config sets it; a hand-built Config with another k_max
+    # counts as given too).
+    k_max_given: bool = False
     seed: int = 0
     min_share: float = 0.02
     sample_size: int = 20_000
     silhouette_sample: int = 3_000
     n_init: int = 10
-    stability_resamples: int = 5
+    stability_resamples: int = 3
     formats: tuple[str, ...] = FORMATS
     title: str = "Customer segmentation report"
     period: str | None = None
@@ -204,6 +208,7 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
         branding["logo"] = Path(branding["logo"])
     if isinstance(merged.get("as_of"), date):  # TOML's own dates: as_of = 2011-12-10
         merged["as_of"] = merged["as_of"].isoformat()
+    merged["k_max_given"] = "k_max" in merged
     try:
         merged["branding"] = Branding(**branding)
         return Config(**merged)

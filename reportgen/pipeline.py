@@ -200,6 +200,7 @@ def choose_k(
         k=fixed,
         k_min=config.k_min,
         k_max=config.k_max,
+        k_max_given=config.k_max_given or config.k_max != Config.k_max,
         seed=config.seed,
         min_share=config.min_share,
         sample_size=config.sample_size,

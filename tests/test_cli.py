@@ -55,7 +55,10 @@ def test_quick_start_writes_every_output_and_prints_a_summary(tmp_path: Path) ->
     summary = json.loads((out / "summary.json").read_text())
     k = summary["k_selection"]["k"]
     assert k == 5 and round(summary["silhouette"], 3) == 0.555
+    verdict = summary["k_selection"]["structure"]["verdict"]
+    assert verdict == "clear"
     assert f"k = {k}: k={k} has the best consensus score" in printed
+    assert f"Structure: {verdict} (gap " in printed
     for seg in summary["segments"]:
         assert seg["name"] in printed
     assert f"Wrote {out.resolve()}" in printed

@@ -119,3 +119,9 @@ def test_bad_columns_entries_are_reported_together() -> None:
     assert '[columns] b: event applies only to meaning = "outcome"' in message
     assert "[columns] c sentinel must be the code that means 'none'" in message
     assert "[columns] d has unknown key 'code'" in message
+
+
+def test_k_max_given_says_whether_the_user_set_k_max() -> None:
+    assert not make_config({"input": "x.csv"}, {}).k_max_given
+    assert make_config({"input": "x.csv"}, {"k_max": 10}).k_max_given
+    assert make_config({"input": "x.csv", "k_max": 8}, {}).k_max_given

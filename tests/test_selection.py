@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
@@ -14,6 +15,12 @@ from reportgen.features import build
 from reportgen.profile import profile
 from reportgen.selection import _kneedle, select_k
 from tests.conftest import blobs
+from tests.known_structure import Table, separated, unequal_variance
+
+
+def _table(table: Table) -> tuple[pd.DataFrame, np.ndarray, int]:
+    return table.frame, table.truth, table.true_k
+
 
 CASES = [(3, 0), (4, 1), (5, 2), (6, 0), (7, 1), (8, 2)]
 
@@ -70,15 +77,32 @@ def test_small_segments_are_not_eligible() -> None:
         [
             rng.normal(0, 0.3, (490, 2)),
             rng.normal(8, 0.3, (490, 2)),
-            rng.normal([0, 8], 0.3, (5, 2)),
+            rng.normal([0, 8], 0.3, (15, 2)),  # 1.5%: more than a handful, under 2%
         ]
     )
     selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
     three = selection.candidate(3)
-    assert three.min_share == pytest.approx(5 / 985)
+    assert three.min_share == pytest.approx(15 / 995)
     assert not three.eligible and three.score is None
-    assert selection.k == 2
+    assert selection.k == 2 and selection.outliers == 0
     assert "k=3" in selection.rationale and "under 2%" in selection.rationale
+
+
+def test_a_handful_of_far_away_customers_are_outliers_not_a_veto() -> None:
+    # Five customers far from everyone: before, they vetoed every k that gave them a segment.
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            rng.normal(0, 0.3, (490, 2)),
+            rng.normal(8, 0.3, (490, 2)),
+            rng.normal([0, 8], 0.3, (5, 2)),
+        ]
+    )
+    selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
+    assert selection.outliers == 5 and selection.k == 2
+    assert all(c.eligible for c in selection.candidates)
+    assert "5 customers lie far from all the others" in selection.rationale
+    assert selection.sample_size == 980
 
 
 def test_fixed_k_skips_the_choice() -> None:
@@ -90,15 +114,37 @@ def test_fixed_k_skips_the_choice() -> None:
     assert "--k" in selection.rationale
 
 
-def test_ambiguity_is_reported_when_criteria_disagree() -> None:
-    # Two tight pairs of blobs: 2 and 4 are both defensible.
+def test_a_rival_far_behind_on_silhouette_is_explained_not_called_a_tie() -> None:
+    # Two tight pairs of blobs: 2 broad groups, each of two. Calinski-Harabasz prefers 4, but
+    # its silhouette is far below k=2's (0.61 vs 0.92, against a sampling noise of about
+    # 0.01) and the gap is no larger, so it is an alternative that lost, with the reason.
     rng = np.random.default_rng(1)
     centers = [(0, 0), (2.2, 0), (20, 0), (22.2, 0)]
     X = np.vstack([rng.normal(c, 0.5, (300, 2)) for c in centers])
     selection = select_k(X, k_min=2, k_max=6, seed=0)
-    assert selection.ambiguous
+    assert selection.k == 2 and not selection.ambiguous
+    assert "k=4 (favoured by Calinski-Harabasz)" in selection.rationale
+    assert "lower silhouette" in selection.rationale
+
+
+def test_ambiguity_is_reported_when_a_rival_ties_on_silhouette() -> None:
+    # Four groups of unequal spread: the widest splits in two at almost no cost in silhouette.
+    frame, truth, k = _table(unequal_variance(4, seed=7))
+    selection = select_k(build(frame, profile(frame)).X, seed=0)
+    assert selection.ambiguous and k in {selection.k, *selection.alternatives}
     assert "ambiguous between" in selection.rationale
-    assert set(selection.alternatives) & {2, 4}
+    for rival in selection.alternatives:
+        best, other = selection.candidate(selection.k), selection.candidate(rival)
+        assert other.silhouette >= best.silhouette - 0.02
+        assert other.stability is not None and other.stability >= 0.9
+
+
+def test_the_elbow_alone_does_not_make_k_ambiguous() -> None:
+    frame, _ = blobs(6, seed=0)
+    selection = select_k(build(frame, profile(frame)).X, seed=0)
+    assert selection.k == 6 and selection.votes.get("elbow") != 6
+    assert not selection.ambiguous
+    assert "shown for illustration and does not vote" in selection.rationale
 
 
 def test_sweep_runs_on_a_seeded_sample_for_large_inputs() -> None:
@@ -129,3 +175,14 @@ def test_kneedle_finds_the_knee_of_a_known_curve() -> None:
 def test_too_little_to_segment_is_a_clear_error(X: np.ndarray, k: int | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
         select_k(X, k=k, source="t.csv")
+
+
+def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:
+    table = separated(12, seed=12)
+    X = build(table.frame, profile(table.frame)).X
+    given = select_k(X, k_max=10, k_max_given=True, seed=0)
+    assert given.k == 10 and not given.extended and given.k_range == (2, 10)
+    assert "top of the range you set" in given.rationale and "raise k_max" in given.rationale
+    free = select_k(X, k_max=10, seed=0)
+    assert free.k == 12 and free.extended and free.k_range == (2, 15)
+    assert "so the sweep was extended to k=15" in free.rationale
