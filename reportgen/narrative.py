@@ -181,8 +181,11 @@ def write(
 ) -> Narratives:
     """Summary paragraph, and per segment a story and at least two ranked actions;
     ``baseline`` names the period whose segments were kept (assign mode)."""
+    verdict = _verdict(selection)
     segments = tuple(
-        distinct_top_actions([_segment(s, profiles, playbook, text_env) for s in profiles.segments])
+        distinct_top_actions(
+            [_segment(s, profiles, playbook, text_env, verdict) for s in profiles.segments]
+        )
     )
     summary = render(
         text_env,
@@ -195,13 +198,23 @@ def write(
             "features": [label_text(f) for f in profiles.features],
             "labels": SELECTION_LABELS,
             "baseline": baseline,
+            "structure": _verdict(selection),
         },
     )
     return Narratives(_tidy(summary), segments, playbook.source)
 
 
+def _verdict(selection: KSelection) -> str:
+    structure = getattr(selection, "structure", None)
+    return structure.verdict if structure is not None else ""
+
+
 def _segment(
-    segment: SegmentProfile, profiles: SegmentProfiles, playbook: Playbook, env: Environment
+    segment: SegmentProfile,
+    profiles: SegmentProfiles,
+    playbook: Playbook,
+    env: Environment,
+    verdict: str = "",
 ) -> SegmentNarrative:
     story = render(
         env,
@@ -213,6 +226,7 @@ def _segment(
             "overall": profiles.overall,
             "roles": profiles.roles,
             "profiled_overall": profiles.profiled_overall,
+            "structure": verdict,
         },
     )
     recs: tuple[Recommendation, ...] = ()
@@ -220,6 +234,12 @@ def _segment(
         note = "No customer is in this segment this period, so no action is proposed."
     else:
         recs, note = recommend(segment, playbook, profiles.roles, profiles.amounts)
+    if verdict == "none" and recs:
+        caution = (
+            "The customers do not fall into distinct groups, so these actions target a range "
+            "of customers, not a kind: test them on a sample before rolling out."
+        )
+        note = f"{note} {caution}".strip()
     kpis = tuple(dict.fromkeys(r.kpi for r in recs))
     return SegmentNarrative(segment.id, _tidy(story), recs, kpis, note)
 

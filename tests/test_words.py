@@ -142,3 +142,35 @@ def test_the_executive_summary_says_what_the_criteria_did() -> None:
     kept = replace(selection, method="baseline")
     said = write(profiles, kept, PLAYBOOK, environment(html=False), baseline="2026-10").summary
     assert "are those of the baseline model (2026-10)" in said and "consensus" not in said
+
+
+def test_no_structure_is_said_plainly_in_summary_stories_actions_and_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from pypdf import PdfReader
+
+    from reportgen import Config, run
+
+    n = 2000
+    cloud = RNG.multivariate_normal([0, 0, 0], [[1, 0.3, 0], [0.3, 1, 0.2], [0, 0.2, 1]], n)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"K{i}" for i in range(n)],
+            "spend": np.round(np.exp(cloud[:, 0] / 2 + 5), 2),
+            "orders": np.round(np.exp(cloud[:, 1] / 3 + 2)).astype(int),
+            "days_since_last_order": np.round(np.exp(cloud[:, 2] / 3 + 3)).astype(int),
+        }
+    )
+    source = tmp_path / "cloud.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "out"
+    result = run(Config(input=source, out=out, formats=("pdf",)))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["k_selection"]["structure"]["verdict"] == "none"
+    assert "the customers do not fall into distinct groups" in summary["summary"]
+    for seg in summary["segments"]:
+        assert "slice of a continuum rather than a distinct group" in seg["story"]
+        note = result.narratives.for_segment(seg["id"]).note
+        assert "test them on a sample before rolling out" in note
+    text = " ".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
+    assert "No distinct segments." in " ".join(text.split())
