@@ -19,6 +19,7 @@ from reportgen.clustering import Segmentation
 from reportgen.colours import segment_colours
 from reportgen.features import FeatureMatrix
 from reportgen.formatting import percent
+from reportgen.labels import text as label_text
 from reportgen.segments import MAX_LEVELS as SEGMENT_LEVELS
 from reportgen.segments import SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
@@ -396,7 +397,7 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
         ],
         fontsize=6.5 if len(segs) <= 8 else 8,
     )
-    ax.set_yticks(range(len(feats)), [_wrap(f, 36) for f in feats], fontsize=7)
+    ax.set_yticks(range(len(feats)), [_wrap(label_text(f), 36) for f in feats], fontsize=7)
     ax.tick_params(length=0)
     ax.grid(False)
     for i, f in enumerate(feats):
@@ -461,7 +462,7 @@ def _distributions(
         for patch, i in zip(box["boxes"], ids, strict=True):
             patch.set_facecolor(colors.segment(i))
             patch.set_alpha(0.75)
-        ax.set_title(_wrap(name, 30), fontsize=8)
+        ax.set_title(_wrap(label_text(name), 30), fontsize=8)
         ax.set_xlabel("segment", fontsize=7)
         if _wants_log_axis(values):
             ax.set_yscale("symlog")
@@ -722,7 +723,7 @@ def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # t
     y = np.arange(len(feats))[::-1]
     ax.barh(y, values, color=[colors.primary if v >= 0 else colors.accent for v in values])
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [_wrap(f, 36) for f in feats])
+    ax.set_yticks(y, [_wrap(label_text(f), 36) for f in feats])
     ax.grid(axis="y", visible=False)
     limit = max(1.0, max(abs(v) for v in values) * 1.25)
     ax.set_xlim(-limit, limit)

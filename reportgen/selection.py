@@ -368,10 +368,11 @@ def _set_aside(X: np.ndarray, sample: np.ndarray) -> tuple[int, np.ndarray]:
     if typical <= 0:
         return 0, sample
     _, gap_all = pairwise_distances_argmin_min(X[flagged], ordinary)
-    _, gap_sample = pairwise_distances_argmin_min(sample[far], ordinary)
     isolated = int((gap_all > ISOLATION * typical).sum())
     keep = np.ones(len(sample), dtype=bool)
-    keep[np.flatnonzero(far)[gap_sample > ISOLATION * typical]] = False
+    if far.any():  # on a large table the sample may hold none of them
+        _, gap_sample = pairwise_distances_argmin_min(sample[far], ordinary)
+        keep[np.flatnonzero(far)[gap_sample > ISOLATION * typical]] = False
     return isolated, sample[keep]
 
 

@@ -200,7 +200,8 @@ def test_no_pdf_page_is_nearly_empty(reports: dict[str, Path], table: str) -> No
         span, chars = page_fill(reader, i)
         # a lone table row, a lone card or a lone footer line spans a few percent of a page
         assert span >= MIN_FILL, f"{table} page {i + 1} is {span:.0%} filled"
-        assert chars >= 60, f"{table} page {i + 1} has {chars} characters of text"
+        # a page of one large chart has little text, but it is not empty
+        assert chars >= 60 or span >= 0.3, f"{table} page {i + 1} has {chars} characters"
 
 
 def test_the_cover_holds_the_contents_and_the_summary_starts_a_page(

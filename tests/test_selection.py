@@ -186,3 +186,15 @@ def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:
     free = select_k(X, k_max=10, seed=0)
     assert free.k == 12 and free.extended and free.k_range == (2, 15)
     assert "so the sweep was extended to k=15" in free.rationale
+
+
+def test_outliers_missing_from_the_sweep_sample_are_still_counted() -> None:
+    """On a large table the sample may hold none of the far-away customers."""
+    from reportgen.selection import _set_aside
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30_000, 3))
+    X[:4] = 40.0  # four customers far from everyone
+    sample = X[1000:21000]  # the sweep sample holds none of them
+    outliers, kept = _set_aside(X, sample)
+    assert outliers == 4 and len(kept) == len(sample)
