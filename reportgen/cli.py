@@ -87,7 +87,9 @@ def _formats(
     "extends the sweep to 15).",
 )
 @click.option(
-    "--seed", type=int, help="Random seed (default 0); same input and seed, same segments."
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    help="Random seed (default 0); same input and seed, same segments.",
 )
 @click.option(
     "--config",
@@ -364,9 +366,17 @@ def export_command(directory: Path, force: bool) -> None:
     """Copy the default templates to DIRECTORY as a starting point for --template-dir."""
     from reportgen.templating import default_template_dir
 
+    if directory.exists() and not directory.is_dir():
+        raise click.ClickException(f"{directory} is a file; choose a folder to copy into")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; use --force to write into it")
-    shutil.copytree(default_template_dir(), directory, dirs_exist_ok=True)
+    try:
+        shutil.copytree(default_template_dir(), directory, dirs_exist_ok=True)
+    except (OSError, shutil.Error) as exc:
+        reason = getattr(exc, "strerror", None) or "cannot be written"
+        raise click.ClickException(
+            f"{directory}: {reason}; choose a folder you can write to"
+        ) from None
     click.echo(
         f"Copied the default templates to {directory}. Use them with "
         f"--template-dir {directory}; extend 'default:report.html' to change one block."

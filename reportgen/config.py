@@ -233,6 +233,8 @@ def _validate(config: Config) -> list[str]:
         return problems
     if config.k is not None and (not isinstance(config.k, int) or config.k < 2):
         problems.append("k must be a whole number of at least 2")
+    if not 0 <= config.seed < 2**32:
+        problems.append(f"seed must be a whole number from 0 to {2**32 - 1}, not {config.seed}")
     if config.k_min < 2:
         problems.append("k_min must be at least 2")
     if config.k_max < config.k_min:
@@ -257,11 +259,35 @@ def _validate(config: Config) -> list[str]:
     overlap = set(config.features) & set(config.exclude)
     if overlap:
         problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
+    problems.extend(_validate_types(config))
     problems.extend(_validate_branding(config.branding))
     problems.extend(_validate_roles(config.roles))
     problems.extend(_validate_columns(config.columns))
     problems.extend(_validate_transactions(config))
     problems.extend(_validate_engine(config))
+    return problems
+
+
+_TEXT_LISTS = ("features", "exclude")
+_PATHS = ("template_dir", "playbook", "baseline")
+_TEXTS = ("id_column", "sheet", "title", "period", "mode", "paper", "engine")
+
+
+def _validate_types(config: Config) -> list[str]:
+    """Values of the wrong kind from a config file (``template_dir = 5``), said by key."""
+    problems = []
+    for name in _TEXT_LISTS:
+        value = getattr(config, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            problems.append(f'{name} must be a list of column names, e.g. ["Income"]')
+    for name in _PATHS:
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, Path):
+            problems.append(f'{name} must be a path written as text, e.g. "brand"')
+    for name in _TEXTS:
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{name} must be text, not {value!r}")
     return problems
 
 
@@ -366,9 +392,9 @@ def _validate_branding(branding: Branding) -> list[str]:
     problems = []
     for name in ("primary_color", "accent_color"):
         value = getattr(branding, name)
-        if not isinstance(value, str) or not _COLOR.match(value):
+        if not isinstance(value, str) or not _COLOR.fullmatch(value):
             problems.append(f"branding {name} must be a hex colour like #1f4e79, not {value!r}")
-    if not isinstance(branding.font_family, str) or not _FONT.match(branding.font_family):
+    if not isinstance(branding.font_family, str) or not _FONT.fullmatch(branding.font_family):
         problems.append(
             "branding font_family may hold only letters, digits, spaces, commas, hyphens and quotes"
         )

@@ -725,6 +725,7 @@ def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
         ) from None
     if any(level is not None for level in frame.index.names):
         frame = frame.reset_index()  # a named index (say customer_id) is data
+    frame = _plain_parquet_types(frame, name)
     if frame.shape[1] == 0:
         raise InputError(f"{name} has no columns; export the table again")
     if frame.empty:
@@ -732,6 +733,26 @@ def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
     names = _column_names(list(frame.columns), name)
     frame = frame.reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
+    return frame
+
+
+def _plain_parquet_types(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Warehouse types the later stages read as plain values: time-zone-aware timestamps as
+    UTC dates, binary cells as text (UTF-8), or a clear error naming the column."""
+    for column in frame.columns:
+        series = frame[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            frame[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif series.dtype == object and series.map(lambda v: isinstance(v, bytes)).any():
+            try:
+                frame[column] = series.map(
+                    lambda v: v.decode("utf-8") if isinstance(v, bytes) else v
+                )
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{name}: column '{column}' holds binary data, not text or numbers; leave "
+                    "it out of the export"
+                ) from None
     return frame
 
 

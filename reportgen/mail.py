@@ -207,8 +207,10 @@ def _check_settings(s: MailSettings) -> list[str]:
         problems.append(f"tls must be one of {', '.join(TLS_MODES)}, not {s.tls!r}")
     if s.smtp_port is not None and not (isinstance(s.smtp_port, int) and 0 < s.smtp_port < 65536):
         problems.append(f"smtp_port must be a port number, not {s.smtp_port!r}")
-    if s.subject is not None and ("\n" in s.subject or "\r" in s.subject):
-        problems.append("the subject must be one line")
+    if s.subject is not None and _breaks_a_header(s.subject):
+        problems.append(
+            "the subject must be one line of text, without line breaks or control characters"
+        )
     if s.smtp_host and s.smtp_user and not s.smtp_password:
         problems.append(
             f"--smtp-user {s.smtp_user} needs a password: set {PASSWORD_ENV} or "
@@ -760,6 +762,17 @@ def write_eml(message: EmailMessage, path: Path, *, draft: bool) -> None:
     """
     data = message.as_bytes(policy=policy.SMTP)
     _write(path, (b"X-Unsent: 1\r\n" if draft else b"") + data)
+
+
+def _breaks_a_header(text: str) -> bool:
+    """Line breaks of any kind (CR, LF, vertical tab, U+2028...) and control characters."""
+    import unicodedata
+
+    return any(
+        ch in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+        or (unicodedata.category(ch) == "Cc" and ch != "\t")
+        for ch in text
+    )
 
 
 def check_writable(folder: Path, eml: Path | None, preview: Path | None, force: bool) -> None:

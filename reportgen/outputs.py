@@ -51,7 +51,7 @@ def _segments_frame(
     safe_names = {i: _safe_cell(n) for i, n in names.items()}
     return pd.DataFrame(
         {
-            id_label: safe_column(ids.reset_index(drop=True)),
+            _safe_cell(id_label): safe_column(ids.reset_index(drop=True)),
             "segment": labels,
             "segment_name": pd.Series(labels).map(safe_names),
             "distance": np.round(distances, 6),
