@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import hashlib
 import io
+import os
 import re
 import zlib
 from collections import Counter
@@ -203,6 +203,10 @@ def _read_bytes(path: Path, name: str) -> bytes:
     """Read the whole file once (it is hashed and sniffed from memory; never written)."""
     if path.is_dir():
         raise InputError(f"{name}: is a directory, not a file; give the path of the table file")
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise InputError(
+            f"{name}: is not a regular file (a pipe or a device); save the table to a file first"
+        )
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -243,14 +247,43 @@ def _detect_format(path: Path, raw: bytes) -> str:
     return "text"
 
 
+UNZIPPED_LIMIT_ENV = "REPORTGEN_MAX_UNZIPPED_MB"
+UNZIPPED_LIMIT_MB = 4096
+
+
 def _gunzip(raw: bytes, name: str) -> bytes:
-    """Decompress in memory; a truncated download is the usual cause of failure."""
+    """Decompress in memory, at most ``REPORTGEN_MAX_UNZIPPED_MB`` (a gzip bomb stops with a
+    line, not by filling the memory); a truncated download is the usual cause of failure."""
+    limit = _unzipped_limit() * 1024 * 1024
     try:
-        return gzip.decompress(raw)
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        parts, size, data = [], 0, raw
+        while data:
+            chunk = inflate.decompress(data, 64 * 1024 * 1024)
+            size += len(chunk)
+            if size > limit:
+                raise InputError(
+                    f"{name} decompresses to more than {limit // 1024 // 1024:,} MB; unpack it "
+                    f"yourself, or raise the limit with {UNZIPPED_LIMIT_ENV}"
+                )
+            parts.append(chunk)
+            data = inflate.unconsumed_tail
+            if inflate.eof and inflate.unused_data:  # a further gzip member follows
+                data, inflate = inflate.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if not inflate.eof:
+            raise EOFError("the compressed data ends early")
+        return b"".join(parts)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(
             f"{name} could not be decompressed as gzip: {_short(exc)}; check the file is complete"
         ) from None
+
+
+def _unzipped_limit() -> int:
+    try:
+        return max(1, int(os.environ.get(UNZIPPED_LIMIT_ENV, UNZIPPED_LIMIT_MB)))
+    except ValueError:
+        return UNZIPPED_LIMIT_MB
 
 
 def _short(exc: BaseException, noise: re.Pattern[str] | None = None) -> str:

@@ -26,6 +26,7 @@ LOGO_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
+LOGO_LIMIT = 5 * 1024 * 1024  # bytes: the logo is embedded in every report and email
 _LOGO_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
@@ -127,6 +128,12 @@ def logo_uri(path: Path | None) -> str | None:
     if mime is None:
         raise ConfigError(f"logo {path}: use a PNG, JPEG or SVG file")
     try:
+        size = path.stat().st_size
+        if size > LOGO_LIMIT:
+            raise ConfigError(
+                f"logo {path}: {size / 1024 / 1024:,.1f} MB is too large to embed in every "
+                f"report; use an image under {LOGO_LIMIT // 1024 // 1024} MB"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"logo {path}: cannot be read ({exc.strerror or exc})") from None

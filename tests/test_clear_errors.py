@@ -93,3 +93,37 @@ def test_an_email_subject_with_a_line_break_or_control_character(subject: str) -
     with pytest.raises((MailError, ConfigError), match="the subject must be one line"):
         make_settings({}, {"sender": "a@example.com", "to": ("b@example.com",),
                            "subject": subject}, {})  # fmt: skip
+
+
+def test_a_gzip_bomb_stops_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from reportgen.errors import InputError
+
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * (3 * 1024 * 1024 // 4)))
+    monkeypatch.setenv("REPORTGEN_MAX_UNZIPPED_MB", "1")
+    with pytest.raises(InputError, match="decompresses to more than 1 MB; unpack it yourself"):
+        load(path)
+    monkeypatch.setenv("REPORTGEN_MAX_UNZIPPED_MB", "10")
+    assert len(load(path).frame) == 3 * 1024 * 1024 // 4
+
+
+def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    import os
+
+    from reportgen.errors import InputError
+
+    fifo = tmp_path / "table.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is not a regular file"):
+        load(fifo)
+
+
+def test_a_huge_logo_is_refused(tmp_path: Path) -> None:
+    from reportgen import render
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
+    with pytest.raises(ConfigError, match="too large to embed in every report"):
+        render.logo_uri(logo)
