@@ -22,6 +22,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ EMAIL_KEYS = (
     "smtp_password",
     "tls",
     "attach_pdf",
+    "deadline",
 )
 CHART_WIDTH = 552  # CSS pixels: the 600px column less its padding
 _CHART_INCHES = 4.6  # drawn this wide, the 8-9 pt chart text shows at about 13px
@@ -93,6 +95,8 @@ class MailSettings:
     template_dir: Path | None = None
     branding: Branding = field(default_factory=Branding)
     timeout: float = 30.0  # seconds per SMTP operation
+    deadline: float = 300.0  # seconds for one whole connection: a server that drips bytes
+    #                          slower than the timeout cannot hold the command for ever
     attempts: int = 3  # tries for transient failures (refused, reset, timeout, 4xx)
     retry_delay: float = 1.0  # seconds before the 2nd try; doubles after each failure
 
@@ -216,8 +220,8 @@ def _check_settings(s: MailSettings) -> list[str]:
             f"--smtp-user {s.smtp_user} needs a password: set {PASSWORD_ENV} or "
             "[email] smtp_password in the config"
         )
-    if s.attempts < 1 or s.retry_delay < 0 or s.timeout <= 0:
-        problems.append("attempts must be at least 1, retry_delay and timeout positive")
+    if s.attempts < 1 or s.retry_delay < 0 or s.timeout <= 0 or s.deadline <= 0:
+        problems.append("attempts must be at least 1, retry_delay, timeout and deadline positive")
     problems.extend(_branding_problems(s.branding))
     return problems
 
@@ -261,6 +265,9 @@ def _check_email_value(key: str, value: Any) -> str | None:
         return None if isinstance(value, bool) else "must be true or false"
     if key == "tls":
         return None if value in TLS_MODES else f"must be one of {', '.join(TLS_MODES)}"
+    if key == "deadline":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        return None if ok else "must be a number of seconds"
     return None if isinstance(value, str) else "must be a string"
 
 
@@ -867,8 +874,9 @@ def _deliver(message: EmailMessage, s: MailSettings) -> dict[str, Any]:
     """One connection: connect, STARTTLS, log in, send.  Errors are sorted into transient
     (raised as ``_Transient``) and permanent (``MailError``) with the step that failed."""
     step = "connect"
+    expired = threading.Event()
     try:
-        with _connect(s) as smtp:
+        with _connect(s, expired) as smtp:
             if s.tls == "starttls":
                 step = "starttls"
                 smtp.starttls(context=ssl.create_default_context())
@@ -880,7 +888,34 @@ def _deliver(message: EmailMessage, s: MailSettings) -> dict[str, Any]:
     except (_Transient, MailError):
         raise
     except Exception as exc:  # sorted below; an unknown kind is re-raised as a bug
+        if expired.is_set():
+            raise MailError(
+                f"cannot send mail via {s.server}: the server did not finish within "
+                f"{s.deadline:g} s ({step}); try later, or raise [email] deadline"
+            ) from None
         raise _classify(exc, step, s) from None
+
+
+@contextmanager
+def _deadline(smtp: smtplib.SMTP, seconds: float, expired: threading.Event) -> Iterator[None]:
+    """Close the connection when ``seconds`` have passed, however the server trickles."""
+
+    def cut() -> None:
+        expired.set()
+        sock = getattr(smtp, "sock", None)
+        if sock is not None:  # not yet connected: the connect call times out on its own
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def _login(smtp: smtplib.SMTP, s: MailSettings) -> None:
@@ -903,16 +938,19 @@ def _login(smtp: smtplib.SMTP, s: MailSettings) -> None:
 
 
 @contextmanager
-def _connect(s: MailSettings) -> Iterator[smtplib.SMTP]:
-    host = s.smtp_host or ""
+def _connect(s: MailSettings, expired: threading.Event) -> Iterator[smtplib.SMTP]:
+    """A connection made and used within ``s.deadline`` seconds (the greeting included)."""
     if s.tls == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            timeout=s.timeout, context=ssl.create_default_context()
         )
     else:
-        smtp = smtplib.SMTP(host, s.port, timeout=s.timeout)
+        smtp = smtplib.SMTP(timeout=s.timeout)
     try:
-        yield smtp
+        smtp._host = s.smtp_host or ""  # type: ignore[attr-defined]  # STARTTLS checks it
+        with _deadline(smtp, s.deadline, expired):
+            smtp.connect(s.smtp_host or "", s.port)
+            yield smtp
     finally:
         try:
             smtp.quit()

@@ -666,3 +666,38 @@ def test_a_non_ascii_password_logs_in_as_utf8(report: Path, tmp_path: Path) -> N
         controller.stop()
     assert code == 0, err + out
     assert len(handler.envelopes) == 1 and password not in out + err
+
+
+def test_a_server_that_drips_bytes_is_cut_at_the_deadline(report: Path, tmp_path: Path) -> None:
+    """One byte every 0.3 s never trips the per-operation timeout; the deadline cuts it."""
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def drip() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                for _ in range(200):
+                    conn.sendall(b"2")
+                    time.sleep(0.3)
+            except OSError:
+                return
+
+    threading.Thread(target=drip, daemon=True).start()
+    settings = MailSettings(
+        sender=SENDER, to=TO, smtp_host="127.0.0.1", smtp_port=port, tls="none",
+        timeout=1.0, deadline=2.0, attempts=1, eml=tmp_path / "m.eml",
+    )  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(MailError, match="did not finish within 2 s"):
+        send_report(report, settings)
+    assert time.monotonic() - started < 10
+    server.close()
+    assert read_mail_config  # the [email] deadline key is documented with the others
