@@ -73,6 +73,11 @@ class Facts:
     sample: tuple[str, ...] = ()  # some present values as text, for pattern checks
     fraction_between: float = 0.0  # share of values strictly between 0 and 1 (numeric)
 
+    @property
+    def counts_from_zero(self) -> bool:
+        """Whole numbers, none negative: what a count or a number of people looks like."""
+        return self.kind == "numeric" and self.integral and self.low is not None and self.low >= 0
+
 
 # --------------------------------------------------------------------------------- words
 
@@ -367,7 +372,7 @@ def _age(f: Facts) -> Meaning | None:
 
 def _household(f: Facts) -> Meaning | None:
     """Kids and dependents describe who the customer is, not how they buy."""
-    if f.kind != "numeric" or not f.integral or f.low is None or f.low < 0:
+    if not f.counts_from_zero:
         return None
     word = has_word(f.name, _HOUSEHOLD)
     if word and f.high is not None and f.high <= 20:
@@ -443,7 +448,7 @@ _COUNT_HEADS = _w("trx txn txns count cnt qty num number orders purchases transa
 
 def _counted(f: Facts) -> Meaning | None:
     """ "AMOUNT_TRX", "sales_count": whole numbers whose last word says they count things."""
-    if f.kind != "numeric" or not f.integral or f.low is None or f.low < 0:
+    if not f.counts_from_zero:
         return None
     tokens, _ = words(f.name)
     if len(tokens) > 1 and tokens[-1] in _COUNT_HEADS:
@@ -461,7 +466,7 @@ def _money(f: Facts) -> Meaning | None:
 
 
 def _count(f: Facts) -> Meaning | None:
-    if f.kind != "numeric" or not f.integral or f.low is None or f.low < 0:
+    if not f.counts_from_zero or f.low is None:
         return None
     word = has_word(f.name, _COUNT)
     if word:

@@ -16,17 +16,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from reportgen.errors import InputError
 from reportgen.io import Dataset, load
 from tests.conftest import ECOMMERCE, RETAIL
-
-
-def error_of(path: Path, **kwargs: object) -> str:
-    with pytest.raises(InputError) as info:
-        load(path, **kwargs)  # type: ignore[arg-type]
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+from tests.test_io import error_of
 
 
 def conversions(ds: Dataset, column: str) -> list[tuple[str, str]]:
