@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +38,7 @@ MAX_WORKERS = 4
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _disabled = False
+_made: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
 
 
 def wanted() -> int:
@@ -76,6 +78,7 @@ def start() -> None:
             _disabled = True
             return
         _pool = pool
+        _made.add(pool)
     # Starting a worker waits until the fork server has imported PRELOAD: not on this thread.
     threading.Thread(target=_spin_up, args=(pool, count), daemon=True).start()
 
@@ -164,14 +167,34 @@ def shutdown(now: bool = False) -> None:
     if pool is None:
         return
     if now:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            try:
-                process.kill()
-            except (OSError, AttributeError):
-                pass
+        # shutdown() first: once it returns no worker can be added, so the kill reaches all
         pool.shutdown(wait=False, cancel_futures=True)
+        _kill(pool)
         return
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
+def _kill_all_at_exit() -> None:
+    """At interpreter exit, the standard library waits for every worker of every pool to
+    finish.  A worker killed while it held the job queue's lock (a failed command kills its
+    helpers) leaves its siblings waiting on that lock for ever, and the exit with them: the
+    helpers have nothing left to do at exit, so they are killed first."""
+    for pool in list(_made):
+        _kill(pool)
+
+
+# Runs before concurrent.futures' own exit hook (these hooks run last registered first).
+_register = getattr(threading, "_register_atexit", None)
+if _register is not None:
+    _register(_kill_all_at_exit)
 
 
 def _give_up(pool: ProcessPoolExecutor) -> None:

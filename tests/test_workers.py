@@ -73,3 +73,32 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(script)], check=True, env=env, cwd=tmp_path)
     assert log.read_text(encoding="utf-8") == "run\n"
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_a_stuck_helper_never_holds_up_the_exit(tmp_path: Path) -> None:
+    """A helper that cannot take its stop signal (here: stopped; in real runs: waiting on a
+    queue lock that a killed sibling held) must not keep the process from exiting."""
+    script = (
+        "import os, signal, time\n"
+        "from reportgen import workers\n"
+        "workers.start()\n"
+        "time.sleep(0.5)\n"
+        "pids = set()\n"
+        "for _ in range(20):\n"
+        "    pids |= set(workers.map_jobs(os.getpid, [() for _ in range(8)]))\n"
+        "assert os.getpid() not in pids, pids\n"
+        "for pid in pids:\n"
+        "    os.kill(pid, signal.SIGSTOP)\n"
+        "print('stopped', len(pids), flush=True)\n"
+    )
+    env = {**os.environ, "REPORTGEN_WORKERS": "2", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("stopped ")
