@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from reportgen import __version__
 from reportgen.errors import InputError
@@ -19,6 +20,8 @@ from reportgen.features import FeatureSpec
 
 FORMAT = "reportgen-model"
 VERSION = 1
+KINDS = ("numeric", "tenure_days")
+TRANSFORMS = ("none", "log1p")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ def load(path: Path) -> Model:
         raise InputError(f"{path}: no such model file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         raise InputError(f"{path}: not a reportgen model (not readable JSON)") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a reportgen model (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"{path}: not a reportgen model file")
     if data.get("version") != VERSION:
@@ -101,13 +106,62 @@ def load(path: Path) -> Model:
             float(data["mean_sq_distance"]),
             {str(k): [float(v) for v in edges] for k, edges in data["reference"].items()},
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: damaged reportgen model ({exc})") from None
-    if centers.shape != (len(segments), len(features)):
-        raise InputError(
-            f"{path}: damaged reportgen model (centres do not match segments and features)"
-        )
+    problem = _problem(model)
+    if problem:
+        raise InputError(f"{path}: damaged reportgen model ({problem}); refit with --mode refit")
     return model
+
+
+def _problem(model: Model) -> str | None:
+    """What makes a parsed model unusable, if anything: a hand-edited or corrupted file must
+    stop here, not assign every customer to one segment or print NaN in the report."""
+    features, centers, segments = model.features, model.centers, model.segments
+    if not segments or not features:
+        return "no segments or no features"
+    if centers.shape != (len(segments), len(features)):
+        return "centres do not match segments and features"
+    if not np.isfinite(centers).all():
+        return "a segment centre is not a finite number"
+    ids = [s.id for s in segments]
+    if any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in ids):
+        return "segment ids must be whole numbers from 1"
+    if len(set(ids)) != len(ids):
+        return "segment ids repeat"
+    names = [f.name for f in features]
+    if len(set(names)) != len(names):
+        return "feature names repeat"
+    if not all(np.isfinite(edges).all() for edges in model.reference.values()):
+        return "a drift reference edge is not a finite number"
+    for f in features:
+        problem = _feature_problem(f)
+        if problem:
+            return f"feature {f.name!r}: {problem}"
+    return None
+
+
+def _feature_problem(f: FeatureSpec) -> str | None:
+    if f.kind not in KINDS:
+        return f"unknown kind {f.kind!r} (expected {' or '.join(KINDS)})"
+    if f.transform not in TRANSFORMS:
+        return f"unknown transform {f.transform!r} (expected {' or '.join(TRANSFORMS)})"
+    numbers = (f.impute_value, f.center, f.scale)
+    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in numbers):
+        return "imputation, centre and scale must be finite numbers"
+    if f.scale <= 0:
+        return "scale must be above zero"
+    limits = (f.clip_low, f.clip_high)
+    if any(v is not None and not (isinstance(v, (int, float)) and np.isfinite(v)) for v in limits):
+        return "clip limits must be finite numbers or null"
+    if f.kind == "tenure_days":
+        try:
+            unknown = pd.isna(pd.Timestamp(str(f.reference_date)))
+        except ValueError:
+            unknown = True
+        if unknown:
+            return f"reference date {f.reference_date!r} is not a date"
+    return None
 
 
 def _spec(data: dict[str, Any]) -> FeatureSpec:

@@ -230,3 +230,50 @@ def test_a_model_file_is_data_not_code(tmp_path: Path) -> None:
     assert "not a reportgen model" in fail(
         str(MALL), "--out", str(tmp_path / "o"), "--baseline", str(model)
     )
+
+
+def _tamper(model: dict, how: str) -> dict:  # type: ignore[type-arg]
+    if how == "nan centre":
+        model["centers"][0][0] = float("nan")
+    elif how == "zero scale":
+        model["features"][0]["scale"] = 0.0
+    elif how == "duplicate ids":
+        model["segments"][1]["id"] = model["segments"][0]["id"]
+    elif how == "unknown transform":
+        model["features"][0]["transform"] = "sqrt"
+    elif how == "infinite edge":
+        first = next(iter(model["reference"]))
+        model["reference"][first][0] = float("inf")
+    return model
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("nan centre", "a segment centre is not a finite number"),
+        ("zero scale", "scale must be above zero"),
+        ("duplicate ids", "segment ids repeat"),
+        ("unknown transform", "unknown transform 'sqrt'"),
+        ("infinite edge", "drift reference edge is not a finite number"),
+    ],
+)
+def test_a_tampered_model_is_refused_in_one_line(
+    months, tmp_path: Path, how: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    saved = json.loads((months["tmp"] / "2026-10" / "model.json").read_text(encoding="utf-8"))
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(_tamper(saved, how)), encoding="utf-8")
+    error = fail(
+        str(months["paths"]["november"]), "--out", str(tmp_path / "o"), "--baseline", str(model)
+    )
+    assert f"{model}: damaged reportgen model (" in error and message in error
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_model_nested_100000_deep_is_refused_in_one_line(tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    model.write_text(
+        '{"format": "reportgen-model", "version": 1, "k": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+    error = fail(str(MALL), "--out", str(tmp_path / "o"), "--baseline", str(model))
+    assert "not a reportgen model (JSON nested too deeply)" in error
