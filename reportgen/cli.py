@@ -234,11 +234,10 @@ def _run(
     flags: dict[str, Any],
     email_to: tuple[str, ...],
 ) -> None:
-    from reportgen.config import make_config, read_config_file
+    from reportgen.config import load_config
     from reportgen.pipeline import run
 
-    file_values = read_config_file(config_file) if config_file else {}
-    config = make_config(file_values, {"input": input, **flags})
+    config = load_config(config_file, {"input": input, **flags})
     mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
     result = run(config, progress=None if quiet else _Progress())
     if not quiet:

@@ -147,6 +147,50 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder)."""
+    values, problems = _read_sections(path)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    return values
+
+
+def load_config(path: Path | None, flags: Mapping[str, Any]) -> Config:
+    """The run's Config from a config file (or none) and flags, with every problem of the file
+    and the values in one ConfigError: unknown keys, wrong values, paths that do not exist."""
+    values, problems = _read_sections(path) if path is not None else ({}, [])
+    config = None
+    try:
+        config = make_config(values, flags)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    problems += _missing_paths({**values, **{k: v for k, v in flags.items() if v is not None}})
+    if problems:
+        raise ConfigError((f"{path}: " if path is not None else "") + "; ".join(problems))
+    assert config is not None
+    return config
+
+
+def _missing_paths(values: Mapping[str, Any]) -> list[str]:
+    """Files and folders the run will need, named now rather than one run at a time."""
+    wanted = {
+        "template_dir": ("template folder", Path.is_dir),
+        "playbook": ("playbook", Path.is_file),
+        "baseline": ("baseline", Path.exists),
+    }
+    problems = []
+    for key, (what, exists) in wanted.items():
+        value = values.get(key)
+        if isinstance(value, (str, Path)) and not exists(Path(value)):
+            problems.append(f"{what} {value} does not exist")
+    logo = (
+        values.get("branding", {}).get("logo") if isinstance(values.get("branding"), dict) else None
+    )
+    if isinstance(logo, (str, Path)) and not Path(logo).is_file():
+        problems.append(f"logo {logo} does not exist")
+    return problems
+
+
+def _read_sections(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The file's values for the keys it may hold, and a problem for each one it may not."""
     data = read_toml(path)
     problems: list[str] = []
     values: dict[str, Any] = {}
@@ -179,11 +223,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
                 value = (path.parent / value).resolve()
             target = branding if section == "branding" else values
             target[key] = value
-    if problems:
-        raise ConfigError(f"{path}: " + "; ".join(problems))
     if branding:
         values["branding"] = branding
-    return values
+    return values, problems
 
 
 def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Config:
@@ -218,45 +260,60 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
 
 def _validate(config: Config) -> list[str]:
     problems: list[str] = []
-    for name in (
-        "k_min",
-        "k_max",
-        "seed",
-        "sample_size",
-        "silhouette_sample",
-        "n_init",
-        "stability_resamples",
-    ):
-        if not isinstance(getattr(config, name), int) or isinstance(getattr(config, name), bool):
+    whole = {}
+    for name in _WHOLE:
+        value = getattr(config, name)
+        whole[name] = isinstance(value, int) and not isinstance(value, bool)
+        if not whole[name]:
             problems.append(f"{name} must be a whole number")
-    if problems:
-        return problems
     if config.k is not None and (not isinstance(config.k, int) or config.k < 2):
         problems.append("k must be a whole number of at least 2")
-    if not 0 <= config.seed < 2**32:
+    # each range check only where its numbers are whole numbers (already said otherwise)
+    if whole["seed"] and not 0 <= config.seed < 2**32:
         problems.append(f"seed must be a whole number from 0 to {2**32 - 1}, not {config.seed}")
-    if config.k_min < 2:
+    if whole["k_min"] and config.k_min < 2:
         problems.append("k_min must be at least 2")
-    if config.k_max < config.k_min:
+    if whole["k_min"] and whole["k_max"] and config.k_max < config.k_min:
         problems.append(f"k_max ({config.k_max}) must not be below k_min ({config.k_min})")
-    if config.k_max > 50:
+    if whole["k_max"] and config.k_max > 50:
         problems.append("k_max must be at most 50")
     if not isinstance(config.min_share, (int, float)) or not 0 <= config.min_share < 0.5:
         problems.append("min_share must be a fraction between 0 and 0.5, e.g. 0.02")
-    if config.sample_size < 500:
+    if whole["sample_size"] and config.sample_size < 500:
         problems.append("sample_size must be at least 500")
-    if config.silhouette_sample < 100:
+    if whole["silhouette_sample"] and config.silhouette_sample < 100:
         problems.append("silhouette_sample must be at least 100")
-    if config.n_init < 1 or config.stability_resamples < 0:
+    if (whole["n_init"] and config.n_init < 1) or (
+        whole["stability_resamples"] and config.stability_resamples < 0
+    ):
         problems.append("n_init must be at least 1 and stability_resamples at least 0")
-    unknown = [f for f in config.formats if f not in FORMATS]
+    return problems + _validate_rest(config)
+
+
+_WHOLE = (
+    "k_min",
+    "k_max",
+    "seed",
+    "sample_size",
+    "silhouette_sample",
+    "n_init",
+    "stability_resamples",
+)
+
+
+def _validate_rest(config: Config) -> list[str]:
+    """The checks that do not need the whole-number settings to be whole numbers."""
+    problems: list[str] = []
+    formats = config.formats if isinstance(config.formats, tuple) else ("?",)
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:  # an empty tuple is allowed: only segments.csv, summary.json and model.json
         problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
     if config.mode not in ("assign", "refit"):
         problems.append("mode must be 'assign' or 'refit'")
     if config.paper not in PAPERS:
         problems.append(f"paper must be one of {', '.join(PAPERS)}")
-    overlap = set(config.features) & set(config.exclude)
+    lists = (config.features, config.exclude)
+    overlap = set(lists[0]) & set(lists[1]) if all(isinstance(v, tuple) for v in lists) else ()
     if overlap:
         problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
     problems.extend(_validate_types(config))

@@ -25,6 +25,7 @@ from reportgen import selection as choosing
 from reportgen import summary as summarising
 from reportgen import transactions as logs
 from reportgen.config import Config
+from reportgen.errors import ConfigError
 from reportgen.templating import environment
 
 Progress = Callable[[str, int, int], None]
@@ -182,13 +183,21 @@ def prepare(config: Config, target: outdir.Target) -> Prepared:
         from reportgen import workers
 
         workers.start()
-    return Prepared(
-        target,
-        render.logo_uri(config.branding.logo),
-        narrative.load_playbook(config.playbook),
-        environment(config.template_dir),
-        environment(config.template_dir, html=False),
-    )
+    problems: list[str] = []
+
+    def checked(make: Callable[[], Any]) -> Any:
+        try:
+            return make()
+        except ConfigError as exc:  # every file's problem in one message, not one per run
+            problems.append(str(exc))
+            return None
+
+    logo = checked(lambda: render.logo_uri(config.branding.logo))
+    playbook = checked(lambda: narrative.load_playbook(config.playbook))
+    html_env = checked(lambda: environment(config.template_dir))
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return Prepared(target, logo, playbook, html_env, environment(config.template_dir, html=False))
 
 
 def choose_k(

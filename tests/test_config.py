@@ -125,3 +125,52 @@ def test_k_max_given_says_whether_the_user_set_k_max() -> None:
     assert not make_config({"input": "x.csv"}, {}).k_max_given
     assert make_config({"input": "x.csv"}, {"k_max": 10}).k_max_given
     assert make_config({"input": "x.csv", "k_max": 8}, {}).k_max_given
+
+
+def _cli_error(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    result = CliRunner().invoke(main, ["run", *args])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.output
+    return result.stderr
+
+
+def test_every_problem_of_a_config_is_reported_in_one_run(tmp_path: Path) -> None:
+    """Unknown key, wrong kind, out of range, bad colour, bad meaning, missing files: one run."""
+    from tests.conftest import MALL
+
+    path = tmp_path / "reportgen.toml"
+    path.write_text(
+        '[run]\nk_min = "two"\nseed = -5\ncolour = 3\nplaybook = "nope.toml"\n'
+        '[branding]\nprimary_color = "blue"\nlogo = "nope.png"\n'
+        '[columns]\nAge = "birthday"\n',
+        encoding="utf-8",
+    )
+    error = _cli_error(str(MALL), "--config", str(path), "--out", str(tmp_path / "o"))
+    expected = [
+        "[run] has unknown key 'colour'",
+        "k_min must be a whole number",
+        "seed must be a whole number from 0 to 4294967295, not -5",
+        "primary_color must be a hex colour like #1f4e79, not 'blue'",
+        "[columns] Age = 'birthday' is not a meaning",
+        f"playbook {tmp_path / 'nope.toml'} does not exist",
+        f"logo {tmp_path / 'nope.png'} does not exist",
+    ]
+    assert [e in error for e in expected] == [True] * len(expected), error
+    assert not (tmp_path / "o").exists()
+
+
+def test_problems_inside_the_logo_playbook_and_templates_come_together(tmp_path: Path) -> None:
+    from tests.conftest import MALL
+
+    (tmp_path / "logo.png").write_bytes(b"not a png")
+    (tmp_path / "pb.toml").write_text('[[rule]]\nrole = "x"\n', encoding="utf-8")
+    path = tmp_path / "reportgen.toml"
+    path.write_text(
+        '[run]\nplaybook = "pb.toml"\n[branding]\nlogo = "logo.png"\n', encoding="utf-8"
+    )
+    error = _cli_error(str(MALL), "--config", str(path), "--out", str(tmp_path / "o"))
+    assert "not a valid PNG image" in error and "rule 1 (line 1) lacks direction" in error
+    assert not (tmp_path / "o").exists()
