@@ -130,13 +130,43 @@ def draw(
 
 def draw_one(style: dict[str, Any], job: Callable[..., Chart], args: tuple[Any, ...]) -> Chart:
     """One chart, drawn inside an ``rc_context`` of ``style`` (in this or a helper process)."""
+    import warnings
+
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib import rc_context
 
-    with rc_context(style):  # type: ignore[arg-type]
+    installed = _installed_families()
+    families = [f for f in style["font.sans-serif"] if f in installed]
+    fallbacks = [f for f in FALLBACK_FAMILIES if f in installed and f not in families]
+    style = {**style, "font.sans-serif": [*families, *fallbacks] or ["DejaVu Sans"]}
+    with rc_context(style), warnings.catch_warnings():  # type: ignore[arg-type]
+        # a glyph no installed font has is drawn as a box; the terminal is not told of it
+        warnings.simplefilter("ignore")
         return job(*args)
+
+
+# Fonts tried, in order, for characters the brand font lacks (CJK, Arabic, Devanagari...),
+# where installed: matplotlib falls back glyph by glyph along the list.
+FALLBACK_FAMILIES = (
+    "DejaVu Sans",
+    "Noto Sans",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Droid Sans Fallback",
+    "Noto Sans Arabic",
+    "Noto Sans Devanagari",
+    "Noto Color Emoji",
+    "Noto Emoji",
+)
+
+
+def _installed_families() -> frozenset[str]:
+    """Font families matplotlib can find here: naming one it cannot makes it log a warning."""
+    from matplotlib import font_manager
+
+    return frozenset(entry.name for entry in font_manager.fontManager.ttflist)
 
 
 def _style(font_family: str) -> dict[str, Any]:

@@ -127,3 +127,31 @@ def test_a_huge_logo_is_refused(tmp_path: Path) -> None:
     logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
     with pytest.raises(ConfigError, match="too large to embed in every report"):
         render.logo_uri(logo)
+
+
+def test_a_successful_run_with_glyphs_no_font_has_prints_nothing_on_stderr(tmp_path: Path) -> None:
+    """Chart helpers run in other processes: their font and numerical warnings must stay
+    there (CJK, Devanagari, emoji and mathematical letters in names and values; huge numbers)."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    frame = pd.read_csv(MALL)
+    rng = np.random.default_rng(0)
+    frame["Region"] = rng.choice(["東京 🎉", "Ñandú 𝔘𝔫𝔦", "ضصث", "नमस्ते"], len(frame))
+    frame["Huge"] = np.minimum(rng.lognormal(20, 5, len(frame)), 9e14)
+    frame = frame.rename(columns={"Annual Income (k$)": "Income 💰 (k$) 收入"})
+    path = tmp_path / "glyphs.csv"
+    frame.to_csv(path, index=False)
+    done = subprocess.run(
+        [sys.executable, "-c", "from reportgen.cli import main; main()", "run", str(path)]
+        + ["--out", str(tmp_path / "o"), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "REPORTGEN_WORKERS": "2"},
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    assert (tmp_path / "o" / "report.pdf").is_file()
