@@ -239,9 +239,10 @@ def _run(
 
     config = load_config(config_file, {"input": input, **flags})
     mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
-    result = run(config, progress=None if quiet else _Progress())
-    if not quiet:
-        _print_summary(result, input)
+    printer = None if quiet else _Printer(input)
+    result = run(config, progress=None if quiet else _Progress(), notify=printer)
+    if printer is not None:
+        printer.finish(result)
     if mail_settings is not None:
         from reportgen import mail
         from reportgen.cli_email import echo_result
@@ -257,8 +258,48 @@ def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, .
     return mail.load_settings(config_file, flags, os.environ)
 
 
-def _print_summary(result: Any, input: Path) -> None:
-    data, sel = result.dataset, result.selection
+class _Printer:
+    """The run's summary lines, each printed as soon as its stage is done (so a piped or
+    logged run shows them as it goes); ``finish`` prints what no notice brought."""
+
+    def __init__(self, input: Path) -> None:
+        self._input = input
+        self._done: set[str] = set()
+
+    def __call__(self, what: str, value: Any) -> None:
+        if what in self._done:
+            return
+        self._done.add(what)
+        _clear_progress()
+        if what == "read":
+            _print_read(self._input, *value)
+        elif what == "features":
+            click.echo(f"Features ({len(value.names)}): {', '.join(value.names)}")
+        elif what == "segments":
+            selection, segmentation, profiles, comparison = value
+            previous = comparison.previous_period if comparison is not None else None
+            _print_segments(selection, segmentation, profiles, previous)
+
+    def finish(self, result: Any) -> None:
+        self("read", (result.dataset, result.transactions))
+        self("features", result.features)
+        comparison = result.summary.get("comparison")
+        previous = str(comparison.get("previous_period")) if comparison else None
+        if "segments" not in self._done:
+            self._done.add("segments")
+            _print_segments(result.selection, result.segmentation, result.segments, previous)
+        if comparison:
+            _print_changes(comparison)
+        click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+
+
+def _clear_progress() -> None:
+    """Wipe a progress bar off the terminal line before a summary line is printed."""
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", nl=False, err=True)
+
+
+def _print_read(input: Path, data: Any, log: Any) -> None:
     how = ", ".join(
         x
         for x in (
@@ -273,27 +314,25 @@ def _print_summary(result: Any, input: Path) -> None:
     rows, columns = data.rows, data.columns_read
     joined = f"; dates joined: {', '.join(data.joined)}" if data.joined else ""
     click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
-    if result.transactions is not None:
-        _print_transactions(result.transactions)
-    click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
-    comparison = result.summary.get("comparison")
-    click.echo(_k_line(sel, comparison))
+    if log is not None:
+        _print_transactions(log)
+
+
+def _print_segments(sel: Any, segmentation: Any, profiles: Any, previous: str | None) -> None:
+    click.echo(_k_line(sel, previous))
     if sel.structure is not None and sel.method != "baseline":
         click.echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
-    click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
-    for s in result.segments.segments:
+    click.echo(f"Silhouette {segmentation.silhouette:.3f}. Segments:")
+    for s in profiles.segments:
         click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
-    if comparison:
-        _print_changes(comparison)
-    click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
 
 
-def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
+def _k_line(sel: Any, previous_period: str | None) -> str:
     """The chosen k and why; an assign run's k is the baseline's, which no criterion chose."""
-    if sel.method == "baseline" and comparison:
+    if sel.method == "baseline" and previous_period is not None:
         from reportgen.changes import kept_k
 
-        return kept_k(sel.k, str(comparison.get("previous_period")))
+        return kept_k(sel.k, previous_period)
     return f"k = {sel.k}: {sel.rationale}"
 
 

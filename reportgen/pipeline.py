@@ -29,6 +29,8 @@ from reportgen.errors import ConfigError
 from reportgen.templating import environment
 
 Progress = Callable[[str, int, int], None]
+# Hears of results as soon as they are known (see ``run``): what, value.
+Notify = Callable[[str, Any], None]
 STAGES = (  # in the order they run; bench/run.py prints them
     "load",
     "transactions",
@@ -92,17 +94,30 @@ class Analysis:
 Assignments = Callable[[Path, dict[int, str]], dict[str, Path]]
 
 
-def run(config: Config, *, progress: Progress | None = None) -> RunResult:
-    """Segment the customers in ``config.input`` and write the report to ``config.out``."""
+def run(
+    config: Config, *, progress: Progress | None = None, notify: Notify | None = None
+) -> RunResult:
+    """Segment the customers in ``config.input`` and write the report to ``config.out``.
+
+    ``notify(what, value)``, if given, hears of results as soon as they are known, so a
+    command line can print them while the run goes on: ``("read", (dataset, log or None))``,
+    ``("features", matrix)`` and ``("segments", (selection, segmentation, profiles,
+    comparison or None))``.  An engine may send none of them; the RunResult has them all."""
     with outdir.reserve(config.out, config.force, inputs=(config.input,)) as target:
         if config.engine == "spark":
             from reportgen import spark_engine  # needs the pyspark extra
 
             return spark_engine.run(config, target, progress=progress)
-        return _run_local(config, target, progress)
+        return _run_local(config, target, progress, notify or _silent)
 
 
-def _run_local(config: Config, target: outdir.Target, progress: Progress | None) -> RunResult:
+def _silent(what: str, value: Any) -> None:
+    return None
+
+
+def _run_local(
+    config: Config, target: outdir.Target, progress: Progress | None, notify: Notify
+) -> RunResult:
     timings: dict[str, float] = {}
     stage = stage_timer(timings, progress)
     prepared = prepare(config, target)
@@ -112,6 +127,7 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
     started = time.perf_counter()  # timed apart from "load"; announced as part of it
     log = logs.derive(dataset, _log_options(config), source=source)
     timings["transactions"] = round(time.perf_counter() - started, 4)
+    notify("read", (dataset, log if log.detected else None))
     # a transaction log is segmented through the customer table derived from it
     table = log.table if log.table is not None else dataset.frame
     roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
@@ -138,6 +154,7 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
                 exclude=config.exclude,
                 source=source,
             )
+    notify("features", matrix)
     with stage("select k"):
         fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
         selection = choose_k(config, matrix, fixed, progress)
@@ -163,6 +180,7 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
                 {s.id: s.name for s in profiles.segments},
                 {s.id: s.centroid for s in profiles.segments},
             )
+    notify("segments", (selection, segmentation, profiles, comparison))
     analysis = Analysis(
         dataset,
         profile,

@@ -319,3 +319,25 @@ def test_format_none_writes_no_report(tmp_path: Path) -> None:
         "segments.csv",
         "summary.json",
     ]
+
+
+def test_piped_output_arrives_line_by_line_as_the_run_goes(tmp_path: Path) -> None:
+    """Through a pipe, the "Read" line is there while the report is still being made."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "o"
+    command = [sys.executable, "-c", "from reportgen.cli import main; main()"]
+    with subprocess.Popen(
+        [*command, "run", str(MALL), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        written_by_then = (out / "summary.json").exists()
+        rest = process.stdout.read()
+    assert first.startswith(f"Read {MALL}: 200 rows, 5 columns")
+    assert not written_by_then
+    assert process.returncode == 0 and rest.rstrip().splitlines()[-1].startswith(f"Wrote {out}")
