@@ -8,13 +8,12 @@ together, because fixing a config one error at a time is tedious.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from reportgen.errors import ConfigError
 

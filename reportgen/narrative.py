@@ -7,12 +7,12 @@ come from the playbook (``templates/playbook.toml`` or ``--playbook``), which ma
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomllib
 from jinja2 import Environment
 
 from reportgen.errors import ConfigError
