@@ -7,9 +7,7 @@ starts).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -24,13 +22,19 @@ from reportgen import segments as describing
 from reportgen import selection as choosing
 from reportgen import summary as summarising
 from reportgen import transactions as logs
+from reportgen.analysis import (
+    Analysis,
+    Assignments,
+    Notify,
+    Progress,
+    Stage,
+    silent,
+    stage_timer,
+)
 from reportgen.config import Config
 from reportgen.errors import ConfigError
 from reportgen.templating import environment
 
-Progress = Callable[[str, int, int], None]
-# Hears of results as soon as they are known (see ``run``): what, value.
-Notify = Callable[[str, Any], None]
 STAGES = (  # in the order they run; bench/run.py prints them
     "load",
     "transactions",
@@ -74,26 +78,6 @@ class Prepared:
     text_env: Any
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the report is drawn from, whichever engine computed it."""
-
-    dataset: loader.Dataset
-    profile: profiling.Profile
-    matrix: features.FeatureMatrix
-    selection: choosing.KSelection
-    segmentation: clustering.Segmentation
-    profiles: describing.SegmentProfiles
-    comparison: comparing.Comparison | None = None
-    log: logs.TransactionLog | None = None  # None when the engine does not read logs
-    engine_rows: dict[str, str] = field(default_factory=dict)  # extra rows, method table
-    parameters: dict[str, Any] = field(default_factory=dict)  # engine's own run parameters
-
-
-# Writes the per-customer assignments into the staging folder; returns file name -> path.
-Assignments = Callable[[Path, dict[int, str]], dict[str, Path]]
-
-
 def run(
     config: Config, *, progress: Progress | None = None, notify: Notify | None = None
 ) -> RunResult:
@@ -104,94 +88,24 @@ def run(
     ``("features", matrix)`` and ``("segments", (selection, segmentation, profiles,
     comparison or None))``.  An engine may send none of them; the RunResult has them all."""
     with outdir.reserve(config.out, config.force, inputs=(config.input,)) as target:
-        if config.engine == "spark":
-            from reportgen import spark_engine  # needs the pyspark extra
-
-            return spark_engine.run(config, target, progress=progress)
-        return _run_local(config, target, progress, notify or _silent)
-
-
-def _silent(what: str, value: Any) -> None:
-    return None
+        timings: dict[str, float] = {}
+        stage = stage_timer(timings, progress)
+        prepared = prepare(config, target)
+        engine = _engine(config.engine)
+        with engine.analyse(config, stage, progress, notify or silent) as (analysis, writer):
+            return report(config, prepared, analysis, timings, stage, progress, writer)
 
 
-def _run_local(
-    config: Config, target: outdir.Target, progress: Progress | None, notify: Notify
-) -> RunResult:
-    timings: dict[str, float] = {}
-    stage = stage_timer(timings, progress)
-    prepared = prepare(config, target)
-    source = Path(config.input).name
-    with stage("load"):
-        dataset = loader.load(config.input, sheet=config.sheet)
-    started = time.perf_counter()  # timed apart from "load"; announced as part of it
-    log = logs.derive(dataset, _log_options(config), source=source)
-    timings["transactions"] = round(time.perf_counter() - started, 4)
-    notify("read", (dataset, log if log.detected else None))
-    # a transaction log is segmented through the customer table derived from it
-    table = log.table if log.table is not None else dataset.frame
-    roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
-    with stage("profile"):
-        profile = profiling.profile(
-            table,
-            id_column=log.id_column or config.id_column,
-            date_formats={} if log.detected else dataset.date_formats,
-            id_reason="the customers of the transaction log"
-            if log.id_column
-            else "chosen with --id-column",
-            corrections=config.columns,
-        )
-    baseline = comparing.load_baseline(config.baseline) if config.baseline else None
-    with stage("features"):
-        if baseline and config.mode == "assign":
-            comparing.check_columns(table, baseline.model.features, source)
-            matrix = features.from_specs(table, profile, baseline.model.features)
-        else:
-            matrix = features.build(
-                table,
-                profile,
-                features=config.features,
-                exclude=config.exclude,
-                source=source,
-            )
-    notify("features", matrix)
-    with stage("select k"):
-        fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
-        selection = choose_k(config, matrix, fixed, progress)
-    with stage("fit"):
-        segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
-    with stage("describe"):
-        profiles = describing.describe(
-            matrix,
-            segmentation,
-            table,
-            role_overrides=roles,
-            column_roles={c.name: c.role for c in profile.columns},
-            names=kept_names,
-        )
-        comparison = None
-        if baseline:
-            comparison = comparing.compare(
-                baseline,
-                config.mode,
-                table,
-                matrix.ids,
-                segmentation,
-                {s.id: s.name for s in profiles.segments},
-                {s.id: s.centroid for s in profiles.segments},
-            )
-    notify("segments", (selection, segmentation, profiles, comparison))
-    analysis = Analysis(
-        dataset,
-        profile,
-        matrix,
-        selection,
-        segmentation,
-        profiles,
-        comparison,
-        log,
-    )
-    return report(config, prepared, analysis, timings, stage, progress)
+def _engine(name: str) -> Any:
+    """The engine module: ``analyse(config, stage, progress, notify)`` yields the Analysis
+    and, for an engine that keeps the rows itself, the writer of the per-customer file."""
+    if name == "spark":
+        from reportgen import spark_engine  # needs the pyspark extra
+
+        return spark_engine
+    from reportgen import local_engine
+
+    return local_engine
 
 
 def prepare(config: Config, target: outdir.Target) -> Prepared:
@@ -218,33 +132,12 @@ def prepare(config: Config, target: outdir.Target) -> Prepared:
     return Prepared(target, logo, playbook, html_env, environment(config.template_dir, html=False))
 
 
-def choose_k(
-    config: Config, matrix: features.FeatureMatrix, fixed: int | None, progress: Progress | None
-) -> choosing.KSelection:
-    """The k selection stage with the run's settings."""
-    return choosing.select_k(
-        matrix.X,
-        k=fixed,
-        k_min=config.k_min,
-        k_max=config.k_max,
-        k_max_given=config.k_max_given or config.k_max != Config.k_max,
-        seed=config.seed,
-        min_share=config.min_share,
-        sample_size=config.sample_size,
-        silhouette_sample=config.silhouette_sample,
-        n_init=config.n_init,
-        stability_resamples=config.stability_resamples,
-        source=Path(config.input).name,
-        progress=(lambda d, t: progress("select k", d, t)) if progress else None,
-    )
-
-
 def report(
     config: Config,
     prepared: Prepared,
     analysis: Analysis,
     timings: dict[str, float],
-    stage: Callable[[str], Any],
+    stage: Stage,
     progress: Progress | None,
     assignments: Assignments | None = None,
 ) -> RunResult:
@@ -412,21 +305,6 @@ def _segments_files(
     return files
 
 
-def _log_options(config: Config) -> logs.TransactionOptions:
-    """The transaction flags and config keys, as the transactions stage takes them."""
-    return logs.TransactionOptions(
-        enabled=config.transactions,
-        customer=config.customer_col,
-        date=config.date_col,
-        amount=config.amount_col,
-        quantity=config.quantity_col,
-        price=config.price_col,
-        product=config.product_col,
-        invoice=config.invoice_col,
-        as_of=config.as_of,
-    )
-
-
 def _customer_columns(log: logs.TransactionLog, id_label: str) -> dict[str, Any]:
     """customers.csv beyond segments.csv: the derived measures, R/F/M scores, RFM name, dates."""
     assert log.table is not None and log.extra is not None
@@ -439,59 +317,6 @@ def _previous(comparison: comparing.Comparison | None) -> dict[str, Any] | None:
     if comparison is None or comparison.previous_segment is None:
         return None
     return {"previous_segment": comparison.previous_segment.to_numpy()}
-
-
-def _segment(
-    config: Config,
-    baseline: comparing.Baseline | None,
-    frame: Any,
-    matrix: features.FeatureMatrix,
-    selection: choosing.KSelection,
-) -> tuple[clustering.Segmentation, dict[int, str] | None, choosing.KSelection]:
-    """The final segments: the baseline's centres (assign), or a fit matched to the
-    baseline (refit), or a plain fit; and the names to keep."""
-    if baseline and config.mode == "assign":
-        old = baseline.model
-        segmentation = clustering.from_centers(
-            matrix.X,
-            old.centers,
-            saved_model.ids(old),
-            seed=config.seed,
-            silhouette_sample=config.silhouette_sample,
-        )
-        rationale = (
-            f"k={old.k} kept from the baseline model ({old.period or baseline.path}); "
-            "customers were assigned to its segment centres (--mode assign)."
-        )
-        selection = replace(selection, method="baseline", rationale=rationale)
-        return segmentation, {s.id: s.name for s in old.segments}, selection
-    sampled = selection.sample_size < selection.n_rows
-    segmentation = clustering.fit(
-        matrix.X,
-        selection.k,
-        seed=config.seed,
-        n_init=config.n_init,
-        init_centers=selection.centroids if sampled else None,
-        silhouette_sample=config.silhouette_sample,
-    )
-    if baseline is None:
-        return segmentation, None, selection
-    mapping, old_names = comparing.match(baseline, frame, matrix.ids, segmentation)
-    segmentation = clustering.relabel(segmentation, mapping)
-    names = {mapping[new]: name for new, name in old_names.items() if name is not None}
-    return segmentation, names or None, selection
-
-
-def stage_timer(timings: dict[str, float], progress: Progress | None) -> Callable[[str], Any]:
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        if progress:
-            progress(name, 0, 0)
-        start = time.perf_counter()
-        yield
-        timings[name] = round(time.perf_counter() - start, 4)
-
-    return stage
 
 
 def _write(path: Path, text: str) -> Path:

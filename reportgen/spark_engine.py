@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen import clustering, codes, features, outdir
+from reportgen import clustering, codes, features
 from reportgen import io as loader
-from reportgen import pipeline as pipe
 from reportgen import profile as profiling
 from reportgen import segments as describing
+from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, choose_k
 from reportgen.config import Config
 from reportgen.errors import ConfigError, InputError
 
@@ -65,14 +65,12 @@ class SparkInput:
     sample: pd.DataFrame  # about DRIVER_ROWS rows; the whole table when it is that small
 
 
-def run(
-    config: Config, target: outdir.Target, *, progress: pipe.Progress | None = None
-) -> pipe.RunResult:
-    """``pipeline.run`` with Spark doing the work that touches every row, into the reserved
-    output folder ``target``."""
-    timings: dict[str, float] = {}
-    stage = pipe.stage_timer(timings, progress)
-    prepared = pipe.prepare(config, target)
+@contextmanager
+def analyse(
+    config: Config, stage: Stage, progress: Progress | None, notify: Notify
+) -> Iterator[tuple[Analysis, Assignments]]:
+    """The analysis with Spark doing the work that touches every row; the session lives until
+    the report is written, since the per-customer file is written from Spark's rows."""
     files, kind = resolve(config.input)
     with stage("spark start"):  # session() quiets pyspark itself
         spark, owned = session(config.spark_master)
@@ -101,7 +99,7 @@ def run(
             data, matrix = _featurize(table.frame, drafted, profile)
             cleanup.callback(data.unpersist)
         with stage("select k"):
-            selection = pipe.choose_k(config, matrix, config.k, progress)
+            selection = choose_k(config, matrix, config.k, progress)
             selection = replace(selection, n_rows=table.n_rows)
         with stage("fit"), _quiet():
             model, order, starts = _fit(
@@ -131,7 +129,7 @@ def run(
             n_rows=table.n_rows,
         )
         sampled = len(table.sample) < table.n_rows
-        analysis = pipe.Analysis(
+        analysis = Analysis(
             dataset,
             profile,
             matrix,
@@ -158,14 +156,9 @@ def run(
                 + (f" to {config.seed + starts - 1})" if starts > 1 else ")"),
             },
         )
-        return pipe.report(
-            config,
-            prepared,
+        yield (
             analysis,
-            timings,
-            stage,
-            progress,
-            assignments=lambda folder, names: _write_segments(
+            lambda folder, names: _write_segments(
                 data, model, order, names, matrix.id_label, folder
             ),
         )

@@ -1,0 +1,151 @@
+"""The local engine: pandas and scikit-learn on this machine, the whole table in memory.
+
+Reads the input (a customer table or a transaction log), profiles it, builds the features,
+chooses k, fits K-Means (or assigns to a baseline's segments) and describes the segments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from reportgen import clustering, features
+from reportgen import comparison as comparing
+from reportgen import io as loader
+from reportgen import model as saved_model
+from reportgen import profile as profiling
+from reportgen import segments as describing
+from reportgen import selection as choosing
+from reportgen import transactions as logs
+from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, choose_k
+from reportgen.config import Config
+
+
+@contextmanager
+def analyse(
+    config: Config, stage: Stage, progress: Progress | None, notify: Notify
+) -> Iterator[tuple[Analysis, Assignments | None]]:
+    """The analysis of ``config.input``; no assignments writer (segments.csv comes from the
+    matrix)."""
+    source = Path(config.input).name
+    with stage("load"):
+        dataset = loader.load(config.input, sheet=config.sheet)
+    with stage("transactions", announce=False):  # timed apart from "load", announced with it
+        log = logs.derive(dataset, _log_options(config), source=source)
+    notify("read", (dataset, log if log.detected else None))
+    # a transaction log is segmented through the customer table derived from it
+    table = log.table if log.table is not None else dataset.frame
+    roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
+    with stage("profile"):
+        profile = profiling.profile(
+            table,
+            id_column=log.id_column or config.id_column,
+            date_formats={} if log.detected else dataset.date_formats,
+            id_reason="the customers of the transaction log"
+            if log.id_column
+            else "chosen with --id-column",
+            corrections=config.columns,
+        )
+    baseline = comparing.load_baseline(config.baseline) if config.baseline else None
+    with stage("features"):
+        if baseline and config.mode == "assign":
+            comparing.check_columns(table, baseline.model.features, source)
+            matrix = features.from_specs(table, profile, baseline.model.features)
+        else:
+            matrix = features.build(
+                table,
+                profile,
+                features=config.features,
+                exclude=config.exclude,
+                source=source,
+            )
+    notify("features", matrix)
+    with stage("select k"):
+        fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
+        selection = choose_k(config, matrix, fixed, progress)
+    with stage("fit"):
+        segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
+    with stage("describe"):
+        profiles = describing.describe(
+            matrix,
+            segmentation,
+            table,
+            role_overrides=roles,
+            column_roles={c.name: c.role for c in profile.columns},
+            names=kept_names,
+        )
+        comparison = None
+        if baseline:
+            comparison = comparing.compare(
+                baseline,
+                config.mode,
+                table,
+                matrix.ids,
+                segmentation,
+                {s.id: s.name for s in profiles.segments},
+                {s.id: s.centroid for s in profiles.segments},
+            )
+    notify("segments", (selection, segmentation, profiles, comparison))
+    yield (
+        Analysis(dataset, profile, matrix, selection, segmentation, profiles, comparison, log),
+        None,
+    )
+
+
+def _log_options(config: Config) -> logs.TransactionOptions:
+    """The transaction flags and config keys, as the transactions stage takes them."""
+    return logs.TransactionOptions(
+        enabled=config.transactions,
+        customer=config.customer_col,
+        date=config.date_col,
+        amount=config.amount_col,
+        quantity=config.quantity_col,
+        price=config.price_col,
+        product=config.product_col,
+        invoice=config.invoice_col,
+        as_of=config.as_of,
+    )
+
+
+def _segment(
+    config: Config,
+    baseline: comparing.Baseline | None,
+    frame: Any,
+    matrix: features.FeatureMatrix,
+    selection: choosing.KSelection,
+) -> tuple[clustering.Segmentation, dict[int, str] | None, choosing.KSelection]:
+    """The final segments: the baseline's centres (assign), or a fit matched to the
+    baseline (refit), or a plain fit; and the names to keep."""
+    if baseline and config.mode == "assign":
+        old = baseline.model
+        segmentation = clustering.from_centers(
+            matrix.X,
+            old.centers,
+            saved_model.ids(old),
+            seed=config.seed,
+            silhouette_sample=config.silhouette_sample,
+        )
+        rationale = (
+            f"k={old.k} kept from the baseline model ({old.period or baseline.path}); "
+            "customers were assigned to its segment centres (--mode assign)."
+        )
+        selection = replace(selection, method="baseline", rationale=rationale)
+        return segmentation, {s.id: s.name for s in old.segments}, selection
+    sampled = selection.sample_size < selection.n_rows
+    segmentation = clustering.fit(
+        matrix.X,
+        selection.k,
+        seed=config.seed,
+        n_init=config.n_init,
+        init_centers=selection.centroids if sampled else None,
+        silhouette_sample=config.silhouette_sample,
+    )
+    if baseline is None:
+        return segmentation, None, selection
+    mapping, old_names = comparing.match(baseline, frame, matrix.ids, segmentation)
+    segmentation = clustering.relabel(segmentation, mapping)
+    names = {mapping[new]: name for new, name in old_names.items() if name is not None}
+    return segmentation, names or None, selection
