@@ -23,6 +23,7 @@ from reportgen.labels import text as label_text
 from reportgen.segments import MAX_LEVELS as SEGMENT_LEVELS
 from reportgen.segments import SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
+from reportgen.workers import IN_PROCESS, Helpers
 
 DPI = 160  # print resolution; PNG keeps WeasyPrint fast (SVG is ~15x slower)
 PNG_COMPRESSION = 3  # zlib level: ~15% larger than savefig's level 6, half the encoding time
@@ -88,6 +89,7 @@ def draw(
     progress: Callable[[int, int], None] | None = None,
     comparison: Any = None,
     distinct: Mapping[str, int] | None = None,
+    helpers: Helpers | None = None,
 ) -> dict[str, Chart]:
     """Every chart of the report, keyed by name (``profile_3`` for segment 3).
 
@@ -117,11 +119,10 @@ def draw(
         jobs.append((_shares_then_now, (light, colors)))
         if comparison.migration is not None:
             jobs.append((_migration, (light, profiles)))
-    from reportgen import workers
-
     style = _style(font_family)
     charts = {}
-    for i, chart in enumerate(workers.map_jobs(draw_one, [(style, *job) for job in jobs])):
+    helpers = helpers or IN_PROCESS
+    for i, chart in enumerate(helpers.map_jobs(draw_one, [(style, *job) for job in jobs])):
         charts[chart.key] = chart
         if progress:
             progress(i + 1, len(jobs))

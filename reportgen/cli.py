@@ -194,7 +194,7 @@ def run_command(
     per-customer segments are written as Parquet (segments/) instead of segments.csv."""
     if k is not None and (k_min is not None or k_max is not None):
         raise click.UsageError("use either --k or --k-min/--k-max, not both")
-    with owned_helpers(), one_line_errors(debug):
+    with sigterm_as_interrupt(), one_line_errors(debug):
         with warnings.catch_warnings():
             if not debug:  # numerical warnings are for developers; users get results or a line
                 warnings.simplefilter("ignore")
@@ -208,23 +208,18 @@ def run_command(
 
 
 @contextmanager
-def owned_helpers() -> Iterator[None]:
-    """The command owns the chart and PDF helpers: SIGTERM ends it like Ctrl-C (the staging
-    folder and the lock are cleaned up), and the helpers stop with it, killed at once when it
-    failed, so nothing of theirs prints after its one-line error."""
-    from reportgen import workers
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the command like Ctrl-C: the run's helpers are killed, the staging folder
+    and the lock are cleaned up (``pipeline.run`` owns them), and one line is printed."""
 
     def terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
-    ok = False
     try:
         yield
-        ok = True
     finally:
         signal.signal(signal.SIGTERM, previous)
-        workers.shutdown(now=not ok)
 
 
 def _run(

@@ -13,7 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen import __version__, charts, clustering, features, narrative, outdir, outputs, render
+from reportgen import (
+    __version__,
+    charts,
+    clustering,
+    features,
+    narrative,
+    outdir,
+    outputs,
+    render,
+    workers,
+)
 from reportgen import comparison as comparing
 from reportgen import io as loader
 from reportgen import model as saved_model
@@ -72,6 +82,7 @@ class Prepared:
     """What is checked before any data is read, so a bad logo or template fails fast."""
 
     target: outdir.Target  # the output folder, locked for the run
+    helpers: workers.Helpers  # the run's chart and PDF processes, warming up
     logo: str | None
     playbook: narrative.Playbook
     html_env: Any
@@ -87,10 +98,11 @@ def run(
     command line can print them while the run goes on: ``("read", (dataset, log or None))``,
     ``("features", matrix)`` and ``("segments", (selection, segmentation, profiles,
     comparison or None))``.  An engine may send none of them; the RunResult has them all."""
-    with outdir.reserve(config.out, config.force, inputs=(config.input,)) as target:
+    reserved = outdir.reserve(config.out, config.force, inputs=(config.input,))
+    with reserved as target, workers.owned(enabled=bool(config.formats)) as helpers:
         timings: dict[str, float] = {}
         stage = stage_timer(timings, progress)
-        prepared = prepare(config, target)
+        prepared = prepare(config, target, helpers)
         engine = _engine(config.engine)
         with engine.analyse(config, stage, progress, notify or silent) as (analysis, writer):
             return report(config, prepared, analysis, timings, stage, progress, writer)
@@ -108,13 +120,11 @@ def _engine(name: str) -> Any:
     return local_engine
 
 
-def prepare(config: Config, target: outdir.Target) -> Prepared:
+def prepare(
+    config: Config, target: outdir.Target, helpers: workers.Helpers = workers.IN_PROCESS
+) -> Prepared:
     """Check the logo, playbook and templates before the data is read (the output folder is
-    already reserved), and start the chart and PDF helpers so they warm up while K-Means runs."""
-    if config.formats:
-        from reportgen import workers
-
-        workers.start()
+    already reserved and the helpers are warming up)."""
     problems: list[str] = []
 
     def checked(make: Callable[[], Any]) -> Any:
@@ -129,7 +139,8 @@ def prepare(config: Config, target: outdir.Target) -> Prepared:
     html_env = checked(lambda: environment(config.template_dir))
     if problems:
         raise ConfigError("; ".join(problems))
-    return Prepared(target, logo, playbook, html_env, environment(config.template_dir, html=False))
+    text_env = environment(config.template_dir, html=False)
+    return Prepared(target, helpers, logo, playbook, html_env, text_env)
 
 
 def report(
@@ -194,6 +205,7 @@ def report(
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
                     comparison=comparison,
                     distinct=_distinct(profile),
+                    helpers=prepared.helpers,
                 )
             context = _context(
                 config,
@@ -212,7 +224,7 @@ def report(
                 files["report.html"] = _write(folder / "report.html", pages)
             if "pdf" in config.formats:
                 with stage("pdf"):
-                    render.pdf(pages, folder / "report.pdf")
+                    render.pdf(pages, folder / "report.pdf", prepared.helpers)
                 files["report.pdf"] = folder / "report.pdf"
         with stage("write"):
             if assignments is not None:

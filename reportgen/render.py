@@ -19,6 +19,7 @@ from jinja2 import Environment
 from reportgen.charts import Chart
 from reportgen.errors import ConfigError, RenderError
 from reportgen.templating import render
+from reportgen.workers import IN_PROCESS, Helpers
 
 LOGO_TYPES = {
     ".png": "image/png",
@@ -159,18 +160,15 @@ SPILL = 0.3  # a section's last page used less than this much is a spill worth r
 _SECTION_TAG = re.compile(r'<section class="(segment|chapter)" id="([\w-]+)"')
 
 
-def pdf(page: str, path: Path) -> None:
+def pdf(page: str, path: Path, helpers: Helpers | None = None) -> None:
     """Write the PDF; only ``data:`` URIs may be fetched while rendering.
 
     Each segment starts a page.  A section that spills a little onto a page of its own (a
     segment's last card, the method table's last rows: the page otherwise empty up to the
     next segment or the end) is set tighter (class ``fit``: a smaller chart, smaller cards
     and tables) and the document laid out once more; reports without such a spill are laid
-    out once.  WeasyPrint runs in a warm helper process when ``reportgen.workers`` has
-    them."""
-    from reportgen import workers
-
-    workers.call(_write_pdf, page, path)
+    out once.  WeasyPrint runs in a warm helper process when ``helpers`` has one."""
+    (helpers or IN_PROCESS).call(_write_pdf, page, path)
 
 
 def _write_pdf(page: str, path: Path) -> None:

@@ -47,10 +47,3 @@ def blobs(
     frame = pd.DataFrame(np.round(values, 2), columns=[f"measure_{i + 1}" for i in range(p)])
     frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(frame))])
     return frame, truth
-
-
-def pytest_sessionfinish(session: object, exitstatus: int) -> None:
-    """The helpers of in-process runs end with the test session, not at interpreter exit."""
-    from reportgen import workers
-
-    workers.shutdown(now=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,40 @@ def _square(x: int) -> int:
 def test_jobs_give_the_same_results_in_order_with_or_without_helpers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("REPORTGEN_WORKERS", "2")
     jobs = [(i,) for i in range(7)]
-    workers.start()
-    with_helpers = list(workers.map_jobs(_square, jobs))
-    monkeypatch.setattr(workers, "_pool", None)
-    assert with_helpers == list(workers.map_jobs(_square, jobs)) == [i * i for i in range(7)]
+    with workers.owned() as helpers:
+        with_helpers = list(helpers.map_jobs(_square, jobs))
+        pids = set(helpers.map_jobs(os.getpid, [() for _ in range(4)]))
+    assert os.getpid() not in pids  # they did run elsewhere
+    in_process = list(workers.IN_PROCESS.map_jobs(_square, jobs))
+    assert with_helpers == in_process == [i * i for i in range(7)]
+
+
+def test_the_helpers_end_with_the_block_and_are_killed_when_it_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REPORTGEN_WORKERS", "2")
+    for failing in (False, True):
+        try:
+            with workers.owned() as helpers:
+                pids = set(helpers.map_jobs(os.getpid, [() for _ in range(4)]))
+                if failing:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in pids), (failing, pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,11 +111,12 @@ def test_a_stuck_helper_never_holds_up_the_exit(tmp_path: Path) -> None:
     script = (
         "import os, signal, time\n"
         "from reportgen import workers\n"
-        "workers.start()\n"
+        "helpers = workers.Helpers(2)\n"
+        "helpers.start()\n"
         "time.sleep(0.5)\n"
         "pids = set()\n"
         "for _ in range(20):\n"
-        "    pids |= set(workers.map_jobs(os.getpid, [() for _ in range(8)]))\n"
+        "    pids |= set(helpers.map_jobs(os.getpid, [() for _ in range(8)]))\n"
         "assert os.getpid() not in pids, pids\n"
         "for pid in pids:\n"
         "    os.kill(pid, signal.SIGSTOP)\n"
