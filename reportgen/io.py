@@ -128,7 +128,11 @@ _COMMA_CORE = (
 _INTEGER = "[-+]?[0-9]+"
 
 # Date shapes.
-_ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?)?"
+_ZONE = "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"  # ISO 8601 UTC or offset: Z, +00:00, -0500, +02
+_ISO_DATE = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    f"(?:[ T][0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\\.[0-9]+)?)?{_ZONE}?)?"
+)
 _TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
 _DATE_SEPARATORS = ("-", "/", ".")
 _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
@@ -1192,11 +1196,22 @@ _DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the 
 
 
 def _iso_dates(distinct: pd.Series) -> _DateRead | None:
-    """Year-month-day, with or without a time: no order to decide."""
-    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+    """Year-month-day, with or without a time: no order to decide.
+
+    Times with a zone (``2024-03-05T14:22:01Z``, ``+02:00``) are taken to UTC and the zone
+    dropped, as for time-zone-aware Parquet columns: one column, one clock.
+    """
+    zoned = bool(distinct.str.contains(f":[0-9]{{2}}(?:\\.[0-9]+)?{_ZONE}$", regex=True).any())
+    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce", utc=zoned)
     if parsed.isna().any():
         return None
+    if zoned:
+        parsed = parsed.dt.tz_convert(None)
+        return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", _UTC_NOTE
     return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", ")"
+
+
+_UTC_NOTE = "); times with a time zone (Z or an offset such as +02:00) were converted to UTC"
 
 
 def _day_month_dates(distinct: pd.Series, sep: str) -> _DateRead | None:

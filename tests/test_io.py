@@ -455,6 +455,35 @@ def test_dates_with_empty_cells(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-03-05T14:22:01Z", pd.Timestamp(2024, 3, 5, 14, 22, 1)),
+        ("2024-03-05T14:22:01.123Z", pd.Timestamp(2024, 3, 5, 14, 22, 1, 123000)),
+        ("2024-03-05T14:22:01+00:00", pd.Timestamp(2024, 3, 5, 14, 22, 1)),
+        ("2024-03-05 23:30:00-05:00", pd.Timestamp(2024, 3, 6, 4, 30)),  # 23:30 at -5 h is UTC 4:30
+        ("2024-03-05T14:22+0200", pd.Timestamp(2024, 3, 5, 12, 22)),
+    ],
+)
+def test_iso_times_with_a_zone_are_dates_in_utc(
+    tmp_path: Path, written: str, expected: pd.Timestamp
+) -> None:
+    ds = load(write(tmp_path, "z.csv", f"id,seen\n1,{written}\n2,2024-01-01T00:00:00Z\n"))
+    seen = ds.frame["seen"]
+    assert str(seen.dtype).startswith("datetime64") and seen.dt.tz is None
+    assert seen.tolist() == [expected, pd.Timestamp(2024, 1, 1)]
+    assert ds.date_formats == {"seen": "iso"}
+    assert detail(ds, "seen", "date").endswith(
+        "; times with a time zone (Z or an offset such as +02:00) were converted to UTC"
+    )
+
+
+def test_a_date_without_time_ending_in_a_day_is_no_zone(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "d.csv", "id,day\n1,2024-03-05\n2,2024-03-06\n"))
+    assert ds.frame["day"].tolist() == [pd.Timestamp(2024, 3, 5), pd.Timestamp(2024, 3, 6)]
+    assert "UTC" not in detail(ds, "day", "date")
+
+
+@pytest.mark.parametrize(
     "values",
     [
         ["13-01-2020", "01-13-2020"],  # both orders needed: not one format

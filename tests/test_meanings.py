@@ -356,3 +356,45 @@ def test_negative_incomes_and_blank_event_dates_are_said_plainly() -> None:
         f"{blank:,} values ({percent(blank / len(frame))}) are blank: read as not happened"
     )
     assert ("Cancellation Year", "mostly_missing") not in alerts  # a calendar part, left out
+
+
+@pytest.mark.parametrize("zone", ["Z", ".250Z", "+00:00"])
+def test_utc_timestamps_mean_a_date_like_the_same_times_without_a_zone(
+    tmp_path: Path, zone: str
+) -> None:
+    from reportgen.io import load
+
+    n = 60
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(RNG.integers(0, 700, n), unit="D")
+    plain = [f"{d:%Y-%m-%d} 14:22:01" for d in days]
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "spend": RNG.integers(10, 500, n),
+            "visits": RNG.integers(1, 30, n),
+            "signup": [f"{d:%Y-%m-%d}T14:22:01{zone}" for d in days],
+        }
+    )
+    source = tmp_path / "zoned.csv"
+    frame.to_csv(source, index=False)
+    read = load(source)
+    p = profile(read.frame, date_formats=read.date_formats)
+    signup = p.column("signup")
+    assert (signup.role, signup.meaning, signup.role_reason) == (
+        "date",
+        "date",
+        "dates, written year-month-day",
+    )
+    assert p.id_column == "customer_id"
+    matrix = features.build(read.frame, p)
+    assert list(matrix.names) == ["spend", "visits", "signup tenure (days)"]
+    # the same instants written without a zone are read the same way
+    frame["signup"] = plain
+    frame.to_csv(source, index=False)
+    read = load(source)
+    same = profile(read.frame, date_formats=read.date_formats).column("signup")
+    assert (same.role, same.meaning, same.role_reason) == (
+        signup.role,
+        signup.meaning,
+        signup.role_reason,
+    )
