@@ -45,6 +45,67 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class MixedColumn:
+    """A column of dates with other values among them (``45123``, ``12.5``): how many of
+    each kind, where the first odd ones are, and what was done about it.
+
+    Dates that make up at least 95% of the values are read, the rest set aside as missing;
+    otherwise the column stays text and is left out.  Either way the profile alerts.
+    """
+
+    column: str
+    n_dates: int
+    n_numbers: int
+    n_other: int  # neither a date in the column's format nor a plain number
+    examples: tuple[tuple[int, str], ...]  # (data row, value) of the first values not dates
+    read_as_dates: bool
+
+    @property
+    def n_set_aside(self) -> int:
+        return self.n_numbers + self.n_other
+
+    @property
+    def counts(self) -> str:
+        """ "58 dates, 1 number and 1 other value"."""
+        parts = [
+            f"{n:,} {word}{'' if n == 1 else 's'}"
+            for n, word in (
+                (self.n_dates, "date"),
+                (self.n_numbers, "number"),
+                (self.n_other, "other value"),
+            )
+            if n
+        ]
+        return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+
+    @property
+    def where(self) -> str:
+        """ "'45123' in data row 4, '12.5' in data row 8"."""
+        shown = ", ".join(f"'{value}' in data row {row}" for row, value in self.examples)
+        return shown + (", ..." if self.n_set_aside > len(self.examples) else "")
+
+    @property
+    def decision(self) -> str:
+        """What was done and why, in words."""
+        if self.read_as_dates:
+            n = self.n_set_aside
+            return (
+                f"read as dates, as at least {_DATES_MAJORITY:.0%} of the values are, and the "
+                f"{n:,} {'value that is not a date' if n == 1 else 'values that are not dates'} "
+                "set aside as missing"
+            )
+        return (
+            f"left out: it is read as dates only when at least {_DATES_MAJORITY:.0%} of its "
+            "values are dates, and numbers mixed with dates are no measure either; export the "
+            "column with one kind of value"
+        )
+
+    @property
+    def message(self) -> str:
+        return f"{self.column}: {self.counts} ({self.where}); {self.decision}"
+
+
+@dataclass(frozen=True)
 class Dataset:
     """The table as read, plus how it was read."""
 
@@ -61,6 +122,7 @@ class Dataset:
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
     notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
     joined: tuple[str, ...] = ()  # date columns added from year/month columns (dateparts)
+    mixed: tuple[MixedColumn, ...] = ()  # date columns with other values among the dates
 
     @property
     def columns_read(self) -> int:
@@ -146,6 +208,9 @@ _MONTH_NAME_SHAPES = tuple(
     for sep in _MONTH_NAME_SEPARATORS
 )
 _DATE_SHAPES = (("iso", _ISO_DATE), *_DAY_MONTH_SHAPES, *_MONTH_NAME_SHAPES)
+_DATES_MAJORITY = 0.95  # dates among other values: the share that still makes a date column
+#                        (a log's date column must be as readable: transactions.READABLE_SHARE)
+_MIXED_EXAMPLES = 3  # odd values shown with their rows
 _COMPACT_DATE = "[0-9]{8}"  # yyyymmdd written as a number: 19970101
 _COMPACT_MIN_DISTINCT = 20  # distinct dates that make a column without a date-like name dates
 _DATE_WORDS = frozenset({"date", "day", "dt", "time", "timestamp", "datetime", "ymd", "yyyymmdd"})
@@ -803,6 +868,7 @@ class _Converted:
     values: pd.Series
     conversions: tuple[Conversion, ...] = ()
     date_format: str | None = None
+    mixed: MixedColumn | None = None
 
 
 def _finish(
@@ -819,6 +885,7 @@ def _finish(
     columns: dict[str, pd.Series] = {}
     conversions: list[Conversion] = []
     date_formats: dict[str, str] = {}
+    mixed: list[MixedColumn] = []
     for column in frame.columns:
         series = frame[column]
         if not _is_text_dtype(series):
@@ -832,6 +899,8 @@ def _finish(
         conversions.extend(converted.conversions)
         if converted.date_format:
             date_formats[str(column)] = converted.date_format
+        if converted.mixed:
+            mixed.append(converted.mixed)
     result = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
     result, joined = dateparts.combine(result)
     for j in joined:
@@ -849,6 +918,7 @@ def _finish(
         conversions=tuple(conversions),
         date_formats=date_formats,
         joined=tuple(j.column for j in joined),
+        mixed=tuple(mixed),
     )
 
 
@@ -897,7 +967,8 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
         return _Converted(_spread(parsed_dates, present, text.index), (conversion,), label)
 
     _refuse_stray_words(column, values, delimiter)
-    return _Converted(text.where(mask))
+    kept = text.where(mask)
+    return _mixed_dates(column, values, present, kept) or _Converted(kept)
 
 
 def _spread(dates: np.ndarray, present: np.ndarray, index: pd.Index) -> pd.Series:
@@ -1179,12 +1250,7 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
     distinct = pd.Series(uniques, dtype="str")
     if not distinct.str.fullmatch(pattern).all():
         return None
-    if key == "iso":
-        read = _iso_dates(distinct)
-    elif key.startswith("name"):
-        read = _month_name_dates(distinct, key.removeprefix("name"))
-    else:
-        read = _day_month_dates(distinct, key)
+    read = _read_shape(key, distinct)
     if read is None:
         return None
     parsed, label, before, after = read
@@ -1193,6 +1259,69 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
 
 
 _DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the example
+
+
+def _read_shape(key: str, distinct: pd.Series) -> _DateRead | None:
+    """Distinct values of one date shape read by that shape's reader."""
+    if key == "iso":
+        return _iso_dates(distinct)
+    if key.startswith("name"):
+        return _month_name_dates(distinct, key.removeprefix("name"))
+    return _day_month_dates(distinct, key)
+
+
+def _mixed_dates(
+    column: str, values: pd.Series, present: np.ndarray, text: pd.Series
+) -> _Converted | None:
+    """Dates with other values among them (Excel day numbers such as ``45123``, ``12.5``),
+    or None when the column is not made of dates and numbers.
+
+    The date format is the one most values have; when its dates are at least 95% of the
+    values they are read and the rest set aside as missing, else (dates and plain numbers
+    making up the column) the column stays ``text``.  Either way the :class:`MixedColumn`
+    says so, for an alert: a reading that drops values, or a column that drops out, must
+    not go unnoticed.
+    """
+    head = values.head(_SAMPLE)
+    shaped = head.str.fullmatch(_PLAIN_NUMBER.pattern)
+    for _, pattern in _DATE_SHAPES:
+        shaped |= head.str.fullmatch(pattern)
+    if shaped.mean() < _DATES_MAJORITY:
+        return None  # free text: cheaply passed over
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques, dtype="str")
+    weights = np.bincount(codes, minlength=len(distinct))
+    masks = [(key, distinct.str.fullmatch(rx).to_numpy(dtype=bool)) for key, rx in _DATE_SHAPES]
+    key, is_date = max(masks, key=lambda found: int(weights[found[1]].sum()))
+    n_dates = int(weights[is_date].sum())
+    if n_dates == 0:
+        return None
+    read = _read_shape(key, distinct[is_date])
+    if read is None:
+        return None  # the date-shaped values do not share one format themselves
+    is_number = ~is_date & distinct.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)
+    n_numbers = int(weights[is_number].sum())
+    n_other = len(values) - n_dates - n_numbers
+    as_dates = n_dates >= _DATES_MAJORITY * len(values)
+    if not as_dates and (n_numbers == 0 or n_dates + n_numbers < _DATES_MAJORITY * len(values)):
+        return None
+    odd = ~is_date[codes]
+    examples = tuple(
+        (int(row) + 1, str(value)) for row, value in values[odd].head(_MIXED_EXAMPLES).items()
+    )
+    found = MixedColumn(column, n_dates, n_numbers, n_other, examples, as_dates)
+    if not as_dates:
+        return _Converted(text, mixed=found)
+    parsed, label, before, after = read
+    dates = np.full(len(distinct), np.datetime64("NaT"), dtype=parsed.dtype)
+    dates[is_date] = parsed
+    first = int(np.argmax(is_date[codes]))
+    example = f"{values.iloc[first]} = {_spell_date(pd.Timestamp(dates[codes[first]]))}"
+    n = found.n_set_aside
+    aside = f"; {n:,} {'value that is not a date' if n == 1 else 'values that are not dates'}"
+    aside += f" ({found.where}) set aside as missing"
+    conversion = Conversion(column, "date", before + example + after + aside)
+    return _Converted(_spread(dates[codes], present, text.index), (conversion,), label, found)
 
 
 def _iso_dates(distinct: pd.Series) -> _DateRead | None:

@@ -123,6 +123,7 @@ def _run_local(config: Config, target: outdir.Target, progress: Progress | None)
             if log.id_column
             else "chosen with --id-column",
             corrections=config.columns,
+            mixed=dataset.mixed,
         )
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):

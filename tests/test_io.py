@@ -498,6 +498,107 @@ def test_inconsistent_dates_stay_text(tmp_path: Path, values: list[str]) -> None
     assert ds.date_formats == {}
 
 
+def _days(n: int, start: str = "2023-01-01") -> list[pd.Timestamp]:
+    return [pd.Timestamp(start) + pd.Timedelta(days=3 * i) for i in range(n)]
+
+
+def test_dates_with_a_few_numbers_are_dates_and_the_numbers_set_aside(tmp_path: Path) -> None:
+    days = _days(58)
+    cells = [f"{d:%Y-%m-%d}" for d in days]
+    cells[3:3] = ["45123"]  # data row 4: an Excel day number
+    cells[7:7] = ["12.5"]  # data row 8
+    content = "id,signup\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "mixed.csv", content))
+    signup = ds.frame["signup"]
+    assert str(signup.dtype).startswith("datetime64")
+    assert signup.isna().tolist() == [i in (3, 7) for i in range(60)]
+    assert signup.dropna().tolist() == days
+    assert ds.date_formats == {"signup": "iso"}
+    (mixed,) = ds.mixed
+    assert (mixed.column, mixed.n_dates, mixed.n_numbers, mixed.n_other) == ("signup", 58, 2, 0)
+    assert mixed.examples == ((4, "45123"), (8, "12.5")) and mixed.read_as_dates
+    assert mixed.message == (
+        "signup: 58 dates and 2 numbers ('45123' in data row 4, '12.5' in data row 8); "
+        "read as dates, as at least 95% of the values are, and the 2 values that are not "
+        "dates set aside as missing"
+    )
+    assert detail(ds, "signup", "date") == (
+        "read as dates (ISO year-month-day, 2023-01-01 = 1 Jan 2023); 2 values that are not "
+        "dates ('45123' in data row 4, '12.5' in data row 8) set aside as missing"
+    )
+
+
+def test_day_first_dates_with_a_word_and_a_number_among_them(tmp_path: Path) -> None:
+    days = _days(40, "2022-05-01")
+    cells = [f"{d:%d-%m-%Y}" for d in days] + ["unknown", "7"]
+    content = "id,joined\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "dmy.csv", content))
+    assert ds.frame["joined"].iloc[:40].tolist() == days
+    assert ds.frame["joined"].iloc[40:].isna().all()
+    assert ds.date_formats == {"joined": "day-first"}
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.n_other) == (40, 1, 1)  # 40/42 = 95.2%
+    assert mixed.counts == "40 dates, 1 number and 1 other value"
+
+
+def test_dates_and_numbers_half_and_half_stay_text_and_say_so(tmp_path: Path) -> None:
+    days = _days(30)
+    cells = [v for d in days for v in (f"{d:%Y-%m-%d}", str(45000 + d.day_of_year))]
+    content = "id,signup\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "half.csv", content))
+    assert ds.frame["signup"].tolist() == cells  # nothing lost: the text as written
+    assert ds.date_formats == {} and kinds(ds, "signup") == []
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.n_other) == (30, 30, 0)
+    assert not mixed.read_as_dates
+    assert mixed.message == (
+        f"signup: 30 dates and 30 numbers ('{cells[1]}' in data row 2, '{cells[3]}' in data "
+        f"row 4, '{cells[5]}' in data row 6, ...); left out: it is read as dates only when at "
+        "least 95% of its values are dates, and numbers mixed with dates are no measure "
+        "either; export the column with one kind of value"
+    )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [f"note {i}" for i in range(30)] + ["2023-01-05", "12"],  # free text
+        [f"2023-01-{i % 28 + 1:02d}" for i in range(30)] + [f"n/a {i}" for i in range(10)],
+    ],
+)
+def test_text_with_a_few_dates_or_numbers_is_not_a_mixed_column(
+    tmp_path: Path, cells: list[str]
+) -> None:
+    content = "id,x\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "text.csv", content))
+    assert ds.frame["x"].tolist() == cells and ds.mixed == ()
+
+
+def test_numbers_with_one_date_still_ask_for_the_value_to_be_fixed(tmp_path: Path) -> None:
+    cells = [str(10 * i) for i in range(40)]
+    cells[5] = "2023-01-05"
+    path = write(
+        tmp_path, "n.csv", "id,spend\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    )
+    assert error_of(path) == (
+        f"{path}: column 'spend' is numeric except for '2023-01-05' in data row 6; fix or "
+        "blank that value so the column can be used"
+    )
+
+
+def test_xlsx_date_cells_with_a_day_number_among_them(tmp_path: Path) -> None:
+    days = _days(24)
+    cells: list[object] = [d.to_pydatetime() for d in days]
+    cells[10] = 45123  # a cell not formatted as a date shows its day number
+    path = tmp_path / "dates.xlsx"
+    pd.DataFrame({"id": range(24), "joined": cells}).to_excel(path, index=False)
+    ds = load(path)
+    assert ds.frame["joined"].isna().tolist() == [i == 10 for i in range(24)]
+    assert ds.frame["joined"].dropna().tolist() == days[:10] + days[11:]
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.examples) == (23, 1, ((11, "45123"),))
+
+
 # --------------------------------------------------------------------------- gzip, Excel, Parquet
 
 

@@ -480,3 +480,45 @@ def test_a_log_dated_in_utc_timestamps_is_read_by_its_dates(
     )
     assert_table(result, expected)
     assert result.as_of == f"{as_of:%Y-%m-%d}"
+
+
+def test_day_numbers_in_a_log_date_column_are_lines_set_aside_and_an_alert(
+    tmp_path: Path,
+) -> None:
+    from reportgen import Config, run
+
+    rng = np.random.default_rng(13)
+    n = 400
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "invoice_no": [f"INV{i}" for i in range(n)],
+            "customer_id": rng.choice([f"C{i:03d}" for i in range(40)], n),
+            "order_date": [f"{d:%Y-%m-%d}" for d in days],
+            "amount": np.round(rng.uniform(5, 200, n), 2),
+        }
+    )
+    odd = np.arange(7, n, 40)  # 10 lines hold an Excel day number instead of a date
+    frame.loc[odd, "order_date"] = [str(45000 + i) for i in odd]
+    path = tmp_path / "orders.csv"
+    result = read(frame, path)
+    assert result.detected and result.table is not None
+    assert {s.reason: s.rows for s in result.set_aside if s.rows} == {"missing_date": 10}
+    why = {s.reason: s.explanation for s in result.set_aside}["missing_date"]
+    assert why == "date missing or unreadable (e.g. '45007')"
+    kept = frame.drop(index=odd).assign(day=days.delete(odd))
+    as_of = kept["day"].max() + pd.Timedelta(days=1)
+    group = kept.groupby("customer_id")
+    expected = pd.DataFrame(
+        {
+            "recency_days": (as_of - group["day"].max()).dt.days,
+            "monetary_spend": group["amount"].sum().round(2),
+        }
+    )
+    assert_table(result, expected)
+    summary = run(Config(input=path, out=tmp_path / "out", formats=(), k=3))
+    (alert,) = [a for a in summary.profile.alerts if a.kind == "mixed_values"]
+    assert alert.column == "order_date" and alert.message.startswith(
+        "order_date: 390 dates and 10 numbers ('45007' in data row 8, '45047' in data row 48, "
+        "'45087' in data row 88, ...); read as dates"
+    )
