@@ -20,6 +20,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -248,8 +249,9 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
         dataset = _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
         return replace(dataset, notes=notes)
     if kind == "parquet":
-        frame = _read_parquet(raw, name)
-        return _finish(frame, file_path, digest, "parquet", None, None, None, None)
+        frame, notes = _read_parquet(raw, name)
+        dataset = _finish(frame, file_path, digest, "parquet", None, None, None, None)
+        return replace(dataset, notes=notes)
 
     compression = None
     if kind == "gzip":
@@ -546,10 +548,10 @@ def _read_text_table(
             raise InputError(_ragged_message(name, line + line_offset, fields, width))
     if headerless:
         return _without_header(cells)
-    names = _column_names(cells.iloc[0].tolist(), name)
+    names, notes = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame, ()
+    return frame, notes
 
 
 def _without_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -629,17 +631,28 @@ def _first_short_line(text: str, delimiter: str, width: int) -> tuple[int, int] 
     return None
 
 
-def _column_names(header: list[object], name: str) -> list[str]:
-    """Stripped header names; blanks get pandas-style names; duplicates are an error."""
-    names = ["" if _is_missing_scalar(value) else str(value).strip() for value in header]
+def _column_names(header: list[object], name: str) -> tuple[list[str], tuple[str, ...]]:
+    """Cleaned header names (see :func:`_clean_name`) and a note for each name cleaning
+    changed; blanks get pandas-style names; duplicates are an error, also names that differ
+    only in characters that do not show (``spend`` and ``spend\\u200b``), since the report
+    would show two columns of one name."""
+    written = ["" if _is_missing_scalar(value) else str(value).strip() for value in header]
+    names = [_clean_name(column) for column in written]
     seen: dict[str, int] = {}
     for index, column in enumerate(names):
         if not column:
             continue
         if column in seen:
+            first = seen[column]
+            alike = ""
+            if written[first] != written[index]:
+                alike = (
+                    f', written "{_visible(written[first])}" and "{_visible(written[index])}": '
+                    "they differ only in characters that do not show or look alike"
+                )
             raise InputError(
                 f"{name} has the column name '{column}' twice "
-                f"(columns {seen[column] + 1} and {index + 1}); rename one"
+                f"(columns {first + 1} and {index + 1}{alike}); rename one"
             )
         seen[column] = index
     taken = set(names)
@@ -651,7 +664,40 @@ def _column_names(header: list[object], name: str) -> list[str]:
                 column += "_"
             taken.add(column)
         result.append(column)
-    return result
+    notes = tuple(
+        f'column {index + 1} is named "{_visible(raw)}" in the file: characters that do not '
+        f"show or look alike were cleaned, and it is read as '{column}'"
+        for index, (raw, column) in enumerate(zip(written, result, strict=True))
+        if raw and raw != column
+    )
+    return result, notes
+
+
+# Unicode categories: Cf format characters (zero-width spaces and joiners, U+2060, U+FEFF, the
+# soft hyphen) do not show; Zs spaces (no-break, narrow, thin) look like a space; marks (Mn,
+# Me) sit on the letter before; the other C* and Z* do not show as themselves.
+_HIDDEN = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc", "Mn", "Me", "Co", "Cn"})
+
+
+def _clean_name(written: str) -> str:
+    """A column name as it reads: composed Unicode (NFC, so é is one character however it
+    was typed), without format characters, every kind of space a plain space."""
+    composed = unicodedata.normalize("NFC", written)
+    kept = (
+        " " if unicodedata.category(c) == "Zs" else c
+        for c in composed
+        if unicodedata.category(c) != "Cf"
+    )
+    return "".join(kept).strip()
+
+
+def _visible(written: str) -> str:
+    """A name with every character that does not show as itself escaped: ``spend\\u200b``,
+    ``total\\u00a0spend``, ``cafe\\u0301``."""
+    return "".join(
+        c if c == " " or unicodedata.category(c) not in _HIDDEN else f"\\u{ord(c):04x}"
+        for c in written
+    )
 
 
 def _is_missing_scalar(value: object) -> bool:
@@ -698,7 +744,8 @@ def _read_excel(
     if len(tables) > 1:
         chosen, note = _pick_data_sheet(tables, name)
         notes = (note,)
-    return _sheet_frame(tables[chosen], chosen, name), chosen, notes
+    frame, named = _sheet_frame(tables[chosen], chosen, name)
+    return frame, chosen, notes + named
 
 
 def _without_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
@@ -712,7 +759,9 @@ def _blank_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
 
 
-def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
+def _sheet_frame(
+    cells: pd.DataFrame, sheet: str, name: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The chosen sheet's cells as a table: first row the header, empty cells missing."""
     if cells.empty:
         raise InputError(f"{name} sheet '{sheet}' is empty; choose the sheet holding the table")
@@ -721,11 +770,11 @@ def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
             f"{name} has a header but no data rows (sheet '{sheet}'); "
             "choose the sheet holding the table"
         )
-    names = _column_names(cells.iloc[0].tolist(), name)
+    names, notes = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
     # empty cells came back as "": make them missing so date and number cells get typed
-    return frame.replace({"": np.nan}).infer_objects()
+    return frame.replace({"": np.nan}).infer_objects(), notes
 
 
 def _choose_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
@@ -816,7 +865,7 @@ def _has_numeric_column(cells: pd.DataFrame) -> bool:
     return False
 
 
-def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
+def _read_parquet(raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Read Parquet as typed; a stored named index becomes an ordinary column."""
     try:
         frame = pd.read_parquet(io.BytesIO(raw))
@@ -832,10 +881,10 @@ def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
         raise InputError(f"{name} has no columns; export the table again")
     if frame.empty:
         raise InputError(f"{name} has a header but no data rows; export the table again")
-    names = _column_names(list(frame.columns), name)
+    names, notes = _column_names(list(frame.columns), name)
     frame = frame.reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame
+    return frame, notes
 
 
 def _plain_parquet_types(frame: pd.DataFrame, name: str) -> pd.DataFrame:

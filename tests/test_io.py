@@ -799,6 +799,75 @@ def test_duplicate_after_stripping_spaces(tmp_path: Path) -> None:
     assert "column name 'x' twice (columns 1 and 2)" in error_of(path)
 
 
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+def test_names_differing_by_an_invisible_character_are_duplicates(
+    tmp_path: Path, hidden: str
+) -> None:
+    path = write(tmp_path, "data.csv", f"id,spend,spend{hidden},visits\n1,2,3,4\n")
+    shown = f"spend\\u{ord(hidden):04x}"  # e.g. spend\u200b, as the message writes it
+    assert error_of(path) == (
+        f"{path} has the column name 'spend' twice (columns 2 and 3, written \"spend\" and "
+        f'"{shown}": they differ only in characters that do not show or look alike); '
+        "rename one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "clean", "shown"),
+    [
+        ("total spend", "total\u00a0spend", "total spend", "total\\u00a0spend"),
+        ("total spend", "total\u202fspend", "total spend", "total\\u202fspend"),
+        ("caf\u00e9", "cafe\u0301", "caf\u00e9", "cafe\\u0301"),  # NFC and NFD forms of café
+    ],
+)
+def test_names_that_look_alike_are_duplicates(
+    tmp_path: Path, first: str, second: str, clean: str, shown: str
+) -> None:
+    path = write(tmp_path, "data.csv", f"id;{first};{second}\n1;2;3\n")
+    assert error_of(path) == (
+        f"{path} has the column name '{clean}' twice (columns 2 and 3, written \"{first}\" and "
+        f'"{shown}": they differ only in characters that do not show or look alike); '
+        "rename one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "clean", "shown"),
+    [
+        ("spend\u200b", "spend", "spend\\u200b"),
+        ("\u2060spend", "spend", "\\u2060spend"),
+        ("to\u00adtal spend", "total spend", "to\\u00adtal spend"),
+        ("total\u00a0spend", "total spend", "total\\u00a0spend"),
+        ("cafe\u0301", "caf\u00e9", "cafe\\u0301"),
+    ],
+)
+def test_a_lone_name_with_hidden_characters_is_cleaned_and_said(
+    tmp_path: Path, written: str, clean: str, shown: str
+) -> None:
+    ds = load(write(tmp_path, "data.csv", f"id,{written},visits\n1,2,3\n"))
+    assert list(ds.frame.columns) == ["id", clean, "visits"]
+    assert ds.frame[clean].tolist() == [2]
+    assert ds.notes == (
+        f'column 2 is named "{shown}" in the file: characters that do not show or look alike '
+        f"were cleaned, and it is read as '{clean}'",
+    )
+
+
+def test_excel_and_parquet_names_are_cleaned_and_checked_alike(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"id": [1, 2], "spend\u200b": [3, 4]})
+    for path in (tmp_path / "t.xlsx", tmp_path / "t.parquet"):
+        if path.suffix == ".xlsx":
+            frame.to_excel(path, index=False)
+        else:
+            frame.to_parquet(path)
+        ds = load(path)
+        assert list(ds.frame.columns) == ["id", "spend"]
+        assert ds.notes[-1].startswith('column 2 is named "spend\\u200b" in the file')
+    twins = pd.DataFrame([[1, 2, 3]], columns=["id", "spend", "spend\ufeff"])
+    twins.to_parquet(tmp_path / "twins.parquet")
+    assert 'written "spend" and "spend\\ufeff"' in error_of(tmp_path / "twins.parquet")
+
+
 def test_blank_header_names_get_placeholders(tmp_path: Path) -> None:
     ds = load(write(tmp_path, "data.csv", "a,,\n1,2,3\n"))
     assert list(ds.frame.columns) == ["a", "Unnamed: 1", "Unnamed: 2"]
