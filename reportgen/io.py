@@ -1329,14 +1329,18 @@ def _mixed_dates(
     values they are read and the rest set aside as missing, else (dates and plain numbers
     making up the column) the column stays ``text``.  Either way the :class:`MixedColumn`
     says so, for an alert: a reading that drops values, or a column that drops out, must
-    not go unnoticed.
+    not go unnoticed.  Dates in a second format (``2023-01-05`` and ``05/01/2023`` or
+    ``20230105``) are not odd values to drop: such a column stays text, as before, and a
+    transaction log reads every format (reportgen.transactions).
     """
-    head = values.head(_SAMPLE)
-    shaped = head.str.fullmatch(_PLAIN_NUMBER.pattern)
+    step = max(1, len(values) // _SAMPLE)  # spread over the column: it may be sorted
+    sample = values.iloc[::step]
+    dated = pd.Series(False, index=sample.index)
     for _, pattern in _DATE_SHAPES:
-        shaped |= head.str.fullmatch(pattern)
-    if shaped.mean() < _DATES_MAJORITY:
-        return None  # free text: cheaply passed over
+        dated |= sample.str.fullmatch(pattern)
+    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern)
+    if not dated.any() or shaped.mean() < _DATES_MAJORITY:
+        return None  # free text, or numbers without dates: cheaply passed over
     codes, uniques = pd.factorize(values)
     distinct = pd.Series(uniques, dtype="str")
     weights = np.bincount(codes, minlength=len(distinct))
@@ -1345,6 +1349,12 @@ def _mixed_dates(
     n_dates = int(weights[is_date].sum())
     if n_dates == 0:
         return None
+    elsewise = distinct.str.fullmatch(_COMPACT_DATE).to_numpy(dtype=bool, copy=True)
+    for other, mask in masks:
+        if other != key:
+            elsewise |= mask
+    if (elsewise & ~is_date).any():
+        return None  # dates in several formats
     read = _read_shape(key, distinct[is_date])
     if read is None:
         return None  # the date-shaped values do not share one format themselves

@@ -968,3 +968,19 @@ def test_codes_among_numbers_are_not_taken_for_typos(tmp_path: Path) -> None:
     path.write_text("spend\n" + "\n".join([*map(str, range(60)), "twelve"]) + "\n")
     with pytest.raises(InputError, match="numeric except for 'twelve' in data row 61"):
         load(path)
+
+
+def test_dates_in_two_formats_are_not_odd_values_to_drop(tmp_path: Path) -> None:
+    """A transaction log reads every date format; the loader must not set the second aside."""
+    cells = [f"{d:%Y-%m-%d}" for d in _days(40)] + ["05/01/2023", "20230105"]
+    content = "id,day\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "formats.csv", content))
+    assert ds.frame["day"].tolist() == cells and ds.mixed == ()
+
+
+def test_numbers_sorted_before_the_dates_are_still_found(tmp_path: Path) -> None:
+    cells = sorted([f"{d:%Y-%m-%d}" for d in _days(1_500)] + ["12.5"] * 1_500)
+    content = "id,day\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "sorted.csv", content))
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.read_as_dates) == (1_500, 1_500, False)
