@@ -53,8 +53,7 @@ _DROP_REASONS = {
     "binary": "a yes/no flag: described per segment, not clustered",
     "coded_category": "whole numbers that code a category: described per segment, not clustered",
     "categorical": "text categories: described per segment, not clustered",
-    "text": "free text: not used",
-}
+}  # text says why in its own reason: free text, or dates mixed with numbers
 
 
 @dataclass(frozen=True)

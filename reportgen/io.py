@@ -20,6 +20,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -45,6 +46,67 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class MixedColumn:
+    """A column of dates with other values among them (``45123``, ``12.5``): how many of
+    each kind, where the first odd ones are, and what was done about it.
+
+    Dates that make up at least 95% of the values are read, the rest set aside as missing;
+    otherwise the column stays text and is left out.  Either way the profile alerts.
+    """
+
+    column: str
+    n_dates: int
+    n_numbers: int
+    n_other: int  # neither a date in the column's format nor a plain number
+    examples: tuple[tuple[int, str], ...]  # (data row, value) of the first values not dates
+    read_as_dates: bool
+
+    @property
+    def n_set_aside(self) -> int:
+        return self.n_numbers + self.n_other
+
+    @property
+    def counts(self) -> str:
+        """ "58 dates, 1 number and 1 other value"."""
+        parts = [
+            f"{n:,} {word}{'' if n == 1 else 's'}"
+            for n, word in (
+                (self.n_dates, "date"),
+                (self.n_numbers, "number"),
+                (self.n_other, "other value"),
+            )
+            if n
+        ]
+        return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+
+    @property
+    def where(self) -> str:
+        """ "'45123' in data row 4, '12.5' in data row 8"."""
+        shown = ", ".join(f"'{value}' in data row {row}" for row, value in self.examples)
+        return shown + (", ..." if self.n_set_aside > len(self.examples) else "")
+
+    @property
+    def decision(self) -> str:
+        """What was done and why, in words."""
+        if self.read_as_dates:
+            n = self.n_set_aside
+            return (
+                f"read as dates, as at least {_DATES_MAJORITY:.0%} of the values are, and the "
+                f"{n:,} {'value that is not a date' if n == 1 else 'values that are not dates'} "
+                "set aside as missing"
+            )
+        return (
+            f"left out: it is read as dates only when at least {_DATES_MAJORITY:.0%} of its "
+            "values are dates, and numbers mixed with dates are no measure either; export the "
+            "column with one kind of value"
+        )
+
+    @property
+    def message(self) -> str:
+        return f"{self.column}: {self.counts} ({self.where}); {self.decision}"
+
+
+@dataclass(frozen=True)
 class Dataset:
     """The table as read, plus how it was read."""
 
@@ -61,6 +123,7 @@ class Dataset:
     n_rows: int | None = None  # rows in the source when ``frame`` is a sample of it (Spark)
     notes: tuple[str, ...] = ()  # how the table was found, e.g. which sheet was read and why
     joined: tuple[str, ...] = ()  # date columns added from year/month columns (dateparts)
+    mixed: tuple[MixedColumn, ...] = ()  # date columns with other values among the dates
 
     @property
     def columns_read(self) -> int:
@@ -128,7 +191,11 @@ _COMMA_CORE = (
 _INTEGER = "[-+]?[0-9]+"
 
 # Date shapes.
-_ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?)?"
+_ZONE = "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"  # ISO 8601 UTC or offset: Z, +00:00, -0500, +02
+_ISO_DATE = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    f"(?:[ T][0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\\.[0-9]+)?)?{_ZONE}?)?"
+)
 _TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
 _DATE_SEPARATORS = ("-", "/", ".")
 _DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
@@ -142,6 +209,9 @@ _MONTH_NAME_SHAPES = tuple(
     for sep in _MONTH_NAME_SEPARATORS
 )
 _DATE_SHAPES = (("iso", _ISO_DATE), *_DAY_MONTH_SHAPES, *_MONTH_NAME_SHAPES)
+_DATES_MAJORITY = 0.95  # dates among other values: the share that still makes a date column
+#                        (a log's date column must be as readable: transactions.READABLE_SHARE)
+_MIXED_EXAMPLES = 3  # odd values shown with their rows
 _COMPACT_DATE = "[0-9]{8}"  # yyyymmdd written as a number: 19970101
 _COMPACT_MIN_DISTINCT = 20  # distinct dates that make a column without a date-like name dates
 _DATE_WORDS = frozenset({"date", "day", "dt", "time", "timestamp", "datetime", "ymd", "yyyymmdd"})
@@ -179,8 +249,9 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
         dataset = _finish(frame, file_path, digest, "excel", None, None, None, sheet_used)
         return replace(dataset, notes=notes)
     if kind == "parquet":
-        frame = _read_parquet(raw, name)
-        return _finish(frame, file_path, digest, "parquet", None, None, None, None)
+        frame, notes = _read_parquet(raw, name)
+        dataset = _finish(frame, file_path, digest, "parquet", None, None, None, None)
+        return replace(dataset, notes=notes)
 
     compression = None
     if kind == "gzip":
@@ -477,10 +548,10 @@ def _read_text_table(
             raise InputError(_ragged_message(name, line + line_offset, fields, width))
     if headerless:
         return _without_header(cells)
-    names = _column_names(cells.iloc[0].tolist(), name)
+    names, notes = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame, ()
+    return frame, notes
 
 
 def _without_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -560,17 +631,28 @@ def _first_short_line(text: str, delimiter: str, width: int) -> tuple[int, int] 
     return None
 
 
-def _column_names(header: list[object], name: str) -> list[str]:
-    """Stripped header names; blanks get pandas-style names; duplicates are an error."""
-    names = ["" if _is_missing_scalar(value) else str(value).strip() for value in header]
+def _column_names(header: list[object], name: str) -> tuple[list[str], tuple[str, ...]]:
+    """Cleaned header names (see :func:`_clean_name`) and a note for each name cleaning
+    changed; blanks get pandas-style names; duplicates are an error, also names that differ
+    only in characters that do not show (``spend`` and ``spend\\u200b``), since the report
+    would show two columns of one name."""
+    written = ["" if _is_missing_scalar(value) else str(value).strip() for value in header]
+    names = [_clean_name(column) for column in written]
     seen: dict[str, int] = {}
     for index, column in enumerate(names):
         if not column:
             continue
         if column in seen:
+            first = seen[column]
+            alike = ""
+            if written[first] != written[index]:
+                alike = (
+                    f', written "{_visible(written[first])}" and "{_visible(written[index])}": '
+                    "they differ only in characters that do not show or look alike"
+                )
             raise InputError(
                 f"{name} has the column name '{column}' twice "
-                f"(columns {seen[column] + 1} and {index + 1}); rename one"
+                f"(columns {first + 1} and {index + 1}{alike}); rename one"
             )
         seen[column] = index
     taken = set(names)
@@ -582,7 +664,40 @@ def _column_names(header: list[object], name: str) -> list[str]:
                 column += "_"
             taken.add(column)
         result.append(column)
-    return result
+    notes = tuple(
+        f'column {index + 1} is named "{_visible(raw)}" in the file: characters that do not '
+        f"show or look alike were cleaned, and it is read as '{column}'"
+        for index, (raw, column) in enumerate(zip(written, result, strict=True))
+        if raw and raw != column
+    )
+    return result, notes
+
+
+# Unicode categories: Cf format characters (zero-width spaces and joiners, U+2060, U+FEFF, the
+# soft hyphen) do not show; Zs spaces (no-break, narrow, thin) look like a space; marks (Mn,
+# Me) sit on the letter before; the other C* and Z* do not show as themselves.
+_HIDDEN = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc", "Mn", "Me", "Co", "Cn"})
+
+
+def _clean_name(written: str) -> str:
+    """A column name as it reads: composed Unicode (NFC, so é is one character however it
+    was typed), without format characters, every kind of space a plain space."""
+    composed = unicodedata.normalize("NFC", written)
+    kept = (
+        " " if unicodedata.category(c) == "Zs" else c
+        for c in composed
+        if unicodedata.category(c) != "Cf"
+    )
+    return "".join(kept).strip()
+
+
+def _visible(written: str) -> str:
+    """A name with every character that does not show as itself escaped: ``spend\\u200b``,
+    ``total\\u00a0spend``, ``cafe\\u0301``."""
+    return "".join(
+        c if c == " " or unicodedata.category(c) not in _HIDDEN else f"\\u{ord(c):04x}"
+        for c in written
+    )
 
 
 def _is_missing_scalar(value: object) -> bool:
@@ -629,7 +744,8 @@ def _read_excel(
     if len(tables) > 1:
         chosen, note = _pick_data_sheet(tables, name)
         notes = (note,)
-    return _sheet_frame(tables[chosen], chosen, name), chosen, notes
+    frame, named = _sheet_frame(tables[chosen], chosen, name)
+    return frame, chosen, notes + named
 
 
 def _without_blank_rows(cells: pd.DataFrame) -> pd.DataFrame:
@@ -643,7 +759,9 @@ def _blank_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.isna() | cells.apply(lambda col: col.astype("str").str.strip().eq(""))
 
 
-def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
+def _sheet_frame(
+    cells: pd.DataFrame, sheet: str, name: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The chosen sheet's cells as a table: first row the header, empty cells missing."""
     if cells.empty:
         raise InputError(f"{name} sheet '{sheet}' is empty; choose the sheet holding the table")
@@ -652,11 +770,11 @@ def _sheet_frame(cells: pd.DataFrame, sheet: str, name: str) -> pd.DataFrame:
             f"{name} has a header but no data rows (sheet '{sheet}'); "
             "choose the sheet holding the table"
         )
-    names = _column_names(cells.iloc[0].tolist(), name)
+    names, notes = _column_names(cells.iloc[0].tolist(), name)
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
     # empty cells came back as "": make them missing so date and number cells get typed
-    return frame.replace({"": np.nan}).infer_objects()
+    return frame.replace({"": np.nan}).infer_objects(), notes
 
 
 def _choose_sheet(sheets: list[str], sheet: str | None, name: str) -> str:
@@ -747,7 +865,7 @@ def _has_numeric_column(cells: pd.DataFrame) -> bool:
     return False
 
 
-def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
+def _read_parquet(raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Read Parquet as typed; a stored named index becomes an ordinary column."""
     try:
         frame = pd.read_parquet(io.BytesIO(raw))
@@ -763,10 +881,10 @@ def _read_parquet(raw: bytes, name: str) -> pd.DataFrame:
         raise InputError(f"{name} has no columns; export the table again")
     if frame.empty:
         raise InputError(f"{name} has a header but no data rows; export the table again")
-    names = _column_names(list(frame.columns), name)
+    names, notes = _column_names(list(frame.columns), name)
     frame = frame.reset_index(drop=True)
     frame.columns = pd.Index(names, dtype=object)
-    return frame
+    return frame, notes
 
 
 def _plain_parquet_types(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -799,6 +917,7 @@ class _Converted:
     values: pd.Series
     conversions: tuple[Conversion, ...] = ()
     date_format: str | None = None
+    mixed: MixedColumn | None = None
 
 
 def _finish(
@@ -815,6 +934,7 @@ def _finish(
     columns: dict[str, pd.Series] = {}
     conversions: list[Conversion] = []
     date_formats: dict[str, str] = {}
+    mixed: list[MixedColumn] = []
     for column in frame.columns:
         series = frame[column]
         if not _is_text_dtype(series):
@@ -828,6 +948,8 @@ def _finish(
         conversions.extend(converted.conversions)
         if converted.date_format:
             date_formats[str(column)] = converted.date_format
+        if converted.mixed:
+            mixed.append(converted.mixed)
     result = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
     result, joined = dateparts.combine(result)
     for j in joined:
@@ -845,6 +967,7 @@ def _finish(
         conversions=tuple(conversions),
         date_formats=date_formats,
         joined=tuple(j.column for j in joined),
+        mixed=tuple(mixed),
     )
 
 
@@ -893,7 +1016,8 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
         return _Converted(_spread(parsed_dates, present, text.index), (conversion,), label)
 
     _refuse_stray_words(column, values, delimiter)
-    return _Converted(text.where(mask))
+    kept = text.where(mask)
+    return _mixed_dates(column, values, present, kept) or _Converted(kept)
 
 
 def _spread(dates: np.ndarray, present: np.ndarray, index: pd.Index) -> pd.Series:
@@ -1175,12 +1299,7 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
     distinct = pd.Series(uniques, dtype="str")
     if not distinct.str.fullmatch(pattern).all():
         return None
-    if key == "iso":
-        read = _iso_dates(distinct)
-    elif key.startswith("name"):
-        read = _month_name_dates(distinct, key.removeprefix("name"))
-    else:
-        read = _day_month_dates(distinct, key)
+    read = _read_shape(key, distinct)
     if read is None:
         return None
     parsed, label, before, after = read
@@ -1191,12 +1310,96 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
 _DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the example
 
 
+def _read_shape(key: str, distinct: pd.Series) -> _DateRead | None:
+    """Distinct values of one date shape read by that shape's reader."""
+    if key == "iso":
+        return _iso_dates(distinct)
+    if key.startswith("name"):
+        return _month_name_dates(distinct, key.removeprefix("name"))
+    return _day_month_dates(distinct, key)
+
+
+def _mixed_dates(
+    column: str, values: pd.Series, present: np.ndarray, text: pd.Series
+) -> _Converted | None:
+    """Dates with other values among them (Excel day numbers such as ``45123``, ``12.5``),
+    or None when the column is not made of dates and numbers.
+
+    The date format is the one most values have; when its dates are at least 95% of the
+    values they are read and the rest set aside as missing, else (dates and plain numbers
+    making up the column) the column stays ``text``.  Either way the :class:`MixedColumn`
+    says so, for an alert: a reading that drops values, or a column that drops out, must
+    not go unnoticed.  Dates in a second format (``2023-01-05`` and ``05/01/2023`` or
+    ``20230105``) are not odd values to drop: such a column stays text, as before, and a
+    transaction log reads every format (reportgen.transactions).
+    """
+    step = max(1, len(values) // _SAMPLE)  # spread over the column: it may be sorted
+    sample = values.iloc[::step]
+    dated = pd.Series(False, index=sample.index)
+    for _, pattern in _DATE_SHAPES:
+        dated |= sample.str.fullmatch(pattern)
+    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern)
+    if not dated.any() or shaped.mean() < _DATES_MAJORITY:
+        return None  # free text, or numbers without dates: cheaply passed over
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques, dtype="str")
+    weights = np.bincount(codes, minlength=len(distinct))
+    masks = [(key, distinct.str.fullmatch(rx).to_numpy(dtype=bool)) for key, rx in _DATE_SHAPES]
+    key, is_date = max(masks, key=lambda found: int(weights[found[1]].sum()))
+    n_dates = int(weights[is_date].sum())
+    if n_dates == 0:
+        return None
+    elsewise = distinct.str.fullmatch(_COMPACT_DATE).to_numpy(dtype=bool, copy=True)
+    for other, mask in masks:
+        if other != key:
+            elsewise |= mask
+    if (elsewise & ~is_date).any():
+        return None  # dates in several formats
+    read = _read_shape(key, distinct[is_date])
+    if read is None:
+        return None  # the date-shaped values do not share one format themselves
+    is_number = ~is_date & distinct.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)
+    n_numbers = int(weights[is_number].sum())
+    n_other = len(values) - n_dates - n_numbers
+    as_dates = n_dates >= _DATES_MAJORITY * len(values)
+    if not as_dates and (n_numbers == 0 or n_dates + n_numbers < _DATES_MAJORITY * len(values)):
+        return None
+    odd = ~is_date[codes]
+    examples = tuple(
+        (int(row) + 1, str(value)) for row, value in values[odd].head(_MIXED_EXAMPLES).items()
+    )
+    found = MixedColumn(column, n_dates, n_numbers, n_other, examples, as_dates)
+    if not as_dates:
+        return _Converted(text, mixed=found)
+    parsed, label, before, after = read
+    dates = np.full(len(distinct), np.datetime64("NaT"), dtype=parsed.dtype)
+    dates[is_date] = parsed
+    first = int(np.argmax(is_date[codes]))
+    example = f"{values.iloc[first]} = {_spell_date(pd.Timestamp(dates[codes[first]]))}"
+    n = found.n_set_aside
+    aside = f"; {n:,} {'value that is not a date' if n == 1 else 'values that are not dates'}"
+    aside += f" ({found.where}) set aside as missing"
+    conversion = Conversion(column, "date", before + example + after + aside)
+    return _Converted(_spread(dates[codes], present, text.index), (conversion,), label, found)
+
+
 def _iso_dates(distinct: pd.Series) -> _DateRead | None:
-    """Year-month-day, with or without a time: no order to decide."""
-    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+    """Year-month-day, with or without a time: no order to decide.
+
+    Times with a zone (``2024-03-05T14:22:01Z``, ``+02:00``) are taken to UTC and the zone
+    dropped, as for time-zone-aware Parquet columns: one column, one clock.
+    """
+    zoned = bool(distinct.str.contains(f":[0-9]{{2}}(?:\\.[0-9]+)?{_ZONE}$", regex=True).any())
+    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce", utc=zoned)
     if parsed.isna().any():
         return None
+    if zoned:
+        parsed = parsed.dt.tz_convert(None)
+        return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", _UTC_NOTE
     return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", ")"
+
+
+_UTC_NOTE = "); times with a time zone (Z or an offset such as +02:00) were converted to UTC"
 
 
 def _day_month_dates(distinct: pd.Series, sep: str) -> _DateRead | None:

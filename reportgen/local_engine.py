@@ -48,6 +48,7 @@ def analyse(
             if log.id_column
             else "chosen with --id-column",
             corrections=config.columns,
+            mixed=dataset.mixed,
         )
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
     with stage("features"):

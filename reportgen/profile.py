@@ -21,6 +21,7 @@ import pandas as pd
 from reportgen import codes, meanings
 from reportgen.errors import InputError
 from reportgen.formatting import percent
+from reportgen.io import MixedColumn
 
 ROLES = (
     "identifier",
@@ -40,7 +41,7 @@ class Alert:
 
     kind: str  # "constant", "mostly_missing", "skewed", "extreme_outliers", "duplicate_rows",
     #            "duplicate_ids", "day_first_dates", "implausible_values", "missing",
-    #            "sentinel_code", "pseudo_levels"
+    #            "sentinel_code", "pseudo_levels", "mixed_values"
     column: str | None
     message: str  # one plain sentence, e.g. "Income: 24 values (1.1%) are missing"
     severity: str = "warning"  # "info" or "warning"
@@ -569,10 +570,12 @@ def _read_column(
     names: Sequence[str],
     corrected: meanings.Meaning | None = None,
     code: float | bool | None = None,
+    mixed: MixedColumn | None = None,
 ) -> _Read:
     """Role and meaning of a column; a measure with a sentinel code is read without it; the
     meaning the user ``corrected`` in ``[columns]`` wins, and so does a sentinel ``code`` given
-    there (False: read no code).
+    there (False: read no code).  Dates mixed with numbers that the loader left as text
+    (``mixed``) are text whatever their values look like: not an id, not a category.
 
     The code (-1 for "never", 999 for "none") would otherwise decide the range, the role and
     the meaning (a day count with -1 is no duration), and show up as an outlier.  It is kept
@@ -584,6 +587,9 @@ def _read_column(
         if corrected.kind == "identifier":
             role = _Role("identifier", corrected.reason)
         return replace(read, role=role, meaning=corrected)
+    if mixed is not None and not mixed.read_as_dates:
+        reason = f"{mixed.counts} in one column: neither dates nor a measure"
+        return _Read(col, _Role("text", reason), meanings.Meaning("text", reason))
     found = None
     if col.kind == "numeric" and code is not None and code is not False:
         found = codes.given_sentinel(col.numbers, n_rows, float(code))
@@ -799,6 +805,11 @@ def _sentinel_alert(name: str, sentinel: codes.Sentinel | None) -> list[Alert]:
     ]
 
 
+def _mixed_alert(mixed: MixedColumn) -> Alert:
+    """Dates with numbers among them: the odd values were set aside, or the column left out."""
+    return Alert("mixed_values", mixed.column, mixed.message)
+
+
 def _pseudo_levels_alert(
     name: str, levels: tuple[codes.PseudoLevel, ...], role: str
 ) -> list[Alert]:
@@ -963,11 +974,14 @@ def profile(
     today_year: int | None = None,
     id_reason: str = "chosen with --id-column",
     corrections: Mapping[str, Mapping[str, object]] | None = None,
+    mixed: Sequence[MixedColumn] = (),
 ) -> Profile:
     """Give every column a role with a reason, summarise it, and list what looks wrong.
 
     ``id_reason`` says why ``id_column`` names the customers (the flag, or a log's customers);
     ``corrections`` are the config's ``[columns]`` (column -> meaning, event): they win.
+    ``mixed`` are the loader's columns of dates with other values among them: each gets an
+    alert, also when it is not in ``frame`` (a transaction log's date column).
 
     ``id_column`` is the user's --id-column (it overrides the guess); ``date_formats`` comes
     from the loader (column -> "day-first"/"month-first"/"iso"); ``today_year`` is the year
@@ -976,7 +990,9 @@ def profile(
     # absurd values (1e300) overflow the moments; they are reported, not printed as warnings
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _profile(frame, id_column, date_formats, today_year, id_reason, corrections or {})
+        return _profile(
+            frame, id_column, date_formats, today_year, id_reason, corrections or {}, mixed
+        )
 
 
 def _profile(
@@ -986,6 +1002,7 @@ def _profile(
     today_year: int | None,
     id_reason: str,
     corrections: Mapping[str, Mapping[str, object]],
+    mixed: Sequence[MixedColumn],
 ) -> Profile:
     names = [str(c) for c in frame.columns]
     _check_corrections(corrections, names)
@@ -997,6 +1014,7 @@ def _profile(
     year = today_year if today_year is not None else _dt.date.today().year
     formats = dict(date_formats or {})
     n_rows = len(frame)
+    mixed_in = {m.column: m for m in mixed}
 
     read = [
         _read_column(
@@ -1007,6 +1025,7 @@ def _profile(
             names=names,
             corrected=_corrected(name, corrections),
             code=_given_code(name, corrections),
+            mixed=mixed_in.get(name),
         )
         for i, name in enumerate(names)
     ]
@@ -1018,6 +1037,7 @@ def _profile(
 
     profiles: list[ColumnProfile] = []
     alerts: list[Alert] = _duplicate_rows_alert(n_duplicates, n_rows)
+    alerts += [_mixed_alert(m) for m in mixed if m.column not in names]  # a log's source column
     for col, role, meaning, sentinel in zip(
         columns, roles, found, (r.sentinel for r in read), strict=True
     ):
@@ -1049,6 +1069,8 @@ def _profile(
                 pseudo_levels=pseudo,
             )
         )
+        if col.name in mixed_in:
+            alerts.append(_mixed_alert(mixed_in[col.name]))
         if role.role == "identifier" or (
             col.id_like_name and col.kind != "date" and col.distinct_share >= _DUP_ID_MIN_UNIQUE
         ):
@@ -1142,7 +1164,8 @@ def with_totals(sample: Profile, n_rows: int, totals: Mapping[str, ColumnTotals]
             alerts += _extreme_alert(name, total.n_extreme, total.extreme_values)
     # in the local profile's order: table-wide alerts first, then column by column
     position = {c.name: i for i, c in enumerate(sample.columns)}
-    kinds: tuple[str, ...] = ("duplicate_ids", "constant", "missing", "mostly_missing")
+    kinds: tuple[str, ...] = ("mixed_values", "duplicate_ids", "constant", "missing")
+    kinds += ("mostly_missing",)
     kinds += ("sentinel_code", "pseudo_levels")
     kinds += ("implausible_values", "extreme_outliers", "skewed", "day_first_dates")
     alerts.sort(

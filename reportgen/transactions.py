@@ -639,7 +639,10 @@ def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> 
             "month-first": "month first (m/d/yyyy)",
             "iso": "yyyy-mm-dd",
         }.get(order, order)
-        return _Dates(values, DateReading(column, order, ((label, n),), detail), 0, None)
+        # values the loader set aside among the dates (45123 in a date column) are unreadable
+        odd = next((m for m in dataset.mixed if m.column == column), None)
+        unread = (odd.n_set_aside, odd.examples[0][1]) if odd and odd.examples else (0, None)
+        return _Dates(values, DateReading(column, order, ((label, n),), detail), *unread)
     if _is_number(series):
         dates = _compact_numbers(series, column)
     else:

@@ -155,3 +155,37 @@ def test_a_successful_run_with_glyphs_no_font_has_prints_nothing_on_stderr(tmp_p
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
     assert (tmp_path / "o" / "report.pdf").is_file()
+
+
+def test_columns_that_differ_by_a_zero_width_space_are_one_clear_line(tmp_path: Path) -> None:
+    frame = pd.read_csv(MALL)
+    frame.insert(3, "Age\u200b", frame["Age"])
+    source = tmp_path / "twins.csv"
+    frame.to_csv(source, index=False)
+    code, err = one_line("run", str(source), "--out", str(tmp_path / "o"), "--format", "none")
+    assert code == 1 and "Traceback" not in err
+    assert err == (
+        f"Error: {source} has the column name 'Age' twice (columns 3 and 4, written \"Age\" "
+        'and "Age\\u200b": they differ only in characters that do not show or look alike); '
+        "rename one"
+    )
+
+
+def test_a_lone_zero_width_space_in_a_name_is_cleaned_in_the_report(tmp_path: Path) -> None:
+    import json
+
+    frame = pd.read_csv(MALL).rename(columns={"Annual Income (k$)": "Annual Income (k$)\u200b"})
+    source = tmp_path / "stray.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "o"
+    code, err = one_line("run", str(source), "--out", str(out), "--format", "html", "-q")
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    names = [c["name"] for c in summary["profile"]["columns"]]
+    assert names == ["CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
+    assert summary["input"]["notes"] == [
+        'column 4 is named "Annual Income (k$)\\u200b" in the file: characters that do not '
+        "show or look alike were cleaned, and it is read as 'Annual Income (k$)'"
+    ]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "\u200b" not in html and "Annual Income (k$)" in html

@@ -455,6 +455,35 @@ def test_dates_with_empty_cells(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-03-05T14:22:01Z", pd.Timestamp(2024, 3, 5, 14, 22, 1)),
+        ("2024-03-05T14:22:01.123Z", pd.Timestamp(2024, 3, 5, 14, 22, 1, 123000)),
+        ("2024-03-05T14:22:01+00:00", pd.Timestamp(2024, 3, 5, 14, 22, 1)),
+        ("2024-03-05 23:30:00-05:00", pd.Timestamp(2024, 3, 6, 4, 30)),  # 23:30 at -5 h is UTC 4:30
+        ("2024-03-05T14:22+0200", pd.Timestamp(2024, 3, 5, 12, 22)),
+    ],
+)
+def test_iso_times_with_a_zone_are_dates_in_utc(
+    tmp_path: Path, written: str, expected: pd.Timestamp
+) -> None:
+    ds = load(write(tmp_path, "z.csv", f"id,seen\n1,{written}\n2,2024-01-01T00:00:00Z\n"))
+    seen = ds.frame["seen"]
+    assert str(seen.dtype).startswith("datetime64") and seen.dt.tz is None
+    assert seen.tolist() == [expected, pd.Timestamp(2024, 1, 1)]
+    assert ds.date_formats == {"seen": "iso"}
+    assert detail(ds, "seen", "date").endswith(
+        "; times with a time zone (Z or an offset such as +02:00) were converted to UTC"
+    )
+
+
+def test_a_date_without_time_ending_in_a_day_is_no_zone(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "d.csv", "id,day\n1,2024-03-05\n2,2024-03-06\n"))
+    assert ds.frame["day"].tolist() == [pd.Timestamp(2024, 3, 5), pd.Timestamp(2024, 3, 6)]
+    assert "UTC" not in detail(ds, "day", "date")
+
+
+@pytest.mark.parametrize(
     "values",
     [
         ["13-01-2020", "01-13-2020"],  # both orders needed: not one format
@@ -467,6 +496,107 @@ def test_inconsistent_dates_stay_text(tmp_path: Path, values: list[str]) -> None
     ds = load(write(tmp_path, "bad.csv", "d,n\n" + "".join(f"{v},1\n" for v in values)))
     assert ds.frame["d"].tolist() == values
     assert ds.date_formats == {}
+
+
+def _days(n: int, start: str = "2023-01-01") -> list[pd.Timestamp]:
+    return [pd.Timestamp(start) + pd.Timedelta(days=3 * i) for i in range(n)]
+
+
+def test_dates_with_a_few_numbers_are_dates_and_the_numbers_set_aside(tmp_path: Path) -> None:
+    days = _days(58)
+    cells = [f"{d:%Y-%m-%d}" for d in days]
+    cells[3:3] = ["45123"]  # data row 4: an Excel day number
+    cells[7:7] = ["12.5"]  # data row 8
+    content = "id,signup\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "mixed.csv", content))
+    signup = ds.frame["signup"]
+    assert str(signup.dtype).startswith("datetime64")
+    assert signup.isna().tolist() == [i in (3, 7) for i in range(60)]
+    assert signup.dropna().tolist() == days
+    assert ds.date_formats == {"signup": "iso"}
+    (mixed,) = ds.mixed
+    assert (mixed.column, mixed.n_dates, mixed.n_numbers, mixed.n_other) == ("signup", 58, 2, 0)
+    assert mixed.examples == ((4, "45123"), (8, "12.5")) and mixed.read_as_dates
+    assert mixed.message == (
+        "signup: 58 dates and 2 numbers ('45123' in data row 4, '12.5' in data row 8); "
+        "read as dates, as at least 95% of the values are, and the 2 values that are not "
+        "dates set aside as missing"
+    )
+    assert detail(ds, "signup", "date") == (
+        "read as dates (ISO year-month-day, 2023-01-01 = 1 Jan 2023); 2 values that are not "
+        "dates ('45123' in data row 4, '12.5' in data row 8) set aside as missing"
+    )
+
+
+def test_day_first_dates_with_a_word_and_a_number_among_them(tmp_path: Path) -> None:
+    days = _days(40, "2022-05-01")
+    cells = [f"{d:%d-%m-%Y}" for d in days] + ["unknown", "7"]
+    content = "id,joined\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "dmy.csv", content))
+    assert ds.frame["joined"].iloc[:40].tolist() == days
+    assert ds.frame["joined"].iloc[40:].isna().all()
+    assert ds.date_formats == {"joined": "day-first"}
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.n_other) == (40, 1, 1)  # 40/42 = 95.2%
+    assert mixed.counts == "40 dates, 1 number and 1 other value"
+
+
+def test_dates_and_numbers_half_and_half_stay_text_and_say_so(tmp_path: Path) -> None:
+    days = _days(30)
+    cells = [v for d in days for v in (f"{d:%Y-%m-%d}", str(45000 + d.day_of_year))]
+    content = "id,signup\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "half.csv", content))
+    assert ds.frame["signup"].tolist() == cells  # nothing lost: the text as written
+    assert ds.date_formats == {} and kinds(ds, "signup") == []
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.n_other) == (30, 30, 0)
+    assert not mixed.read_as_dates
+    assert mixed.message == (
+        f"signup: 30 dates and 30 numbers ('{cells[1]}' in data row 2, '{cells[3]}' in data "
+        f"row 4, '{cells[5]}' in data row 6, ...); left out: it is read as dates only when at "
+        "least 95% of its values are dates, and numbers mixed with dates are no measure "
+        "either; export the column with one kind of value"
+    )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [f"note {i}" for i in range(30)] + ["2023-01-05", "12"],  # free text
+        [f"2023-01-{i % 28 + 1:02d}" for i in range(30)] + [f"n/a {i}" for i in range(10)],
+    ],
+)
+def test_text_with_a_few_dates_or_numbers_is_not_a_mixed_column(
+    tmp_path: Path, cells: list[str]
+) -> None:
+    content = "id,x\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "text.csv", content))
+    assert ds.frame["x"].tolist() == cells and ds.mixed == ()
+
+
+def test_numbers_with_one_date_still_ask_for_the_value_to_be_fixed(tmp_path: Path) -> None:
+    cells = [str(10 * i) for i in range(40)]
+    cells[5] = "2023-01-05"
+    path = write(
+        tmp_path, "n.csv", "id,spend\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    )
+    assert error_of(path) == (
+        f"{path}: column 'spend' is numeric except for '2023-01-05' in data row 6; fix or "
+        "blank that value so the column can be used"
+    )
+
+
+def test_xlsx_date_cells_with_a_day_number_among_them(tmp_path: Path) -> None:
+    days = _days(24)
+    cells: list[object] = [d.to_pydatetime() for d in days]
+    cells[10] = 45123  # a cell not formatted as a date shows its day number
+    path = tmp_path / "dates.xlsx"
+    pd.DataFrame({"id": range(24), "joined": cells}).to_excel(path, index=False)
+    ds = load(path)
+    assert ds.frame["joined"].isna().tolist() == [i == 10 for i in range(24)]
+    assert ds.frame["joined"].dropna().tolist() == days[:10] + days[11:]
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.examples) == (23, 1, ((11, "45123"),))
 
 
 # --------------------------------------------------------------------------- gzip, Excel, Parquet
@@ -669,6 +799,75 @@ def test_duplicate_after_stripping_spaces(tmp_path: Path) -> None:
     assert "column name 'x' twice (columns 1 and 2)" in error_of(path)
 
 
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+def test_names_differing_by_an_invisible_character_are_duplicates(
+    tmp_path: Path, hidden: str
+) -> None:
+    path = write(tmp_path, "data.csv", f"id,spend,spend{hidden},visits\n1,2,3,4\n")
+    shown = f"spend\\u{ord(hidden):04x}"  # e.g. spend\u200b, as the message writes it
+    assert error_of(path) == (
+        f"{path} has the column name 'spend' twice (columns 2 and 3, written \"spend\" and "
+        f'"{shown}": they differ only in characters that do not show or look alike); '
+        "rename one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "clean", "shown"),
+    [
+        ("total spend", "total\u00a0spend", "total spend", "total\\u00a0spend"),
+        ("total spend", "total\u202fspend", "total spend", "total\\u202fspend"),
+        ("caf\u00e9", "cafe\u0301", "caf\u00e9", "cafe\\u0301"),  # NFC and NFD forms of café
+    ],
+)
+def test_names_that_look_alike_are_duplicates(
+    tmp_path: Path, first: str, second: str, clean: str, shown: str
+) -> None:
+    path = write(tmp_path, "data.csv", f"id;{first};{second}\n1;2;3\n")
+    assert error_of(path) == (
+        f"{path} has the column name '{clean}' twice (columns 2 and 3, written \"{first}\" and "
+        f'"{shown}": they differ only in characters that do not show or look alike); '
+        "rename one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "clean", "shown"),
+    [
+        ("spend\u200b", "spend", "spend\\u200b"),
+        ("\u2060spend", "spend", "\\u2060spend"),
+        ("to\u00adtal spend", "total spend", "to\\u00adtal spend"),
+        ("total\u00a0spend", "total spend", "total\\u00a0spend"),
+        ("cafe\u0301", "caf\u00e9", "cafe\\u0301"),
+    ],
+)
+def test_a_lone_name_with_hidden_characters_is_cleaned_and_said(
+    tmp_path: Path, written: str, clean: str, shown: str
+) -> None:
+    ds = load(write(tmp_path, "data.csv", f"id,{written},visits\n1,2,3\n"))
+    assert list(ds.frame.columns) == ["id", clean, "visits"]
+    assert ds.frame[clean].tolist() == [2]
+    assert ds.notes == (
+        f'column 2 is named "{shown}" in the file: characters that do not show or look alike '
+        f"were cleaned, and it is read as '{clean}'",
+    )
+
+
+def test_excel_and_parquet_names_are_cleaned_and_checked_alike(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"id": [1, 2], "spend\u200b": [3, 4]})
+    for path in (tmp_path / "t.xlsx", tmp_path / "t.parquet"):
+        if path.suffix == ".xlsx":
+            frame.to_excel(path, index=False)
+        else:
+            frame.to_parquet(path)
+        ds = load(path)
+        assert list(ds.frame.columns) == ["id", "spend"]
+        assert ds.notes[-1].startswith('column 2 is named "spend\\u200b" in the file')
+    twins = pd.DataFrame([[1, 2, 3]], columns=["id", "spend", "spend\ufeff"])
+    twins.to_parquet(tmp_path / "twins.parquet")
+    assert 'written "spend" and "spend\\ufeff"' in error_of(tmp_path / "twins.parquet")
+
+
 def test_blank_header_names_get_placeholders(tmp_path: Path) -> None:
     ds = load(write(tmp_path, "data.csv", "a,,\n1,2,3\n"))
     assert list(ds.frame.columns) == ["a", "Unnamed: 1", "Unnamed: 2"]
@@ -769,3 +968,19 @@ def test_codes_among_numbers_are_not_taken_for_typos(tmp_path: Path) -> None:
     path.write_text("spend\n" + "\n".join([*map(str, range(60)), "twelve"]) + "\n")
     with pytest.raises(InputError, match="numeric except for 'twelve' in data row 61"):
         load(path)
+
+
+def test_dates_in_two_formats_are_not_odd_values_to_drop(tmp_path: Path) -> None:
+    """A transaction log reads every date format; the loader must not set the second aside."""
+    cells = [f"{d:%Y-%m-%d}" for d in _days(40)] + ["05/01/2023", "20230105"]
+    content = "id,day\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "formats.csv", content))
+    assert ds.frame["day"].tolist() == cells and ds.mixed == ()
+
+
+def test_numbers_sorted_before_the_dates_are_still_found(tmp_path: Path) -> None:
+    cells = sorted([f"{d:%Y-%m-%d}" for d in _days(1_500)] + ["12.5"] * 1_500)
+    content = "id,day\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells))
+    ds = load(write(tmp_path, "sorted.csv", content))
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.read_as_dates) == (1_500, 1_500, False)

@@ -444,3 +444,81 @@ def test_a_space_aligned_log_without_header_and_integer_dates_is_read(tmp_path: 
     assert np.allclose(table.loc[expected.index, "monetary_spend"], expected.to_numpy())
     first = pd.DataFrame(rows, columns=["c", "d", "q", "a"])["d"].min()
     assert result.first_date == first.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("name", "zone"), [("placed", "Z"), ("placed", ".123Z"), ("created_at", "+00:00")]
+)
+def test_a_log_dated_in_utc_timestamps_is_read_by_its_dates(
+    tmp_path: Path, name: str, zone: str
+) -> None:
+    """API exports write '2024-03-05T14:22:01Z'; the date column is found by its values, so a
+    name without a date word ('placed') works, and recency and tenure count whole days."""
+    rng = np.random.default_rng(12)
+    n = 500
+    when = pd.Timestamp(2024, 1, 1) + pd.to_timedelta(rng.integers(0, 400 * 86400, n), unit="s")
+    frame = pd.DataFrame(
+        {
+            "order_id": np.arange(10_000, 10_000 + n),
+            "customer_id": rng.choice([f"U{i:03d}" for i in range(40)], n),
+            name: [f"{t:%Y-%m-%dT%H:%M:%S}{zone}" for t in when],
+            "amount": np.round(rng.uniform(5, 200, n), 2),
+        }
+    )
+    result = read(frame, tmp_path / "orders.csv")
+    assert result.detected and result.columns is not None and result.columns.date == name
+    days = when.normalize()
+    as_of = days.max() + pd.Timedelta(days=1)
+    group = frame.assign(day=days).groupby("customer_id")
+    expected = pd.DataFrame(
+        {
+            "recency_days": (as_of - group["day"].max()).dt.days,
+            "frequency_orders": group["order_id"].nunique(),
+            "monetary_spend": group["amount"].sum().round(2),
+            "tenure_days": (as_of - group["day"].min()).dt.days,
+        }
+    )
+    assert_table(result, expected)
+    assert result.as_of == f"{as_of:%Y-%m-%d}"
+
+
+def test_day_numbers_in_a_log_date_column_are_lines_set_aside_and_an_alert(
+    tmp_path: Path,
+) -> None:
+    from reportgen import Config, run
+
+    rng = np.random.default_rng(13)
+    n = 400
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "invoice_no": [f"INV{i}" for i in range(n)],
+            "customer_id": rng.choice([f"C{i:03d}" for i in range(40)], n),
+            "order_date": [f"{d:%Y-%m-%d}" for d in days],
+            "amount": np.round(rng.uniform(5, 200, n), 2),
+        }
+    )
+    odd = np.arange(7, n, 40)  # 10 lines hold an Excel day number instead of a date
+    frame.loc[odd, "order_date"] = [str(45000 + i) for i in odd]
+    path = tmp_path / "orders.csv"
+    result = read(frame, path)
+    assert result.detected and result.table is not None
+    assert {s.reason: s.rows for s in result.set_aside if s.rows} == {"missing_date": 10}
+    why = {s.reason: s.explanation for s in result.set_aside}["missing_date"]
+    assert why == "date missing or unreadable (e.g. '45007')"
+    kept = frame.drop(index=odd).assign(day=days.delete(odd))
+    as_of = kept["day"].max() + pd.Timedelta(days=1)
+    group = kept.groupby("customer_id")
+    expected = pd.DataFrame(
+        {
+            "recency_days": (as_of - group["day"].max()).dt.days,
+            "monetary_spend": group["amount"].sum().round(2),
+        }
+    )
+    assert_table(result, expected)
+    summary = run(Config(input=path, out=tmp_path / "out", formats=(), k=3))
+    (alert,) = [a for a in summary.profile.alerts if a.kind == "mixed_values"]
+    assert alert.column == "order_date" and alert.message.startswith(
+        "order_date: 390 dates and 10 numbers ('45007' in data row 8, '45047' in data row 48, "
+        "'45087' in data row 88, ...); read as dates"
+    )

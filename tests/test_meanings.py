@@ -356,3 +356,120 @@ def test_negative_incomes_and_blank_event_dates_are_said_plainly() -> None:
         f"{blank:,} values ({percent(blank / len(frame))}) are blank: read as not happened"
     )
     assert ("Cancellation Year", "mostly_missing") not in alerts  # a calendar part, left out
+
+
+@pytest.mark.parametrize("zone", ["Z", ".250Z", "+00:00"])
+def test_utc_timestamps_mean_a_date_like_the_same_times_without_a_zone(
+    tmp_path: Path, zone: str
+) -> None:
+    from reportgen.io import load
+
+    n = 60
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(RNG.integers(0, 700, n), unit="D")
+    plain = [f"{d:%Y-%m-%d} 14:22:01" for d in days]
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "spend": RNG.integers(10, 500, n),
+            "visits": RNG.integers(1, 30, n),
+            "signup": [f"{d:%Y-%m-%d}T14:22:01{zone}" for d in days],
+        }
+    )
+    source = tmp_path / "zoned.csv"
+    frame.to_csv(source, index=False)
+    read = load(source)
+    p = profile(read.frame, date_formats=read.date_formats)
+    signup = p.column("signup")
+    assert (signup.role, signup.meaning, signup.role_reason) == (
+        "date",
+        "date",
+        "dates, written year-month-day",
+    )
+    assert p.id_column == "customer_id"
+    matrix = features.build(read.frame, p)
+    assert list(matrix.names) == ["spend", "visits", "signup tenure (days)"]
+    # the same instants written without a zone are read the same way
+    frame["signup"] = plain
+    frame.to_csv(source, index=False)
+    read = load(source)
+    same = profile(read.frame, date_formats=read.date_formats).column("signup")
+    assert (same.role, same.meaning, same.role_reason) == (
+        signup.role,
+        signup.meaning,
+        signup.role_reason,
+    )
+
+
+def _signup_table(cells: list[str]) -> pd.DataFrame:
+    n = len(cells)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "spend": RNG.integers(10, 500, n),
+            "visits": RNG.integers(1, 30, n),
+            "signup": cells,
+        }
+    )
+
+
+def test_a_date_column_with_a_few_numbers_is_a_date_and_the_alert_says_which(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from reportgen import Config, run
+
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(RNG.permutation(300)[:78], unit="D")
+    cells = [f"{d:%Y-%m-%d}" for d in days]
+    cells[5], cells[40] = "45123", "12.5"  # data rows 6 and 41
+    source = tmp_path / "mixed.csv"
+    _signup_table(cells).to_csv(source, index=False)
+    out = tmp_path / "out"
+    run(Config(input=source, out=out, formats=(), k=3))
+    summary = json.loads((out / "summary.json").read_text())
+    signup = next(c for c in summary["profile"]["columns"] if c["name"] == "signup")
+    assert (signup["meaning"], signup["n_missing"]) == ("date", 2)
+    alerts = [a for a in summary["profile"]["alerts"] if a["kind"] == "mixed_values"]
+    assert alerts == [
+        {
+            "kind": "mixed_values",
+            "column": "signup",
+            "message": "signup: 76 dates and 2 numbers ('45123' in data row 6, '12.5' in data "
+            "row 41); read as dates, as at least 95% of the values are, and the 2 values that "
+            "are not dates set aside as missing",
+            "severity": "warning",
+        }
+    ]
+    assert "signup tenure (days)" in [f["name"] for f in summary["features"]]
+
+
+def test_dates_and_numbers_half_and_half_are_left_out_not_an_identifier(tmp_path: Path) -> None:
+    import json
+
+    from reportgen import Config, run
+
+    days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(RNG.permutation(300)[:30], unit="D")
+    numbers = RNG.permutation(np.arange(44000, 45000))[:30]
+    cells = [v for d, x in zip(days, numbers, strict=True) for v in (f"{d:%Y-%m-%d}", str(x))]
+    assert len(set(cells)) == len(cells)  # every value unique: it looked like an identifier
+    source = tmp_path / "half.csv"
+    _signup_table(cells).to_csv(source, index=False)
+    out = tmp_path / "out"
+    run(Config(input=source, out=out, formats=(), k=3))
+    summary = json.loads((out / "summary.json").read_text())
+    signup = next(c for c in summary["profile"]["columns"] if c["name"] == "signup")
+    reason = "30 dates and 30 numbers in one column: neither dates nor a measure"
+    assert (signup["role"], signup["meaning"], signup["meaning_reason"]) == (
+        "text",
+        "text",
+        reason,
+    )
+    assert summary["input"]["id_column"] == "customer_id"
+    dropped = {d["name"]: d["reason"] for d in summary["dropped_columns"]}
+    assert dropped["signup"] == reason
+    (alert,) = [a for a in summary["profile"]["alerts"] if a["column"] == "signup"]
+    assert alert["kind"] == "mixed_values" and alert["severity"] == "warning"
+    assert alert["message"].startswith(
+        f"signup: 30 dates and 30 numbers ('{cells[1]}' in data row 2, '{cells[3]}' in data "
+        f"row 4, '{cells[5]}' in data row 6, ...); left out"
+    )
