@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from reportgen import clustering, features
 from reportgen import comparison as comparing
 from reportgen import io as loader
@@ -38,38 +40,25 @@ def analyse(
     notify("read", (dataset, log if log.detected else None))
     # a transaction log is segmented through the customer table derived from it
     table = log.table if log.table is not None else dataset.frame
-    roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
     with stage("profile"):
-        profile = profiling.profile(
-            table,
-            id_column=log.id_column or config.id_column,
-            date_formats={} if log.detected else dataset.date_formats,
-            id_reason="the customers of the transaction log"
-            if log.id_column
-            else "chosen with --id-column",
-            corrections=config.columns,
-            mixed=dataset.mixed,
-        )
+        profile = _profile(config, dataset, log, table)
     baseline = comparing.load_baseline(config.baseline) if config.baseline else None
+    assign = baseline if baseline and config.mode == "assign" else None
     with stage("features"):
-        if baseline and config.mode == "assign":
-            comparing.check_columns(table, baseline.model.features, source)
-            matrix = features.from_specs(table, profile, baseline.model.features)
+        if assign:
+            comparing.check_columns(table, assign.model.features, source)
+            matrix = features.from_specs(table, profile, assign.model.features)
         else:
             matrix = features.build(
-                table,
-                profile,
-                features=config.features,
-                exclude=config.exclude,
-                source=source,
+                table, profile, features=config.features, exclude=config.exclude, source=source
             )
     notify("features", matrix)
     with stage("select k"):
-        fixed = baseline.model.k if baseline and config.mode == "assign" else config.k
-        selection = choose_k(config, matrix, fixed, progress)
+        selection = choose_k(config, matrix, assign.model.k if assign else config.k, progress)
     with stage("fit"):
         segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
     with stage("describe"):
+        roles = {**logs.ROLES, **config.roles} if log.detected else config.roles
         profiles = describing.describe(
             matrix,
             segmentation,
@@ -78,21 +67,49 @@ def analyse(
             column_roles={c.name: c.role for c in profile.columns},
             names=kept_names,
         )
-        comparison = None
-        if baseline:
-            comparison = comparing.compare(
-                baseline,
-                config.mode,
-                table,
-                matrix.ids,
-                segmentation,
-                {s.id: s.name for s in profiles.segments},
-                {s.id: s.centroid for s in profiles.segments},
-            )
+        comparison = _compare(config, baseline, table, matrix, segmentation, profiles)
     notify("segments", (selection, segmentation, profiles, comparison))
     yield (
         Analysis(dataset, profile, matrix, selection, segmentation, profiles, comparison, log),
         None,
+    )
+
+
+def _profile(
+    config: Config, dataset: loader.Dataset, log: logs.TransactionLog, table: pd.DataFrame
+) -> profiling.Profile:
+    """The profile of the customer table (the input, or the one derived from a log)."""
+    return profiling.profile(
+        table,
+        id_column=log.id_column or config.id_column,
+        date_formats={} if log.detected else dataset.date_formats,
+        id_reason="the customers of the transaction log"
+        if log.id_column
+        else "chosen with --id-column",
+        corrections=config.columns,
+        mixed=dataset.mixed,
+    )
+
+
+def _compare(
+    config: Config,
+    baseline: comparing.Baseline | None,
+    table: pd.DataFrame,
+    matrix: features.FeatureMatrix,
+    segmentation: clustering.Segmentation,
+    profiles: describing.SegmentProfiles,
+) -> comparing.Comparison | None:
+    """What changed since the baseline run, if there is one."""
+    if baseline is None:
+        return None
+    return comparing.compare(
+        baseline,
+        config.mode,
+        table,
+        matrix.ids,
+        segmentation,
+        {s.id: s.name for s in profiles.segments},
+        {s.id: s.centroid for s in profiles.segments},
     )
 
 

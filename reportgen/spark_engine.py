@@ -115,46 +115,15 @@ def analyse(
                 column_roles={c.name: c.role for c in profile.columns},
             )
             profiles = _with_sizes(described, segmentation.sizes, table.n_rows)
-        dataset = loader.Dataset(
-            frame=table.sample,
-            path=Path(table.files[0]),
-            format=f"{table.format} (Spark)",
-            encoding="utf-8" if table.format == "csv" else None,
-            delimiter=table.delimiter,
-            compression=None,
-            sheet=None,
-            sha256="",
-            conversions=(),
-            date_formats={},
-            n_rows=table.n_rows,
-        )
-        sampled = len(table.sample) < table.n_rows
         analysis = Analysis(
-            dataset,
+            _dataset(table),
             profile,
             matrix,
             selection,
             segmentation,
             profiles,
-            engine_rows={
-                "Spark": f"Apache Spark {spark.version} ({spark.sparkContext.master}); "
-                f"{len(table.files):,} input file(s)",
-                "Driver sample": (
-                    f"{len(table.sample):,} of {table.n_rows:,} rows (seeded), for roles, "
-                    "feature steps, k, segment statistics and charts; counts, missing values, "
-                    "quartiles and segment sizes are over all rows"
-                    if sampled
-                    else f"all {table.n_rows:,} rows"
-                ),
-                "Within-segment sum of squares": f"{cost:,.1f} (Spark, all rows)",
-            },
-            parameters={
-                "engine": "spark",
-                "algorithm": "K-Means (pyspark.ml, k-means|| initialisation)",
-                "final_fit": f"all rows in Spark, at most {MAX_ITER} iterations, "
-                f"k-means|| with {INIT_STEPS} rounds; {starts} start(s) (seed {config.seed}"
-                + (f" to {config.seed + starts - 1})" if starts > 1 else ")"),
-            },
+            engine_rows=_method_rows(spark, table, cost),
+            parameters=_parameters(config, starts),
         )
         yield (
             analysis,
@@ -162,6 +131,51 @@ def analyse(
                 data, model, order, names, matrix.id_label, folder
             ),
         )
+
+
+def _dataset(table: SparkInput) -> loader.Dataset:
+    """The Dataset the report describes: the driver sample, with the whole table's size."""
+    return loader.Dataset(
+        frame=table.sample,
+        path=Path(table.files[0]),
+        format=f"{table.format} (Spark)",
+        encoding="utf-8" if table.format == "csv" else None,
+        delimiter=table.delimiter,
+        compression=None,
+        sheet=None,
+        sha256="",
+        conversions=(),
+        date_formats={},
+        n_rows=table.n_rows,
+    )
+
+
+def _method_rows(spark: Any, table: SparkInput, cost: float) -> dict[str, str]:
+    """The Spark rows of the report's method table."""
+    sampled = len(table.sample) < table.n_rows
+    return {
+        "Spark": f"Apache Spark {spark.version} ({spark.sparkContext.master}); "
+        f"{len(table.files):,} input file(s)",
+        "Driver sample": (
+            f"{len(table.sample):,} of {table.n_rows:,} rows (seeded), for roles, "
+            "feature steps, k, segment statistics and charts; counts, missing values, "
+            "quartiles and segment sizes are over all rows"
+            if sampled
+            else f"all {table.n_rows:,} rows"
+        ),
+        "Within-segment sum of squares": f"{cost:,.1f} (Spark, all rows)",
+    }
+
+
+def _parameters(config: Config, starts: int) -> dict[str, Any]:
+    """The Spark engine's own run parameters (summary.json and the method table)."""
+    return {
+        "engine": "spark",
+        "algorithm": "K-Means (pyspark.ml, k-means|| initialisation)",
+        "final_fit": f"all rows in Spark, at most {MAX_ITER} iterations, "
+        f"k-means|| with {INIT_STEPS} rounds; {starts} start(s) (seed {config.seed}"
+        + (f" to {config.seed + starts - 1})" if starts > 1 else ")"),
+    }
 
 
 # ------------------------------------------------------------------------------------ session
@@ -344,52 +358,16 @@ def col(name: str) -> Column:
 def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.ColumnTotals]:
     """Missing values, distinct counts, statistics, outliers and top values of every column,
     computed by Spark over all rows (two passes plus one small group-by per category column)."""
-    from pyspark.sql import functions as F
-
-    exprs: list[Column] = [F.count(F.lit(1)).alias("rows")]
-    kinds = {}
-    for i, c in enumerate(sample.columns):
-        kind = _kind(c)
-        kinds[c.name] = kind
-        value = _valid(c.name, kind, c.sentinel)
-        exprs += [
-            F.count(value).alias(f"n{i}"),
-            F.approx_count_distinct(value).alias(f"d{i}"),
-        ]
-        if c.sentinel is not None:  # the code is not a value: counted apart, not missing
-            coded = col(c.name).cast("double") == F.lit(c.sentinel.code)
-            exprs.append(F.sum(F.when(coded, 1).otherwise(0)).alias(f"s{i}"))
-        if kind == "number":
-            exprs += [
-                F.mean(value).alias(f"mean{i}"),
-                F.stddev_samp(value).alias(f"std{i}"),
-                F.min(value).alias(f"min{i}"),
-                F.max(value).alias(f"max{i}"),
-                F.percentile_approx(value, [0.25, 0.5, 0.75], QUANTILE_ACCURACY).alias(f"q{i}"),
-            ]
-        elif kind == "date":
-            exprs += [F.min(value).alias(f"min{i}"), F.max(value).alias(f"max{i}")]
+    kinds = {c.name: _kind(c) for c in sample.columns}
+    exprs = [expr for i, c in enumerate(sample.columns) for expr in _aggregates(i, c, kinds)]
     first = frame.agg(*exprs).first()
     assert first is not None
     n_rows = int(first["rows"])
-    stats: dict[str, dict[str, float]] = {}
-    for i, c in enumerate(sample.columns):
-        if kinds[c.name] == "number" and first[f"n{i}"]:
-            q1, median, q3 = (float(v) for v in first[f"q{i}"])
-            stats[c.name] = {
-                "mean": float(first[f"mean{i}"]),
-                "std": float(first[f"std{i}"] or 0.0),
-                "min": float(first[f"min{i}"]),
-                "q1": q1,
-                "median": median,
-                "q3": q3,
-                "max": float(first[f"max{i}"]),
-            }
-        elif kinds[c.name] == "date" and first[f"n{i}"]:
-            stats[c.name] = {
-                "min": float(first[f"min{i}"].toordinal()),
-                "max": float(first[f"max{i}"].toordinal()),
-            }
+    stats = {
+        c.name: _stats(first, i, kinds[c.name])
+        for i, c in enumerate(sample.columns)
+        if kinds[c.name] in ("number", "date") and first[f"n{i}"]
+    }
     outliers = _outliers(frame, sample, stats)
     tops = _top_values(frame, [c.name for c in sample.columns if c.top_values])
     tops = {
@@ -411,6 +389,49 @@ def totals(frame: DataFrame, sample: profiling.Profile) -> dict[str, profiling.C
             top_values=tops.get(c.name, ()),
         )
     return result
+
+
+def _aggregates(i: int, c: profiling.ColumnProfile, kinds: dict[str, str]) -> list[Column]:
+    """The one-pass aggregates of column number ``i`` (the row count with the first)."""
+    from pyspark.sql import functions as F
+
+    kind = kinds[c.name]
+    value = _valid(c.name, kind, c.sentinel)
+    exprs: list[Column] = [F.count(F.lit(1)).alias("rows")] if i == 0 else []
+    exprs += [F.count(value).alias(f"n{i}"), F.approx_count_distinct(value).alias(f"d{i}")]
+    if c.sentinel is not None:  # the code is not a value: counted apart, not missing
+        coded = col(c.name).cast("double") == F.lit(c.sentinel.code)
+        exprs.append(F.sum(F.when(coded, 1).otherwise(0)).alias(f"s{i}"))
+    if kind == "number":
+        exprs += [
+            F.mean(value).alias(f"mean{i}"),
+            F.stddev_samp(value).alias(f"std{i}"),
+            F.min(value).alias(f"min{i}"),
+            F.max(value).alias(f"max{i}"),
+            F.percentile_approx(value, [0.25, 0.5, 0.75], QUANTILE_ACCURACY).alias(f"q{i}"),
+        ]
+    elif kind == "date":
+        exprs += [F.min(value).alias(f"min{i}"), F.max(value).alias(f"max{i}")]
+    return exprs
+
+
+def _stats(first: Any, i: int, kind: str) -> dict[str, float]:
+    """Column ``i``'s statistics from the aggregate row (dates as day ordinals)."""
+    if kind == "date":
+        return {
+            "min": float(first[f"min{i}"].toordinal()),
+            "max": float(first[f"max{i}"].toordinal()),
+        }
+    q1, median, q3 = (float(v) for v in first[f"q{i}"])
+    return {
+        "mean": float(first[f"mean{i}"]),
+        "std": float(first[f"std{i}"] or 0.0),
+        "min": float(first[f"min{i}"]),
+        "q1": q1,
+        "median": median,
+        "q3": q3,
+        "max": float(first[f"max{i}"]),
+    }
 
 
 def _kind(column: profiling.ColumnProfile) -> str:
