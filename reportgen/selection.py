@@ -182,28 +182,16 @@ def select_k(
     if not ks:
         ks = [min(k_min, distinct)]
     rng = np.random.default_rng(seed)
-    sample = _sample(X, sample_size, rng)
-    outliers, sample = _set_aside(X, sample)
-    sweep = _new_sweep(sample, rng, silhouette_sample, seed, n_init, min_share, stability_resamples)
-    scores, centroids, lonely = _run_sweep(sweep, ks, progress)
-    if len(lonely):  # a handful of far-away customers made a segment of their own: set aside
-        sample = np.delete(sample, lonely, axis=0)
-        outliers += round(len(lonely) * n / (len(sample) + len(lonely)))
-        sweep = _new_sweep(
-            sample, rng, silhouette_sample, seed, n_init, min_share, stability_resamples
-        )
-        scores, centroids, _ = _run_sweep(sweep, ks, progress)
+    settings = (silhouette_sample, seed, n_init, min_share, stability_resamples)
+    sample, sweep, scores, centroids, outliers = _swept(X, ks, sample_size, rng, settings, progress)
     sil_idx = sweep.sil_idx
     extended = False
-    if k is None:
-        scored = _consensus(scores)
-        top = max(ks)
-        best = _ranked(scored)[0]
-        room = min(EXTENDED_K_MAX, limit)
-        if best.k == top and top < room and not k_max_given and _still_improving(scored, top):
-            more, more_centroids, _ = _run_sweep(sweep, list(range(top + 1, room + 1)), progress)
-            scores, ks, extended = scores + more, ks + list(range(top + 1, room + 1)), True
-            centroids.update(more_centroids)
+    room = min(EXTENDED_K_MAX, limit)
+    if k is None and not k_max_given and _worth_extending(scores, ks, room):
+        wider = list(range(max(ks) + 1, room + 1))
+        more, more_centroids, _ = _run_sweep(sweep, wider, progress)
+        scores, ks, extended = scores + more, ks + wider, True
+        centroids.update(more_centroids)
     total_ss = float(((sample - sample.mean(axis=0)) ** 2).sum())
     elbow = _kneedle([1, *ks], [total_ss, *(s.inertia for s in scores)]) if k is None else None
     scored = _consensus(scores)
@@ -220,10 +208,11 @@ def select_k(
     if k is not None:
         structure = _structure(scored, k, len(sweep.references.data))
         rationale = f"k={k} was set by the user (--k); no choice was made. {structure.reason}"
+        text = " ".join(x for x in (rationale, note) if x)
         return KSelection(
             k,
             "fixed",
-            " ".join(x for x in (rationale, note) if x),
+            text,
             False,
             (),
             tuple(scored),
@@ -251,6 +240,37 @@ def select_k(
         structure=structure,
         **common,  # type: ignore[arg-type]
     )
+
+
+def _swept(
+    X: np.ndarray,
+    ks: list[int],
+    sample_size: int,
+    rng: np.random.Generator,
+    settings: tuple[int, int, int, float, int],
+    progress: Progress | None,
+) -> tuple[np.ndarray, _Sweep, list[KScore], dict[int, np.ndarray], int]:
+    """The sweep over ``ks`` on a seeded sample, far-away customers set aside: before it,
+    and again when a handful of them made a segment of their own in it."""
+    n = len(X)
+    sample = _sample(X, sample_size, rng)
+    outliers, sample = _set_aside(X, sample)
+    sweep = _new_sweep(sample, rng, *settings)
+    scores, centroids, lonely = _run_sweep(sweep, ks, progress)
+    if len(lonely):
+        sample = np.delete(sample, lonely, axis=0)
+        outliers += round(len(lonely) * n / (len(sample) + len(lonely)))
+        sweep = _new_sweep(sample, rng, *settings)
+        scores, centroids, _ = _run_sweep(sweep, ks, progress)
+    return sample, sweep, scores, centroids, outliers
+
+
+def _worth_extending(scores: list[KScore], ks: list[int], room: int) -> bool:
+    """The best k is the top of the range, there is room above, and the criteria still
+    improve there: the sweep goes on."""
+    scored = _consensus(scores)
+    top = max(ks)
+    return _ranked(scored)[0].k == top and top < room and _still_improving(scored, top)
 
 
 def _new_sweep(
