@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,61 +135,10 @@ def describe(
         [(s.name, s.meaning, s.detail, s.kind) for s in features.specs], role_overrides
     )
     ids = segmentation.segment_ids
-    # One grouped pass per statistic instead of a boolean mask per segment: on ten million
-    # customers the masks cost seconds each.
-    lookup = np.zeros(max(ids) + 1, dtype=np.int64)
-    lookup[list(ids)] = np.arange(len(ids))
-    pos = lookup[labels]
-    sizes = np.bincount(pos, minlength=len(ids))
-    safe = np.maximum(sizes, 1)
-    z_means = np.column_stack(
-        [
-            np.bincount(pos, weights=features.X[:, j], minlength=len(ids)) / safe
-            for j in range(features.X.shape[1])
-        ]
-    )
-    grouped = values.groupby(pos)
-    means, medians = grouped.mean(), grouped.median()
-    spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
-    overall = {c: float(values[c].mean()) for c in values.columns}  # NaN skipped
-    tables = {
-        c: _counts_by_segment(features.column(frame, c), pos, len(ids)) for c in features.described
-    }
-    extra = features.descriptors
-    rates = [_outcome_rates(o, pos, len(ids)) for o in extra.outcomes]
-    numbers = {c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers}
-    measured = {c: values[c].to_numpy(dtype=float) for c in values.columns}
-    measured |= {c: extra.numbers[c].to_numpy(dtype=float) for c in extra.numbers}
-    positions = {c: _position(v, pos, len(ids)) for c, v in measured.items()}
-    context_roles = {c: extra.roles.get(c) for c in extra.numbers}
-    overall_mix = {c: _mix(t.sum(axis=0)) for c, t in tables.items()}
-    drafts: list[SegmentProfile] = []
-    for i, s in enumerate(ids):
-        z = dict(zip(features.names, z_means[i].tolist(), strict=True))
-        centroid = {c: float(means[c].get(i, np.nan)) for c in values.columns}
-        mix = {c: _mix(t.iloc[i]) for c, t in tables.items()}
-        drafts.append(
-            SegmentProfile(
-                id=s,
-                name="",
-                size=int(sizes[i]),
-                share=float(sizes[i] / len(labels)),
-                centroid=centroid,
-                median={c: float(medians[c].get(i, np.nan)) for c in values.columns},
-                z=z,
-                traits=_traits(z, centroid, overall, roles),
-                mix=mix,
-                skews=_skews(mix, overall_mix, column_roles, features.not_known),
-                spread=spreads[i],
-                tightness=_tightness(spreads[i], spreads),
-                outcomes=tuple(r[i] for r in rates),
-                profiled={c: m[0][i] for c, m in numbers.items()},
-                above_median={c: p[0][i] for c, p in positions.items()},
-                below_median={c: p[1][i] for c, p in positions.items()},
-                median_rank={c: p[2][i] for c, p in positions.items()},
-                context=_context_traits(numbers, measured, i, context_roles),
-            )
-        )
+    g = _group(features, segmentation, frame, values)
+    drafts = [
+        _draft(i, s, g, features, roles, column_roles, len(labels)) for i, s in enumerate(ids)
+    ]
     drafts = _with_rfm(drafts, features.values, roles, labels)
     twins = _twins(features)
     fresh = _rfm_names(drafts, _unique_names(drafts, twins))
@@ -199,18 +149,116 @@ def describe(
         segments,
         features.names,
         roles,
-        overall,
-        overall_mix,
+        g.overall,
+        g.overall_mix,
         len(labels),
         flags,
-        {c: m[1] for c, m in numbers.items()},
-        dict(extra.notes),
-        {c: dict(v) for c, v in features.not_known.items() if c in tables},
+        {c: m[1] for c, m in g.numbers.items()},
+        dict(features.descriptors.notes),
+        {c: dict(v) for c, v in features.not_known.items() if c in g.tables},
         tuple(
             sp.name
             for sp in features.specs
             if roles.get(sp.name) is None and sp.transform == "log1p" and sp.kind == "numeric"
         ),
+    )
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """Every per-segment statistic, each from one grouped pass over the customers (on ten
+    million customers a boolean mask per segment costs seconds each); index i is the i-th
+    segment id."""
+
+    columns: list[str]  # the observed values' columns
+    sizes: np.ndarray
+    z_means: np.ndarray  # segment x feature, standardized units
+    means: pd.DataFrame
+    medians: pd.DataFrame
+    spreads: list[float]
+    overall: dict[str, float]
+    tables: dict[str, pd.DataFrame]  # described column -> counts by segment
+    overall_mix: dict[str, Any]
+    rates: list[list[OutcomeRate]]
+    numbers: dict[str, Any]  # descriptor number -> (means by segment, overall)
+    measured: dict[str, np.ndarray]
+    positions: dict[str, Any]  # column -> (above median, below median, median rank) by segment
+    context_roles: dict[str, str | None]
+
+
+def _group(
+    features: FeatureMatrix, segmentation: Segmentation, frame: pd.DataFrame, values: pd.DataFrame
+) -> _Grouped:
+    ids = segmentation.segment_ids
+    lookup = np.zeros(max(ids) + 1, dtype=np.int64)
+    lookup[list(ids)] = np.arange(len(ids))
+    pos = lookup[segmentation.labels]
+    sizes = np.bincount(pos, minlength=len(ids))
+    safe = np.maximum(sizes, 1)
+    z_means = np.column_stack(
+        [
+            np.bincount(pos, weights=features.X[:, j], minlength=len(ids)) / safe
+            for j in range(features.X.shape[1])
+        ]
+    )
+    grouped = values.groupby(pos)
+    spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
+    tables = {
+        c: _counts_by_segment(features.column(frame, c), pos, len(ids)) for c in features.described
+    }
+    extra = features.descriptors
+    measured = {c: values[c].to_numpy(dtype=float) for c in values.columns}
+    measured |= {c: extra.numbers[c].to_numpy(dtype=float) for c in extra.numbers}
+    return _Grouped(
+        columns=list(values.columns),
+        sizes=sizes,
+        z_means=z_means,
+        means=grouped.mean(),
+        medians=grouped.median(),
+        spreads=spreads,
+        overall={c: float(values[c].mean()) for c in values.columns},  # NaN skipped
+        tables=tables,
+        overall_mix={c: _mix(t.sum(axis=0)) for c, t in tables.items()},
+        rates=[_outcome_rates(o, pos, len(ids)) for o in extra.outcomes],
+        numbers={c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers},
+        measured=measured,
+        positions={c: _position(v, pos, len(ids)) for c, v in measured.items()},
+        context_roles={c: extra.roles.get(c) for c in extra.numbers},
+    )
+
+
+def _draft(
+    i: int,
+    segment_id: int,
+    g: _Grouped,
+    features: FeatureMatrix,
+    roles: dict[str, str | None],
+    column_roles: Mapping[str, str],
+    n: int,
+) -> SegmentProfile:
+    """The i-th segment's profile, still unnamed."""
+    z = dict(zip(features.names, g.z_means[i].tolist(), strict=True))
+    centroid = {c: float(g.means[c].get(i, np.nan)) for c in g.columns}
+    mix = {c: _mix(t.iloc[i]) for c, t in g.tables.items()}
+    return SegmentProfile(
+        id=segment_id,
+        name="",
+        size=int(g.sizes[i]),
+        share=float(g.sizes[i] / n),
+        centroid=centroid,
+        median={c: float(g.medians[c].get(i, np.nan)) for c in g.columns},
+        z=z,
+        traits=_traits(z, centroid, g.overall, roles),
+        mix=mix,
+        skews=_skews(mix, g.overall_mix, column_roles, features.not_known),
+        spread=g.spreads[i],
+        tightness=_tightness(g.spreads[i], g.spreads),
+        outcomes=tuple(r[i] for r in g.rates),
+        profiled={c: m[0][i] for c, m in g.numbers.items()},
+        above_median={c: p[0][i] for c, p in g.positions.items()},
+        below_median={c: p[1][i] for c, p in g.positions.items()},
+        median_rank={c: p[2][i] for c, p in g.positions.items()},
+        context=_context_traits(g.numbers, g.measured, i, g.context_roles),
     )
 
 
