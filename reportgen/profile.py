@@ -995,6 +995,69 @@ def profile(
         )
 
 
+def _column_profile(
+    col: _Column,
+    role: _Role,
+    meaning: meanings.Meaning,
+    sentinel: codes.Sentinel | None,
+    n_rows: int,
+) -> tuple[ColumnProfile, _Spread]:
+    """One column's profile, and its spread (for the alerts)."""
+    n_missing = col.n_missing - (sentinel.count if sentinel else 0)
+    pseudo = col.pseudo if role.role in ("categorical", "binary") else ()
+    spread = _Spread({}, None, 0, 0, ())
+    if col.kind == "numeric":
+        spread = _numeric_spread(col, measure=role.role == "numeric")
+    stats = _date_stats(col) if col.kind == "date" else spread.stats
+    top = _top_values(col) if role.role in _ROLES_WITH_TOP_VALUES else ()
+    profile = ColumnProfile(
+        name=col.name,
+        role=role.role,
+        role_reason=role.reason,
+        dtype=str(col.series.dtype),
+        n_missing=n_missing,
+        missing_share=n_missing / n_rows if n_rows else 0.0,
+        n_distinct=col.n_distinct,
+        stats=stats,
+        skew=spread.skew,
+        n_outliers=spread.n_outliers,
+        n_extreme=spread.n_extreme,
+        top_values=top,
+        meaning=meaning.kind,
+        meaning_reason=meaning.reason,
+        meaning_detail=meaning.detail,
+        sentinel=sentinel,
+        pseudo_levels=pseudo,
+    )
+    return profile, spread
+
+
+def _column_alerts(
+    col: _Column,
+    role: _Role,
+    profile: ColumnProfile,
+    spread: _Spread,
+    n_rows: int,
+    year: int,
+    date_format: str | None,
+) -> list[Alert]:
+    """What the report warns of for one column."""
+    alerts: list[Alert] = []
+    if role.role == "identifier" or (
+        col.id_like_name and col.kind != "date" and col.distinct_share >= _DUP_ID_MIN_UNIQUE
+    ):
+        alerts += _duplicate_ids_alert(col)
+    alerts += _constant_alert(col, role)
+    alerts += _missing_alert(col.name, profile.n_missing, n_rows, profile.meaning)
+    alerts += _sentinel_alert(col.name, profile.sentinel)
+    alerts += _pseudo_levels_alert(col.name, profile.pseudo_levels, role.role)
+    alerts += _implausible_alert(col, year)
+    alerts += _extreme_alert(col.name, spread.n_extreme, spread.extreme_values)
+    alerts += _skewed_alert(col, spread)
+    alerts += _day_first_alert(col, date_format)
+    return alerts
+
+
 def _profile(
     frame: pd.DataFrame,
     id_column: str | None,
@@ -1041,48 +1104,11 @@ def _profile(
     for col, role, meaning, sentinel in zip(
         columns, roles, found, (r.sentinel for r in read), strict=True
     ):
-        n_missing = col.n_missing - (sentinel.count if sentinel else 0)
-        pseudo = col.pseudo if role.role in ("categorical", "binary") else ()
-        spread = _Spread({}, None, 0, 0, ())
-        if col.kind == "numeric":
-            spread = _numeric_spread(col, measure=role.role == "numeric")
-        stats = _date_stats(col) if col.kind == "date" else spread.stats
-        top = _top_values(col) if role.role in _ROLES_WITH_TOP_VALUES else ()
-        profiles.append(
-            ColumnProfile(
-                name=col.name,
-                role=role.role,
-                role_reason=role.reason,
-                dtype=str(col.series.dtype),
-                n_missing=n_missing,
-                missing_share=n_missing / n_rows if n_rows else 0.0,
-                n_distinct=col.n_distinct,
-                stats=stats,
-                skew=spread.skew,
-                n_outliers=spread.n_outliers,
-                n_extreme=spread.n_extreme,
-                top_values=top,
-                meaning=meaning.kind,
-                meaning_reason=meaning.reason,
-                meaning_detail=meaning.detail,
-                sentinel=sentinel,
-                pseudo_levels=pseudo,
-            )
-        )
+        profile, spread = _column_profile(col, role, meaning, sentinel, n_rows)
+        profiles.append(profile)
         if col.name in mixed_in:
             alerts.append(_mixed_alert(mixed_in[col.name]))
-        if role.role == "identifier" or (
-            col.id_like_name and col.kind != "date" and col.distinct_share >= _DUP_ID_MIN_UNIQUE
-        ):
-            alerts += _duplicate_ids_alert(col)
-        alerts += _constant_alert(col, role)
-        alerts += _missing_alert(col.name, n_missing, n_rows, meaning.kind)
-        alerts += _sentinel_alert(col.name, sentinel)
-        alerts += _pseudo_levels_alert(col.name, pseudo, role.role)
-        alerts += _implausible_alert(col, year)
-        alerts += _extreme_alert(col.name, spread.n_extreme, spread.extreme_values)
-        alerts += _skewed_alert(col, spread)
-        alerts += _day_first_alert(col, formats.get(col.name))
+        alerts += _column_alerts(col, role, profile, spread, n_rows, year, formats.get(col.name))
 
     return Profile(
         n_rows=n_rows,

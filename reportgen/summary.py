@@ -31,39 +31,14 @@ def build(
 ) -> dict[str, Any]:
     return {
         "reportgen_version": __version__,
-        "input": {
-            "path": input_label,
-            "sha256": dataset.sha256 or None,  # None: not computed (Spark engine)
-            "engine": parameters.get("engine", "local"),
-            "rows": profile.n_rows,  # a transaction log's customers: see "transactions"
-            "columns": profile.n_columns,
-            "format": dataset.format,
-            "encoding": dataset.encoding,
-            "delimiter": dataset.delimiter,
-            "sheet": dataset.sheet,
-            "id_column": profile.id_column,
-            "notes": list(dataset.notes),  # how the table was found (e.g. the sheet chosen, why)
-        },
+        "input": _input(dataset, input_label, profile, parameters),
         "conversions": [asdict(c) for c in dataset.conversions],
         "profile": {
             "columns": [_column(c) for c in profile.columns],
             "alerts": [asdict(a) for a in profile.alerts],
             "duplicate_rows": profile.n_duplicate_rows,
         },
-        "features": [
-            {
-                "name": s.name,
-                "column": s.column,
-                "transform": s.transform,
-                "imputed": s.n_imputed,
-                "impute_value": s.impute_value,
-                "clipped": s.n_clipped,
-                "missing_codes": list(s.missing_codes),  # sentinel codes read as missing
-                "coded": s.n_coded,  # rows that held one (counted in imputed)
-                "reason": s.reason,
-            }
-            for s in features.specs
-        ],
+        "features": [_feature(s) for s in features.specs],
         "dropped_columns": [asdict(d) for d in features.dropped],
         "described_columns": list(features.described),
         "outcomes": [
@@ -80,27 +55,63 @@ def build(
             {"name": name, "overall": overall, "note": profiles.profiled_notes.get(name, "")}
             for name, overall in profiles.profiled_overall.items()
         ],
-        "k_selection": {
-            "k": selection.k,
-            "method": selection.method,
-            "rationale": selection.rationale,
-            "ambiguous": selection.ambiguous,
-            "alternatives": list(selection.alternatives),
-            "votes": selection.votes,
-            "elbow": selection.elbow,
-            "sample_size": selection.sample_size,
-            "silhouette_sample": selection.silhouette_sample,
-            "candidates": [asdict(c) for c in selection.candidates],
-            "structure": selection.structure.as_dict() if selection.structure else None,
-            "outliers": selection.outliers,
-            "k_range": list(selection.k_range),
-            "extended": selection.extended,
-        },
+        "k_selection": _k_selection(selection),
         "silhouette": segmentation.silhouette,
         "silhouette_sample": segmentation.silhouette_rows,
         "parameters": parameters,
         "summary": narratives.summary,
         "segments": [_segment(s, narratives) for s in profiles.segments],
+    }
+
+
+def _input(
+    dataset: Dataset, input_label: str, profile: Profile, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "path": input_label,
+        "sha256": dataset.sha256 or None,  # None: not computed (Spark engine)
+        "engine": parameters.get("engine", "local"),
+        "rows": profile.n_rows,  # a transaction log's customers: see "transactions"
+        "columns": profile.n_columns,
+        "format": dataset.format,
+        "encoding": dataset.encoding,
+        "delimiter": dataset.delimiter,
+        "sheet": dataset.sheet,
+        "id_column": profile.id_column,
+        "notes": list(dataset.notes),  # how the table was found (e.g. the sheet chosen, why)
+    }
+
+
+def _feature(s: Any) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "column": s.column,
+        "transform": s.transform,
+        "imputed": s.n_imputed,
+        "impute_value": s.impute_value,
+        "clipped": s.n_clipped,
+        "missing_codes": list(s.missing_codes),  # sentinel codes read as missing
+        "coded": s.n_coded,  # rows that held one (counted in imputed)
+        "reason": s.reason,
+    }
+
+
+def _k_selection(selection: KSelection) -> dict[str, Any]:
+    return {
+        "k": selection.k,
+        "method": selection.method,
+        "rationale": selection.rationale,
+        "ambiguous": selection.ambiguous,
+        "alternatives": list(selection.alternatives),
+        "votes": selection.votes,
+        "elbow": selection.elbow,
+        "sample_size": selection.sample_size,
+        "silhouette_sample": selection.silhouette_sample,
+        "candidates": [asdict(c) for c in selection.candidates],
+        "structure": selection.structure.as_dict() if selection.structure else None,
+        "outliers": selection.outliers,
+        "k_range": list(selection.k_range),
+        "extended": selection.extended,
     }
 
 
