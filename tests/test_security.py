@@ -150,7 +150,7 @@ def test_a_failed_rerun_keeps_the_previous_report(
     run(Config(input=MALL, out=out, formats=("html",)))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def broken_pdf(page: str, path: Path) -> None:
+    def broken_pdf(page: str, path: Path, helpers: object = None) -> None:
         path.write_bytes(b"%PDF-1.7 half")
         raise RuntimeError("disk full")
 
