@@ -412,34 +412,12 @@ def _choose_columns(
     if not forced and n_customers > REPEAT_SHARE * n_lines:
         return fail(f"{customer} does not repeat ({n_customers:,} values on {n_lines:,} rows)", "")
 
-    date_col = options.date
-    dates: _Dates | None = None
-    if date_col is not None:
-        dates = _read_dates(dataset, date_col, source, strict=True)
-    else:
-        candidates = _date_candidates(frame, names, taken)
-        for candidate in candidates:
-            dates = _read_dates(dataset, candidate, source, strict=False)
-            if dates is not None:
-                date_col = candidate
-                break
-        if date_col is None and forced and candidates:
-            _read_dates(dataset, candidates[0], source, strict=True)  # says what is wrong
+    date_col, dates = _pick_dates(dataset, options.date, names, taken, source, forced)
     if date_col is None or dates is None:
         return fail("no column holds purchase dates", "name it with --date-col")
     taken.add(date_col)
 
-    quantity = options.quantity or _guess(frame, names, taken, _QUANTITY_WORDS, numeric=True)
-    price = options.price or _guess(
-        frame, names, taken | {quantity or ""}, _PRICE_WORDS, True, avoid=_AMOUNT_WORDS
-    )
-    amount = options.amount
-    if amount is None and not (options.quantity and options.price):  # named: quantity × price
-        amount = _guess(
-            frame, names, taken | {quantity or "", price or ""}, _AMOUNT_WORDS, numeric=True
-        )
-    if amount is None and quantity is None and unnamed:
-        amount, quantity = _amount_by_values(frame, names, taken)
+    amount, quantity, price = _pick_money(frame, names, taken, options, unnamed)
     if amount is None and (quantity is None or price is None):
         if options.quantity or options.price:
             return fail(
@@ -465,12 +443,61 @@ def _choose_columns(
     named = ", known by name," if _by_name(frame[customer], customer) else ""
     why = "the file has no header row, so the columns were told by their values: " * unnamed
     why += f"{customer} repeats ({n_customers:,} customers{named} on {n_lines:,} lines), "
+    return columns, why + _what_the_columns_give(columns), dates
+
+
+def _what_the_columns_give(columns: Columns) -> str:
     if columns.spend:
-        money = amount if amount else f"{quantity} × {price}"
-        return columns, why + f"{date_col} holds dates and {money} gives the amounts", dates
-    what = [c for c in (invoice, product) if c]
+        money = columns.amount if columns.amount else f"{columns.quantity} × {columns.price}"
+        return f"{columns.date} holds dates and {money} gives the amounts"
+    what = [c for c in (columns.invoice, columns.product) if c]
     items = f"{' and '.join(what)} {'name' if len(what) > 1 else 'names'} the items"
-    return columns, why + f"{date_col} holds dates and {items}", dates
+    return f"{columns.date} holds dates and {items}"
+
+
+def _pick_dates(
+    dataset: Dataset,
+    named: str | None,
+    names: list[str],
+    taken: set[str],
+    source: str,
+    forced: bool,
+) -> tuple[str | None, _Dates | None]:
+    """The purchase date column: the one named, else the first candidate that reads as dates
+    (with flags, the first candidate's problem is said when none reads)."""
+    if named is not None:
+        return named, _read_dates(dataset, named, source, strict=True)
+    candidates = _date_candidates(dataset.frame, names, taken)
+    for candidate in candidates:
+        dates = _read_dates(dataset, candidate, source, strict=False)
+        if dates is not None:
+            return candidate, dates
+    if forced and candidates:
+        _read_dates(dataset, candidates[0], source, strict=True)  # says what is wrong
+    return None, None
+
+
+def _pick_money(
+    frame: pd.DataFrame,
+    names: list[str],
+    taken: set[str],
+    options: TransactionOptions,
+    unnamed: bool,
+) -> tuple[str | None, str | None, str | None]:
+    """Amount, quantity and price columns: named ones, else guessed by name (or by values in
+    a file without a header row)."""
+    quantity = options.quantity or _guess(frame, names, taken, _QUANTITY_WORDS, numeric=True)
+    price = options.price or _guess(
+        frame, names, taken | {quantity or ""}, _PRICE_WORDS, True, avoid=_AMOUNT_WORDS
+    )
+    amount = options.amount
+    if amount is None and not (options.quantity and options.price):  # named: quantity × price
+        amount = _guess(
+            frame, names, taken | {quantity or "", price or ""}, _AMOUNT_WORDS, numeric=True
+        )
+    if amount is None and quantity is None and unnamed:
+        amount, quantity = _amount_by_values(frame, names, taken)
+    return amount, quantity, price
 
 
 def _repeats(series: pd.Series) -> tuple[int, int]:
@@ -992,15 +1019,7 @@ def _derive(
     how: str,
     why: str,
 ) -> TransactionLog:
-    quantity = (
-        _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
-    )
-    price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
-    amount: np.ndarray | None = None  # None: a log without amounts
-    if columns.amount:
-        amount = _numbers(frame[columns.amount], columns.amount, source)
-    elif quantity is not None and price is not None:
-        amount = quantity * price
+    quantity, price, amount = _money(frame, columns, source)
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
     known = days[~np.isnat(days)]
@@ -1015,17 +1034,9 @@ def _derive(
         SetAside(r, int(m.sum()), _explain(r, m, frame, columns, dates, status, marked))
         for r, m in masks.items()
     )
-    dropped = np.zeros(len(frame), dtype=bool)
-    for mask in masks.values():
-        dropped |= mask
+    used = ~np.logical_or.reduce(list(masks.values()), initial=False)
     returned = masks["cancellation"] | masks["return"]
-    used = ~dropped
-    if not used.any():
-        counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
-        raise InputError(
-            f"{source}: no usable purchase lines after cleaning ({len(frame):,} lines read; "
-            f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
-        )
+    _check_some_used(used, set_aside, len(frame), columns, source)
     if amount is None:
         items = quantity if quantity is not None else np.ones(len(frame))
         table, extra, basis = _visitors(frame, columns, customer, ids, days, items, used, as_of)
@@ -1065,6 +1076,34 @@ def _derive(
         extra=extra,
         rfm_counts={n: int(rfm_counts.get(n, 0)) for n in RFM_NAMES if n in rfm_counts.index},
     )
+
+
+def _money(
+    frame: pd.DataFrame, columns: Columns, source: str
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Quantity, price and amount of each line; the amount is quantity x price when the log
+    has no amount column, and None when it has neither (a log without amounts)."""
+    quantity = (
+        _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
+    )
+    price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    amount: np.ndarray | None = None
+    if columns.amount:
+        amount = _numbers(frame[columns.amount], columns.amount, source)
+    elif quantity is not None and price is not None:
+        amount = quantity * price
+    return quantity, price, amount
+
+
+def _check_some_used(
+    used: np.ndarray, set_aside: tuple[SetAside, ...], n: int, columns: Columns, source: str
+) -> None:
+    if not used.any():
+        counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
+        raise InputError(
+            f"{source}: no usable purchase lines after cleaning ({n:,} lines read; "
+            f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
+        )
 
 
 def _customers(
