@@ -382,6 +382,23 @@ def _model(
     )
 
 
+def _swept(selection: choosing.KSelection, config: Config) -> str:
+    """The k the sweep covered, which is not the range asked for when it was extended (or
+    cut short by a small table)."""
+    low, high = selection.k_range
+    text = f"{low} to {high}"
+    if selection.extended:
+        return (
+            text
+            + f" (k max {config.k_max} extended: the best k was at the top and still improving)"
+        )
+    if (low, high) != (config.k_min, config.k_max):
+        return (
+            text + f" (asked {config.k_min} to {config.k_max}; a table this small allows no more)"
+        )
+    return text
+
+
 def _period(config: Config) -> str:
     return config.period or date.today().strftime("%Y-%m")
 
@@ -462,6 +479,7 @@ def _context(
         "k": f"{selection.k} ("
         + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
         + ")",
+        **({"K range swept": _swept(selection, config)} if selection.method == "consensus" else {}),
         "Seed": str(config.seed),
         **{
             name.replace("_", " ").capitalize(): str(value)

@@ -23,3 +23,26 @@ def test_run_from_python_returns_every_stage_result(tmp_path: Path, capsys) -> N
     assert started[:4] == ["load", "profile", "features", "select k"]
     assert any(stage == "charts" and total > 0 and done == total for stage, done, total in events)
     assert set(result.timings) >= {"load", "profile", "select k", "fit", "charts", "html"}
+
+
+def test_the_method_table_gives_the_k_range_actually_swept(tmp_path: Path) -> None:
+    """Twelve clear segments: the sweep asked for 2 to 10 goes on past 10, and the report
+    says so rather than the range asked for."""
+    import re
+
+    from tests.conftest import blobs
+
+    frame, _ = blobs(12, n=2400, p=4, seed=3, min_gap=5.0)
+    path = tmp_path / "twelve.csv"
+    frame.to_csv(path, index=False)
+    result = reportgen.run(Config(input=path, out=tmp_path / "o", formats=("html",)))
+    low, high = result.selection.k_range
+    assert result.selection.extended and (low, high) == (2, 15)
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    row = re.search(r"<th>K range swept</th><td>([^<]*)</td>", html)
+    assert row is not None and row.group(1).startswith("2 to 15 (k max 10 extended")
+
+    mall = reportgen.run(Config(input=MALL, out=tmp_path / "m", formats=("html",)))
+    assert mall.selection.k_range == (2, 10) and not mall.selection.extended
+    html = (tmp_path / "m" / "report.html").read_text(encoding="utf-8")
+    assert "<th>K range swept</th><td>2 to 10</td>" in html
