@@ -85,7 +85,7 @@ def draw(
     colors: Palette,
     *,
     font_family: str = "DejaVu Sans",
-    seed: int = 0,
+    seed: int,
     progress: Callable[[int, int], None] | None = None,
     comparison: Any = None,
     distinct: Mapping[str, int] | None = None,
@@ -105,7 +105,7 @@ def draw(
         (_map, (_map_points(features.X, segmentation, profiles, seed), profiles, colors)),
         (_heatmap, (profiles,)),
         *[
-            (_distributions, (_box_values(features, segmentation, part), profiles, colors, i))
+            (_distributions, (_box_values(features, segmentation, part, seed), profiles, colors, i))
             for i, part in enumerate(
                 _chunks(_most_different(profiles, MAX_DISTRIBUTIONS), MAX_PANELS)
             )
@@ -457,11 +457,11 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
 
 
 def _box_values(
-    features: FeatureMatrix, seg: Segmentation, names: Sequence[str]
+    features: FeatureMatrix, seg: Segmentation, names: Sequence[str], seed: int
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The segment labels and the original values of ``names`` of at most ``BOX_ROWS``
-    customers (quartiles of 50k rows are enough)."""
-    rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS)
+    customers (quartiles of 50k rows are enough), drawn with the run's seed."""
+    rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS, seed)
     values = {name: features.values[name].to_numpy()[rows_drawn] for name in names}
     return seg.labels[rows_drawn], values
 
@@ -900,7 +900,7 @@ def _side_colorbar(fig, ax, image, label: str) -> None:  # type: ignore[no-untyp
         fig.text(x, (box.y0 + box.y1) / 2, words, fontsize=6.5, va="center", linespacing=1.1)
 
 
-def _sample_rows(n: int, limit: int, seed: int = 0) -> np.ndarray:
+def _sample_rows(n: int, limit: int, seed: int) -> np.ndarray:
     """All row numbers, or a seeded sorted sample of ``limit`` of them."""
     if n <= limit:
         return np.arange(n)

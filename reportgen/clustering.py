@@ -38,7 +38,7 @@ def fit(
     X: np.ndarray,
     k: int,
     *,
-    seed: int = 0,
+    seed: int,
     n_init: int = 10,
     init_centers: np.ndarray | None = None,
     silhouette_sample: int = 3_000,
@@ -96,7 +96,7 @@ def from_centers(
     centers: np.ndarray,
     ids: tuple[int, ...],
     *,
-    seed: int = 0,
+    seed: int,
     silhouette_sample: int = 3_000,
 ) -> Segmentation:
     """Assign rows to saved centres (a baseline model) without fitting anything."""

@@ -160,7 +160,7 @@ def select_k(
     k_min: int = 2,
     k_max: int = 10,
     k_max_given: bool = False,
-    seed: int = 0,
+    seed: int,
     min_share: float = 0.02,
     sample_size: int = 20_000,
     silhouette_sample: int = 3_000,

@@ -57,7 +57,7 @@ def test_warm_start_from_sample_centres() -> None:
 
 def test_chunked_assignment_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     X = _data()
-    centers = fit(X, 3).centers
+    centers = fit(X, 3, seed=0).centers
     whole = assign(X, centers)
     monkeypatch.setattr(clustering, "CHUNK", 37)
     chunked = assign(X, centers)

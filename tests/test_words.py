@@ -67,7 +67,7 @@ def test_a_money_column_named_purchases_and_a_share_named_frequency() -> None:
     profiles = describe(matrix, fit(matrix.X, 2, seed=0), frame)
     assert profiles.roles["purchases"] == "spend"
     assert profiles.roles.get("purchase_frequency") is None  # a share: no role rather than wrong
-    narratives = write(profiles, select_k(matrix.X, k=2), PLAYBOOK, environment(html=False))
+    narratives = write(profiles, select_k(matrix.X, k=2, seed=0), PLAYBOOK, environment(html=False))
     for s in profiles.segments:
         actions = [r.objective for r in narratives.for_segment(s.id).recommendations]
         if s.median["purchases"] == 0:
