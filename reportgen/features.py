@@ -24,12 +24,13 @@ import pandas as pd
 from reportgen import descriptors as describing
 from reportgen import meanings
 from reportgen.errors import InputError
+from reportgen.fences import EXTREME, fences
 from reportgen.formatting import percent
 from reportgen.profile import ColumnProfile, Profile
 
 SKEW_LIMIT = 0.75  # skew above this (after limiting extremes) suggests a log transform
 SPAN_LIMIT = 20.0  # so does a 95th percentile 20x the 5th
-FENCE_IQR = 3.0  # values beyond Q1 - 3 IQR / Q3 + 3 IQR are pulled in to the fence
+FENCE_IQR = EXTREME  # values beyond Q1 - 3 IQR / Q3 + 3 IQR are pulled in to the fence
 MOSTLY_MISSING = 0.5
 HUGE = 1e15  # no customer measure is this large; such values are export errors
 DECISION_ROWS = 1_000_000  # rows that decide median, transform and limits on large tables
@@ -573,10 +574,10 @@ def _wants_log(x: np.ndarray) -> bool:
 
 def _fences(x: np.ndarray) -> tuple[float | None, float | None]:
     q1, q3 = np.percentile(x, [25, 75])
-    iqr = q3 - q1
-    if iqr <= 0:
+    if q3 - q1 <= 0:
         return None, None
-    return float(q1 - FENCE_IQR * iqr), float(q3 + FENCE_IQR * iqr)
+    low, high = fences(float(q1), float(q3), FENCE_IQR)
+    return float(low), float(high)
 
 
 def _as_float(series: pd.Series, kind: str, reference: str | None) -> np.ndarray:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from reportgen import codes, meanings
 from reportgen.errors import InputError
+from reportgen.fences import EXTREME, OUTLIER, fences
 from reportgen.formatting import percent
 from reportgen.io import MixedColumn
 
@@ -654,11 +655,10 @@ def _numeric_spread(col: _Column, *, measure: bool) -> _Spread:
         return _Spread(stats, None, 0, 0, ())
     skew = float(col.present.skew())
     skew_or_none = None if math.isnan(skew) else skew
-    iqr = q3 - q1
-    n_outliers = _count_outside(values, q1 - 1.5 * iqr, q3 + 1.5 * iqr)
-    if iqr <= 0:
+    n_outliers = _count_outside(values, *fences(q1, q3, OUTLIER))
+    if q3 - q1 <= 0:
         return _Spread(stats, skew_or_none, n_outliers, 0, ())
-    lo_fence, hi_fence = q1 - 3 * iqr, q3 + 3 * iqr
+    lo_fence, hi_fence = fences(q1, q3, EXTREME)
     n_extreme = _count_outside(values, lo_fence, hi_fence)
     if n_extreme == 0:
         return _Spread(stats, skew_or_none, n_outliers, 0, ())

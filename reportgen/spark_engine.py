@@ -32,6 +32,7 @@ from reportgen import segments as describing
 from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, choose_k
 from reportgen.config import Config
 from reportgen.errors import ConfigError, InputError
+from reportgen.fences import EXTREME, OUTLIER, fences
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -495,12 +496,9 @@ def _outliers(
 
 def _fences(stats: dict[str, float]) -> tuple[float, float, float, float]:
     """The 1.5 and 3 IQR fences around the quartiles: low and high of each."""
-    iqr = stats["q3"] - stats["q1"]
     return (
-        stats["q1"] - 1.5 * iqr,
-        stats["q3"] + 1.5 * iqr,
-        stats["q1"] - 3 * iqr,
-        stats["q3"] + 3 * iqr,
+        *fences(stats["q1"], stats["q3"], OUTLIER),
+        *fences(stats["q1"], stats["q3"], EXTREME),
     )
 
 
