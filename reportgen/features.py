@@ -612,14 +612,23 @@ def _ids(
         ids = frame[id_column].reset_index(drop=True)
         repeated = ids[ids.duplicated(keep="first") & ids.notna()]
         if len(repeated):
-            examples = ", ".join(str(v) for v in repeated.drop_duplicates().head(3))
-            raise InputError(
-                f"{source}: {id_column} repeats {repeated.nunique()} customer id(s) (e.g. "
-                f"{examples}); each customer must appear once: remove the duplicates, choose "
-                "another --id-column, or use --transactions if this is an order log"
-            )
+            examples = [str(v) for v in repeated.drop_duplicates().head(3)]
+            raise repeated_ids(source, id_column, repeated.nunique(), examples)
         return ids, id_column
     return pd.Series(np.arange(1, len(frame) + 1), name="row"), "row"
+
+
+def repeated_ids(
+    source: str, id_column: str, n: int, examples: list[str], logs: bool = True
+) -> InputError:
+    """The error for a customer id that appears more than once (any engine; ``logs``: the
+    engine reads transaction logs, so that is worth suggesting)."""
+    fixes = "remove the duplicates, choose another --id-column"
+    fixes += ", or use --transactions if this is an order log" if logs else ""
+    return InputError(
+        f"{source}: {id_column} repeats {n:,} customer id(s) (e.g. {', '.join(examples)}); "
+        f"each customer must appear once: {fixes}"
+    )
 
 
 def _fmt(value: float) -> str:

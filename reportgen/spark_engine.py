@@ -559,12 +559,8 @@ def _check_unique_ids(frame: DataFrame, id_label: str, source: str) -> None:
     )
     examples = repeated.orderBy("id").limit(3).collect()
     if examples:
-        n = repeated.count()
-        shown = ", ".join(str(r["id"]) for r in examples)
-        raise InputError(
-            f"{source}: {id_label} repeats {n:,} customer id(s) (e.g. {shown}); each customer "
-            "must appear once: remove the duplicates or choose another --id-column"
-        )
+        shown = [str(r["id"]) for r in examples]
+        raise features.repeated_ids(source, id_label, repeated.count(), shown, logs=False)
 
 
 def _featurize(
