@@ -295,17 +295,7 @@ def _clear_progress() -> None:
 
 
 def _print_read(input: Path, data: Any, log: Any) -> None:
-    how = ", ".join(
-        x
-        for x in (
-            data.format,
-            data.encoding,
-            {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(
-                data.delimiter or "", data.delimiter
-            ),
-        )
-        if x
-    )
+    how = ", ".join(x for x in (data.format, data.encoding, data.delimiter_name) if x)
     rows, columns = data.rows, data.columns_read
     joined = f"; dates joined: {', '.join(data.joined)}" if data.joined else ""
     click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")

@@ -135,6 +135,13 @@ class Dataset:
         """Rows in the source table."""
         return self.n_rows if self.n_rows is not None else len(self.frame)
 
+    @property
+    def delimiter_name(self) -> str | None:
+        """The delimiter in words ("comma", "tab", "space"...), None when there is none."""
+        if self.delimiter is None:
+            return None
+        return _DELIMITER_NAMES.get(self.delimiter, self.delimiter)
+
 
 # --------------------------------------------------------------------------- constants
 

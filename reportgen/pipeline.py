@@ -491,13 +491,12 @@ def _context(
         "Library versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
         "reportgen": __version__,
     }
-    delimiter_names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
     source = {
         "name": Path(config.input).name,
         "format": dataset.format,
         "encoding": dataset.encoding,
         "delimiter": dataset.delimiter,
-        "delimiter_name": delimiter_names.get(dataset.delimiter or "", dataset.delimiter),
+        "delimiter_name": dataset.delimiter_name,
         "sheet": dataset.sheet,
         "sha256": dataset.sha256,
         "rows": profile.n_rows,
