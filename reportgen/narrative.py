@@ -17,8 +17,9 @@ from jinja2 import Environment
 
 from reportgen.errors import ConfigError
 from reportgen.labels import text as label_text
+from reportgen.rfm import RFM_NAMES
 from reportgen.roles import WORDS, outcome_role, role_direction
-from reportgen.segments import RFM_NAMES, SegmentProfile, SegmentProfiles, Trait
+from reportgen.segments import SegmentProfile, SegmentProfiles, Trait
 from reportgen.selection import LABELS as SELECTION_LABELS
 from reportgen.selection import KSelection
 from reportgen.templating import default_template_dir, number, render, signed_percent

@@ -18,6 +18,7 @@ import pandas as pd
 from reportgen.clustering import Segmentation
 from reportgen.descriptors import Outcome
 from reportgen.features import FeatureMatrix, observed_values
+from reportgen.rfm import quintile_scores, rfm_name
 from reportgen.roles import WORDS, assign_roles, short_label, tokens, words_for
 
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
@@ -465,49 +466,6 @@ def _label(column: str, value: str, role: str, not_known: Mapping[str, str]) -> 
     if role == "coded_category" or len(value) <= 2 or value.replace(".", "").isdigit():
         return f"{column} {value}"
     return value
-
-
-# The RFM grid names, best first.
-RFM_NAMES = (
-    "Champions",
-    "Loyal",
-    "Potential loyalist",
-    "New",
-    "Promising",
-    "Need attention",
-    "About to sleep",
-    "At risk",
-    "Can't lose them",
-    "Hibernating",
-    "Lost",
-)
-
-
-def rfm_name(r: int, fm: int) -> str:
-    """The RFM grid name for a recency score and a combined frequency/monetary score (1..5).
-
-    The usual grid: champions recent and valuable, can't-lose-them valuable but long gone,
-    lost neither recent nor valuable, and so on.
-    """
-    if r <= 2:
-        if fm == 5:
-            return "Can't lose them"
-        if fm >= 3:
-            return "At risk"
-        return "Lost" if r == 1 and fm == 1 else "Hibernating"
-    if r == 3:
-        return "Loyal" if fm >= 4 else "Need attention" if fm == 3 else "About to sleep"
-    if fm >= 4:
-        return "Champions" if r == 5 else "Loyal"
-    if fm >= 2:
-        return "Potential loyalist"
-    return "New" if r == 5 else "Promising"
-
-
-def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> np.ndarray:
-    """Each customer's quintile score 1..5 (5 = most recent, most frequent, most spent)."""
-    ranks = (values if higher_is_better else -values).rank(pct=True, method="average")
-    return np.clip(np.ceil(ranks.to_numpy() * 5), 1, 5).astype(int)
 
 
 RFM_MAJORITY = 0.5  # an RFM name needs most of the segment's customers in that cell

@@ -20,8 +20,8 @@ import pandas as pd
 
 from reportgen.errors import InputError
 from reportgen.io import Dataset
+from reportgen.rfm import RFM_NAMES, quintile_scores, rfm_name  # RFM_NAMES: column order
 from reportgen.roles import tokens
-from reportgen.segments import RFM_NAMES, quintile_scores, rfm_name  # RFM_NAMES: table column order
 
 MIN_CUSTOMERS = 10  # the clustering needs at least this many customers
 REPEAT_SHARE = 0.8  # a log's customer column has at most 80% distinct values

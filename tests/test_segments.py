@@ -134,7 +134,7 @@ def test_birth_year_reads_as_age_the_other_way_round() -> None:
 
 
 def test_rfm_measures_give_rfm_grid_names() -> None:
-    from reportgen.segments import rfm_name
+    from reportgen.rfm import rfm_name
 
     rng = np.random.default_rng(3)
     groups = {  # recency days, orders, spend, customers

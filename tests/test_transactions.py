@@ -290,7 +290,7 @@ def test_recency_frequency_and_monetary_equal_the_ground_truth(orders: Run) -> N
 
 
 def test_rfm_scores_and_names_per_customer(orders: Run) -> None:
-    from reportgen.segments import quintile_scores, rfm_name
+    from reportgen.rfm import quintile_scores, rfm_name
 
     table = orders.customers
     expected = truth(orders.log)
