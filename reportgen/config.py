@@ -86,6 +86,11 @@ class Config:
     engine: str = "local"
     spark_master: str | None = None  # e.g. "local[2]", "spark://host:7077", "yarn"
 
+    @property
+    def source(self) -> str:
+        """The input's file name, as messages and the report name it."""
+        return Path(str(self.input)).name
+
     def __post_init__(self) -> None:
         problems = _validate(self)
         if problems:

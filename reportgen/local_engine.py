@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,7 +31,7 @@ def analyse(
 ) -> Iterator[tuple[Analysis, Assignments | None]]:
     """The analysis of ``config.input``; no assignments writer (segments.csv comes from the
     matrix)."""
-    source = Path(config.input).name
+    source = config.source
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
     with stage("transactions", announce=False):  # timed apart from "load", announced with it

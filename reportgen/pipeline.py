@@ -159,7 +159,7 @@ def report(
     dataset, profile, matrix, selection = a.dataset, a.profile, a.matrix, a.selection
     segmentation, profiles, comparison = a.segmentation, a.profiles, a.comparison
     log = a.log
-    source = Path(config.input).name
+    source = config.source
     with stage("narrative"):
         stories = narrative.write(
             profiles,
@@ -463,7 +463,7 @@ def _context(
     )
     versions = _versions()
     method = {
-        "Input file": Path(config.input).name,
+        "Input file": config.source,
         "Input SHA-256": dataset.sha256 or "not computed (read by Spark)",
         "Rows and columns": f"{profile.n_rows:,} × {profile.n_columns}",
         **(
@@ -492,7 +492,7 @@ def _context(
         "reportgen": __version__,
     }
     source = {
-        "name": Path(config.input).name,
+        "name": config.source,
         "format": dataset.format,
         "encoding": dataset.encoding,
         "delimiter": dataset.delimiter,

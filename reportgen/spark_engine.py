@@ -88,7 +88,7 @@ def analyse(
                 sample_profile, table.n_rows, totals(table.frame, sample_profile)
             )
         with stage("features"), _quiet():
-            source = Path(str(config.input)).name
+            source = config.source
             drafted = features.build(
                 table.sample,
                 sample_profile,
