@@ -26,6 +26,7 @@ from reportgen.pipeline import run
 from tests.conftest import MALL, blobs
 
 HAVE_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+pytestmark = pytest.mark.slow  # a JVM and a Spark session: CI runs them (-m slow)
 needs_spark = pytest.mark.skipif(not HAVE_SPARK, reason="pyspark extra or Java 17 not installed")
 
 
