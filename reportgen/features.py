@@ -307,7 +307,9 @@ def observed_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.Dat
 
 
 def _standardized(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    return (_transformed(raw, spec) - spec.center) / spec.scale
+    from reportgen import steps
+
+    return steps.NUMPY.affine(_transformed(raw, spec), spec.center, spec.scale)
 
 
 def _stack(columns: list[np.ndarray]) -> np.ndarray:
@@ -591,18 +593,16 @@ def _as_float(series: pd.Series, kind: str, reference: str | None) -> np.ndarray
 
 
 def _raw(series: pd.Series, spec: FeatureSpec) -> np.ndarray:
-    raw = _as_float(series, spec.kind, spec.reference_date)
-    missing = np.isnan(raw)
-    if spec.missing_codes:
-        missing |= np.isin(raw, spec.missing_codes)
-    return np.where(missing, spec.impute_value, raw)
+    """The column's numbers, codes and gaps imputed (``steps.imputed``)."""
+    from reportgen import steps
+
+    return steps.imputed(_as_float(series, spec.kind, spec.reference_date), spec, steps.NUMPY)
 
 
 def _transformed(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    x = np.log1p(np.maximum(raw, 0)) if spec.transform == "log1p" else raw
-    if spec.clip_low is not None and spec.clip_high is not None:
-        x = np.clip(x, spec.clip_low, spec.clip_high)
-    return x
+    from reportgen import steps
+
+    return steps.transformed(raw, spec, steps.NUMPY)  # type: ignore[no-any-return]
 
 
 def _ids(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reportgen import clustering, codes, features
+from reportgen import clustering, codes, features, steps
 from reportgen import io as loader
 from reportgen import profile as profiling
 from reportgen import segments as describing
@@ -613,17 +613,55 @@ def feature_column(spec: features.FeatureSpec) -> tuple[Column, Column]:
         raw = (F.unix_timestamp(reference) - F.unix_timestamp(c.cast("timestamp"))) / 86400.0
     else:
         raw = c.cast("double")
-    missing = raw.isNull() | F.isnan(raw) | (F.abs(raw) == float("inf"))
-    for code in spec.missing_codes:
-        missing = missing | (raw == F.lit(float(code)))
-    raw = F.when(missing, F.lit(float(spec.impute_value))).otherwise(raw)
-    x = F.log1p(F.greatest(raw, F.lit(0.0))) if spec.transform == "log1p" else raw
-    clipped = F.lit(0)
-    if spec.clip_low is not None and spec.clip_high is not None:
-        low, high = F.lit(float(spec.clip_low)), F.lit(float(spec.clip_high))
-        clipped = F.when((x < low) | (x > high), 1).otherwise(0)
-        x = F.least(F.greatest(x, low), high)
-    return (x - F.lit(spec.center)) / F.lit(spec.scale), clipped
+    algebra = SparkAlgebra()
+    return steps.standardized(raw, spec, algebra), steps.limited(raw, spec, algebra)
+
+
+class SparkAlgebra:
+    """The feature steps (``reportgen.steps``) on Spark columns."""
+
+    def missing(self, raw: Column) -> Column:
+        from pyspark.sql import functions as F
+
+        return raw.isNull() | F.isnan(raw) | (F.abs(raw) == float("inf"))
+
+    def equals(self, raw: Column, value: float) -> Column:
+        from pyspark.sql import functions as F
+
+        return raw == F.lit(value)
+
+    def either(self, a: Column, b: Column) -> Column:
+        return a | b
+
+    def where(self, condition: Column, value: float, otherwise: Column) -> Column:
+        from pyspark.sql import functions as F
+
+        return F.when(condition, F.lit(value)).otherwise(otherwise)
+
+    def log1p_of_positive(self, x: Column) -> Column:
+        from pyspark.sql import functions as F
+
+        return F.log1p(F.greatest(x, F.lit(0.0)))
+
+    def outside(self, x: Column, low: float, high: float) -> Column:
+        from pyspark.sql import functions as F
+
+        return F.when((x < F.lit(low)) | (x > F.lit(high)), 1).otherwise(0)
+
+    def clip(self, x: Column, low: float, high: float) -> Column:
+        from pyspark.sql import functions as F
+
+        return F.least(F.greatest(x, F.lit(low)), F.lit(high))
+
+    def nothing(self, like: Column) -> Column:
+        from pyspark.sql import functions as F
+
+        return F.lit(0)
+
+    def affine(self, x: Column, center: float, scale: float) -> Column:
+        from pyspark.sql import functions as F
+
+        return (x - F.lit(center)) / F.lit(scale)
 
 
 # ---------------------------------------------------------------------------------- the fit
