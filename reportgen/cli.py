@@ -22,7 +22,7 @@ import click
 from reportgen import __version__
 from reportgen.cli_common import one_line_errors
 from reportgen.cli_email import email_command
-from reportgen.formatting import percent
+from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH, percent
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -107,6 +107,14 @@ def _formats(
 @click.option("--title", help="Report title.")
 @click.option("--period", help="Period label for the report, e.g. 2026-11 (default: this month).")
 @click.option("--paper", type=click.Choice(["A4", "letter"]), help="PDF paper size (default A4).")
+@click.option(
+    "--max-text-length",
+    type=click.IntRange(MIN_TEXT_LENGTH, MAX_TEXT_LIMIT),
+    metavar="N",
+    help=f"Show at most N characters of a column name or cell value in the charts and the "
+    f"report's text, cut with '…' (default {MAX_TEXT_LENGTH}); summary.json and segments.csv "
+    "keep the full text.",
+)
 @click.option(
     "--template-dir",
     type=click.Path(path_type=Path, file_okay=False),

@@ -17,6 +17,7 @@ from typing import Any
 import tomllib
 
 from reportgen.errors import ConfigError
+from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
 
 FORMATS = ("html", "pdf")
 ENGINES = ("local", "spark")
@@ -64,6 +65,9 @@ class Config:
     title: str = "Customer segmentation report"
     period: str | None = None
     paper: str = "A4"
+    # characters of one column name or cell value the reader is shown (longer ones are cut
+    # with "…"); summary.json, segments.csv and model.json keep the full text
+    max_text_length: int = MAX_TEXT_LENGTH
     template_dir: Path | None = None
     force: bool = False
     playbook: Path | None = None
@@ -128,7 +132,7 @@ _RUN_KEYS = {
     "mode",
     *TRANSACTION_KEYS,
 }
-_REPORT_KEYS = {"title", "period", "paper"}
+_REPORT_KEYS = {"title", "period", "paper", "max_text_length"}
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
 _PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
 
@@ -226,6 +230,7 @@ def _validate(config: Config) -> list[str]:
         "silhouette_sample",
         "n_init",
         "stability_resamples",
+        "max_text_length",
     ):
         if not isinstance(getattr(config, name), int) or isinstance(getattr(config, name), bool):
             problems.append(f"{name} must be a whole number")
@@ -254,6 +259,11 @@ def _validate(config: Config) -> list[str]:
         problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
     if config.mode not in ("assign", "refit"):
         problems.append("mode must be 'assign' or 'refit'")
+    if not MIN_TEXT_LENGTH <= config.max_text_length <= MAX_TEXT_LIMIT:
+        problems.append(
+            f"max_text_length must be from {MIN_TEXT_LENGTH} to {MAX_TEXT_LIMIT:,} characters, "
+            f"not {config.max_text_length}"
+        )
     if config.paper not in PAPERS:
         problems.append(f"paper must be one of {', '.join(PAPERS)}")
     overlap = set(config.features) & set(config.exclude)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reportgen.formatting import MAX_TEXT_LENGTH, clip
+
 # Export abbreviations and the words they stand for (lower case).
 _ABBREVIATIONS = {
     "trx": "transactions",
@@ -107,6 +109,12 @@ def label(name: str) -> Label:
 
 def text(name: str) -> str:
     return label(name).text
+
+
+def shown(name: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """The label as the reader sees it: cut at ``limit`` characters (read from the name's
+    first few times ``limit`` characters, so a name of any length costs the same)."""
+    return clip(text(clip(name, 4 * limit)), limit)
 
 
 def _split(name: str) -> list[str]:

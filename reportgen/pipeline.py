@@ -186,8 +186,8 @@ def prepare(config: Config, target: outdir.Target) -> Prepared:
         target,
         render.logo_uri(config.branding.logo),
         narrative.load_playbook(config.playbook),
-        environment(config.template_dir),
-        environment(config.template_dir, html=False),
+        environment(config.template_dir, max_text_length=config.max_text_length),
+        environment(config.template_dir, html=False, max_text_length=config.max_text_length),
     )
 
 
@@ -241,7 +241,11 @@ def report(
     summary = summarising.build(
         dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
     )
-    summary["report"] = {"title": config.title, "period": _period(config)}
+    summary["report"] = {
+        "title": config.title,
+        "period": _period(config),
+        "max_text_length": config.max_text_length,  # the email shows names as the report did
+    }
     if comparison is not None:
         summary["comparison"] = summarising.comparison(comparison)
     names = {s.id: s.name for s in profiles.segments}
@@ -274,6 +278,7 @@ def report(
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
                     comparison=comparison,
                     distinct=_distinct(profile),
+                    max_text_length=config.max_text_length,
                 )
             context = _context(
                 config,

@@ -9,10 +9,15 @@ reader sees is cut at ``max_text_length`` with an ellipsis.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from reportgen import codes, labels, meanings, roles, transactions
+from reportgen import charts, codes, labels, meanings, roles, transactions
+from reportgen.cli import main
+from reportgen.formatting import clip
+from tests.conftest import MALL
 
 # Shapes that made one call take seconds at 10,000 characters (quadratic); at 100,000 they
 # would take minutes, linear code takes milliseconds.
@@ -66,3 +71,39 @@ def test_names_still_split_where_their_words_meet() -> None:
     assert transactions._parts("CUSTOMERNAME") == ["customer", "name"]
     assert labels.label("ORDERNUMBER").text == "order number"
     assert labels.label("order" * 3 + "x").text == "order" * 3 + "x"  # no split: kept whole
+
+
+# --------------------------------------------------------------------------------------------
+# What the reader sees: names and values cut at the limit
+
+
+def test_clip_keeps_short_text_and_cuts_long_text_with_an_ellipsis() -> None:
+    assert clip("Annual Income (k$)", 80) == "Annual Income (k$)"
+    assert clip("x" * 80, 80) == "x" * 80
+    assert clip("x" * 81, 80) == "x" * 79 + "…"
+    assert len(clip("y" * 10_000_000, 80)) == 80
+
+
+def test_chart_labels_hold_a_word_longer_than_their_room() -> None:
+    """A 10 MB word is drawn as a few lines of letters ending in "…"; ordinary labels wrap
+    as before, whole words kept."""
+    label = charts._wrap("x" * 10_000_000, 36)
+    assert label == "x" * 36 + "\n" + "x" * 35 + "…"
+    assert charts._wrap("x" * 10_000, 80, 1) == "x" * 79 + "…"
+    assert charts._wrap("Mainstream customers", 8, 3) == "Mainstream\ncustomers"
+    assert charts._wrap("1. Affluent big spenders", 30) == "1. Affluent big spenders"
+
+
+@pytest.mark.parametrize("value", ["9", "10001", "eighty"])
+def test_the_limit_is_checked(value: str, tmp_path: Path) -> None:
+    """Outside 10 to 10,000 characters the flag is a usage error and the config key one
+    line naming it."""
+    flag = CliRunner().invoke(main, ["run", str(MALL), "--max-text-length", value])
+    assert flag.exit_code == 2 and "--max-text-length" in flag.stderr
+    config = tmp_path / "reportgen.toml"
+    config.write_text(f"[report]\nmax_text_length = {value}\n", encoding="utf-8")
+    if not value.isdigit():
+        config.write_text(f'[report]\nmax_text_length = "{value}"\n', encoding="utf-8")
+    from_file = CliRunner().invoke(main, ["run", str(MALL), "--config", str(config)])
+    assert from_file.exit_code == 1
+    assert "max_text_length must be" in from_file.stderr
