@@ -12,7 +12,7 @@ import shutil
 import signal
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -111,9 +111,9 @@ def _formats(
     "--max-text-length",
     type=click.IntRange(MIN_TEXT_LENGTH, MAX_TEXT_LIMIT),
     metavar="N",
-    help=f"Show at most N characters of a column name or cell value in the charts and the "
-    f"report's text, cut with '…' (default {MAX_TEXT_LENGTH}); summary.json and segments.csv "
-    "keep the full text.",
+    help=f"Show at most N characters of a column name or cell value in the charts, the report, "
+    f"the terminal and the email, cut with '…' (default {MAX_TEXT_LENGTH}); summary.json and "
+    "segments.csv keep the full text.",
 )
 @click.option(
     "--template-dir",
@@ -250,7 +250,7 @@ def _run(
     mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
     result = run(config, progress=None if quiet else _Progress())
     if not quiet:
-        _print_summary(result, input)
+        _print_summary(result, input, config.max_text_length)
     if mail_settings is not None:
         from reportgen import mail
         from reportgen.cli_email import echo_result
@@ -266,7 +266,15 @@ def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, .
     return mail.load_settings(config_file, flags, os.environ)
 
 
-def _print_summary(result: Any, input: Path) -> None:
+def _print_summary(result: Any, input: Path, limit: int = MAX_TEXT_LENGTH) -> None:
+    """What the run read, chose and wrote; long column names and values cut at ``limit``."""
+    from reportgen.pipeline import shortener
+
+    short = shortener(result.dataset, result.profile, result.segments, limit)
+
+    def echo(line: str) -> None:
+        click.echo(short.names_in(line))
+
     data, sel = result.dataset, result.selection
     how = ", ".join(
         x
@@ -281,20 +289,20 @@ def _print_summary(result: Any, input: Path) -> None:
     )
     rows, columns = data.rows, data.columns_read
     joined = f"; dates joined: {', '.join(data.joined)}" if data.joined else ""
-    click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
+    echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
     if result.transactions is not None:
-        _print_transactions(result.transactions)
-    click.echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
+        _print_transactions(result.transactions, echo)
+    echo(f"Features ({len(result.features.names)}): {', '.join(result.features.names)}")
     comparison = result.summary.get("comparison")
-    click.echo(_k_line(sel, comparison))
+    echo(_k_line(sel, comparison))
     if sel.structure is not None and sel.method != "baseline":
-        click.echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
-    click.echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
+        echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
+    echo(f"Silhouette {result.segmentation.silhouette:.3f}. Segments:")
     for s in result.segments.segments:
-        click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
+        echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
     if comparison:
-        _print_changes(comparison)
-    click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+        _print_changes(comparison, echo)
+    echo(f"Wrote {result.out}: {', '.join(result.files)}")
 
 
 def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
@@ -306,37 +314,35 @@ def _k_line(sel: Any, comparison: dict[str, Any] | None) -> str:
     return f"k = {sel.k}: {sel.rationale}"
 
 
-def _print_changes(comparison: dict[str, Any]) -> None:
+def _print_changes(comparison: dict[str, Any], echo: Callable[[str], None] = click.echo) -> None:
     """A monthly run's changes since the baseline, one line per item (as in the email)."""
     from reportgen.changes import digest
 
     d = digest(comparison)
-    click.echo(f"Changes since {d.previous_period}:")
+    echo(f"Changes since {d.previous_period}:")
     for line in (d.how, d.customers, *map(str, d.segments)):
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if d.survived:
-        click.echo(f"  Survived (id, customers then -> now): {d.survived}")
+        echo(f"  Survived (id, customers then -> now): {d.survived}")
     for alert in d.alerts:
-        click.echo(f"  Alert: {alert}")
+        echo(f"  Alert: {alert}")
     if d.advice:
-        click.echo(f"  {d.advice}")
+        echo(f"  {d.advice}")
     elif not d.alerts:
-        click.echo("  No drift alerts.")
+        echo("  No drift alerts.")
 
 
-def _print_transactions(log: Any) -> None:
+def _print_transactions(log: Any, echo: Callable[[str], None] = click.echo) -> None:
     """What was taken for a transaction log, what was set aside and what was derived."""
     lead = "Transaction log detected" if log.how == "detected" else "Read as a transaction log"
-    click.echo(f"{lead}: {log.reason}.")
-    click.echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
+    echo(f"{lead}: {log.reason}.")
+    echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
     from reportgen.transactions import LABELS
 
     parts = [f"{s.rows:,} {LABELS[s.reason]}" for s in log.set_aside if s.rows]
     if parts:
-        click.echo(
-            f"  Set aside {log.n_set_aside:,} of {log.rows_read:,} lines: {', '.join(parts)}"
-        )
-    click.echo(
+        echo(f"  Set aside {log.n_set_aside:,} of {log.rows_read:,} lines: {', '.join(parts)}")
+    echo(
         f"  {log.rows_used:,} purchase lines -> {log.n_customers:,} customers as of {log.as_of} "
         f"(orders = {log.frequency_basis}); {log.scores} in customers.csv"
     )

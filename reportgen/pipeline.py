@@ -15,7 +15,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportgen import __version__, charts, clustering, features, narrative, outdir, outputs, render
+from reportgen import (
+    __version__,
+    charts,
+    clustering,
+    display,
+    features,
+    narrative,
+    outdir,
+    outputs,
+    render,
+)
 from reportgen import comparison as comparing
 from reportgen import io as loader
 from reportgen import model as saved_model
@@ -291,6 +301,8 @@ def report(
                 parameters,
                 render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
             )
+            shown = shortener(dataset, profile, profiles, config.max_text_length)
+            context = display.report_context(context, shown)
             with stage("html"):
                 pages = render.html(prepared.html_env, context)
             if "html" in config.formats:
@@ -325,6 +337,21 @@ def report(
         timings,
         log,
     )
+
+
+def shortener(
+    dataset: loader.Dataset,
+    profile: profiling.Profile,
+    profiles: describing.SegmentProfiles,
+    limit: int,
+) -> display.Shortener:
+    """What the reader sees of this run's names and values: the input's and the customer
+    table's column names, and the values the report can name (most common values, the
+    levels of described columns), each cut at ``limit`` characters."""
+    names = [*map(str, dataset.frame.columns), *(c.name for c in profile.columns)]
+    values = [value for c in profile.columns for value, _ in c.top_values]
+    levels = [level for mix in profiles.overall_mix.values() for level in mix]
+    return display.Shortener.of([*names, *values, *levels], limit)
 
 
 def column_uses(
