@@ -28,8 +28,15 @@ if TYPE_CHECKING:  # the email imports this module too, without the report's ren
 
 T = TypeVar("T")
 LONGEST_WORD = 40  # a run without spaces longer than this (and the limit) is a value, not a word
-# Values a template receives ready to show: data: URIs of charts and the logo, theme CSS.
-_LEAVE = frozenset({"src", "logo", "css", "data", "cid", "chart", "charts", "selection"})
+# Fields left as they are: data: URIs of charts and the logo and the theme CSS (ready to
+# show), the k selection (no data text), and text that is not data, shown as written: the
+# title, branding and email settings, and the playbook's actions (their "because" is cut
+# by the narrative).
+_LEAVE = frozenset(
+    {"src", "logo", "css", "data", "cid", "chart", "charts", "selection"}
+    | {"title", "period", "company", "footer", "subject", "font_family", "playbook"}
+    | {"recommendations", "kpis", "top_action"}
+)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from reportgen.cli import main
 from reportgen.cli_email import email_command
 from reportgen.display import Shortener
 from reportgen.formatting import clip
+from reportgen.narrative import Recommendation
 from reportgen.render import ChartView
 from tests.conftest import MALL
 
@@ -112,9 +113,21 @@ def test_the_shortener_cuts_long_names_wherever_they_appear() -> None:
     keys = shorten({name: 1, other: 2, "Age": 3})
     assert list(keys.values()) == [1, 2, 3] and "Age" in keys
     assert all(len(key) <= 44 for key in keys)
-    chart = ChartView("map", name, name, "data:image/png;base64," + "A" * 500, 7.2, 4.0)
+    chart = ChartView("map", "Map", name, "data:image/png;base64," + "A" * 500, 7.2, 4.0)
     shown = shorten(chart)
-    assert shown.src == chart.src and shown.title == f"{name[:39]}…"
+    assert shown.src == chart.src and shown.alt == f"{name[:39]}…"
+
+
+def test_text_that_is_not_data_is_shown_as_written() -> None:
+    """The title and the playbook's actions (a long link in an offer) are not cut; the
+    action's "because", which names a column, is cut by the narrative before."""
+    link = "https://example.com/offers/" + "q" * 100
+    action = Recommendation(1, "Win back", f"Send {link}", "Email", "Warm", "Reactivation",
+                            "low " + "z" * 39 + "…", True)  # fmt: skip
+    context = {"title": link, "recommendations": (action,), "summary": link}
+    shown = Shortener.of([], 40)(context)
+    assert shown["title"] == link and shown["recommendations"] == (action,)
+    assert shown["summary"] == "https://example.com/offers/qqqqqqqqqqqq…"  # data text: cut
 
 
 def test_chart_labels_hold_a_word_longer_than_their_room() -> None:
