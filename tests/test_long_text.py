@@ -277,6 +277,22 @@ def test_a_10_mb_cell_runs_and_is_shown_cut(tmp_path: Path) -> None:
     assert [LONG_WORD, 1] in values["tier"]
 
 
+def test_a_10_mb_stray_word_in_a_measure_is_quoted_cut(tmp_path: Path) -> None:
+    """The one-line error that names a stray word in a numeric column quotes it cut."""
+    table = tmp_path / "ages.csv"
+    with MALL.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[8][2] = LONG_WORD  # an age
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = CliRunner().invoke(main, ["run", str(table), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {table}: column 'Age' is numeric except for {cut(LONG_WORD)!r} in data row 8; "
+        "fix or blank that value so the column can be used\n"
+    )
+
+
 @pytest.mark.parametrize("how", ["flag", "config"])
 def test_a_raised_limit_shows_more(long_name: Path, tmp_path: Path, how: str) -> None:
     """--max-text-length 200 (or [report] max_text_length = 150) shows that many
