@@ -18,10 +18,10 @@ import numpy as np
 from reportgen.clustering import Segmentation
 from reportgen.colours import segment_colours
 from reportgen.features import FeatureMatrix
-from reportgen.formatting import percent
-from reportgen.labels import text as label_text
+from reportgen.formatting import MAX_TEXT_LENGTH, clip, percent
+from reportgen.labels import shown as label_shown
 from reportgen.segments import MAX_LEVELS as SEGMENT_LEVELS
-from reportgen.segments import SegmentProfiles, is_yes, known_shares
+from reportgen.segments import SegmentProfile, SegmentProfiles, is_yes, known_shares
 from reportgen.selection import KSelection
 from reportgen.workers import IN_PROCESS, Helpers
 
@@ -49,6 +49,7 @@ CATEGORY_COLOURS = (
     "#8C564B",
 )
 OTHER_COLOUR = "#BBBBBB"
+_LONGEST_LABEL_WORD = 24  # a longer word in a chart label is broken to fit (see _wrap)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def draw(
     progress: Callable[[int, int], None] | None = None,
     comparison: Any = None,
     distinct: Mapping[str, int] | None = None,
+    max_text_length: int = MAX_TEXT_LENGTH,
     helpers: Helpers | None = None,
 ) -> dict[str, Chart]:
     """Every chart of the report, keyed by name (``profile_3`` for segment 3).
@@ -97,22 +99,28 @@ def draw(
     plot samples are taken here), so the helper processes of ``reportgen.workers`` can draw
     them side by side; the result is the same wherever a job runs.  ``distinct`` (column ->
     number of values) tells the category charts how many values they pool as "other".
+    Labels are wrapped and cut to the room they have; titles and alt texts show at most
+    ``max_text_length`` characters of a name or value.
     """
+    limit = max_text_length
     plans = category_plans(profiles, distinct)
     jobs: list[tuple[Callable[..., Chart], tuple[Any, ...]]] = [
         (_k_selection, (selection, colors)),
         (_sizes, (profiles, colors)),
-        (_map, (_map_points(features.X, segmentation, profiles, seed), profiles, colors)),
-        (_heatmap, (profiles,)),
+        (_map, (_map_points(features.X, segmentation, profiles, seed, limit), profiles, colors)),
+        (_heatmap, (profiles, limit)),
         *[
-            (_distributions, (_box_values(features, segmentation, part, seed), profiles, colors, i))
+            (
+                _distributions,
+                (_box_values(features, segmentation, part, seed), profiles, colors, i, limit),
+            )
             for i, part in enumerate(
                 _chunks(_most_different(profiles, MAX_DISTRIBUTIONS), MAX_PANELS)
             )
         ],
-        *[(_mix, (plan, profiles, colors)) for plan in plans if plan.charted],
-        *([(_flags, (profiles,))] if profiles.flags else []),
-        *[(_profile, (profiles, s, colors)) for s in profiles.segments],
+        *[(_mix, (plan, profiles, colors, limit)) for plan in plans if plan.charted],
+        *([(_flags, (profiles, limit))] if profiles.flags else []),
+        *[(_profile, (profiles, s, colors, limit)) for s in profiles.segments],
     ]
     if comparison is not None:
         light = replace(comparison, previous_segment=None)  # the charts need no customer rows
@@ -319,7 +327,11 @@ class _MapPoints:
 
 
 def _map_points(
-    X: np.ndarray, seg: Segmentation, profiles: SegmentProfiles, seed: int
+    X: np.ndarray,
+    seg: Segmentation,
+    profiles: SegmentProfiles,
+    seed: int,
+    limit: int = MAX_TEXT_LENGTH,
 ) -> _MapPoints:
     rng = np.random.default_rng(seed)
     idx = _sample_rows(len(X), MAP_POINTS, seed)
@@ -335,7 +347,8 @@ def _map_points(
         jitter = rng.uniform(-0.5, 0.5, len(idx))
         points = np.column_stack([X[idx, 0], jitter])
         centers = np.column_stack([seg.centers[:, 0], np.zeros(len(seg.centers))])
-        xlabel, ylabel, ratio = f"{profiles.features[0]} (standardized)", "jitter", [1.0, 0.0]
+        xlabel = f"{clip(profiles.features[0], limit)} (standardized)"
+        ylabel, ratio = "jitter", [1.0, 0.0]
     return _MapPoints(
         points,
         centers,
@@ -405,7 +418,7 @@ def _map(data: _MapPoints, profiles: SegmentProfiles, colors: Palette) -> Chart:
     return _png(fig, "map", "Customer map (PCA)", alt)
 
 
-def _heatmap(profiles: SegmentProfiles) -> Chart:
+def _heatmap(profiles: SegmentProfiles, limit: int = MAX_TEXT_LENGTH) -> Chart:
     """Features down, segments across; wide tables show the features that differ most."""
     segs = profiles.segments
     feats = _most_different(profiles, MAX_HEATMAP)
@@ -428,7 +441,7 @@ def _heatmap(profiles: SegmentProfiles) -> Chart:
         ],
         fontsize=6.5 if len(segs) <= 8 else 8,
     )
-    ax.set_yticks(range(len(feats)), [_wrap(label_text(f), 36) for f in feats], fontsize=7)
+    ax.set_yticks(range(len(feats)), [_wrap(label_shown(f, limit), 36) for f in feats], fontsize=7)
     ax.tick_params(length=0)
     ax.grid(False)
     for i, f in enumerate(feats):
@@ -471,6 +484,7 @@ def _distributions(
     profiles: SegmentProfiles,
     colors: Palette,
     part: int,
+    limit: int = MAX_TEXT_LENGTH,
 ) -> Chart:
     labels, columns = sample
     names = list(columns)
@@ -493,7 +507,7 @@ def _distributions(
         for patch, i in zip(box["boxes"], ids, strict=True):
             patch.set_facecolor(colors.segment(i))
             patch.set_alpha(0.75)
-        ax.set_title(_wrap(label_text(name), 30), fontsize=8)
+        ax.set_title(_wrap(label_shown(name, limit), 30), fontsize=8)
         ax.set_xlabel("segment", fontsize=7)
         if _wants_log_axis(values):
             ax.set_yscale("symlog")
@@ -501,13 +515,13 @@ def _distributions(
         ax.set_visible(False)
     key = "distributions" if part == 0 else f"distributions_{part + 1}"
     alt = (
-        "Box plots of " + ", ".join(names) + " by segment (boxes span the middle half of "
-        "customers, lines the median; outliers not drawn)."
+        "Box plots of " + ", ".join(clip(name, limit) for name in names) + " by segment "
+        "(boxes span the middle half of customers, lines the median; outliers not drawn)."
     )
     return _png(fig, key, "Feature distributions by segment", alt)
 
 
-def _flags(profiles: SegmentProfiles) -> Chart:
+def _flags(profiles: SegmentProfiles, limit: int = MAX_TEXT_LENGTH) -> Chart:
     """Yes-rates of every flag by segment, coloured by the difference from all customers."""
     flags = list(profiles.flags)
     segs = profiles.segments
@@ -553,9 +567,10 @@ def _flags(profiles: SegmentProfiles) -> Chart:
             )
     _side_colorbar(fig, ax, image, "points above or below\nall customers")
     alt = (
-        "Share of customers with each yes/no flag (" + ", ".join(flags) + ") in every "
-        "segment and overall, among customers it applies to and is known for; colour shows "
-        "the difference from all customers."
+        "Share of customers with each yes/no flag ("
+        + ", ".join(clip(flag, limit) for flag in flags)
+        + ") in every segment and overall, among customers it applies to and is known for; "
+        "colour shows the difference from all customers."
     )
     return _png(fig, "flags", "Yes/no flags by segment", alt)
 
@@ -655,9 +670,12 @@ def mix_rows(
     return [label for label, _ in rows], parts, shares
 
 
-def _mix(plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette) -> Chart:
+def _mix(
+    plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette, limit: int = MAX_TEXT_LENGTH
+) -> Chart:
     """One stacked bar per segment and overall; every bar reaches 100%."""
     column = plan.column
+    said = clip(column, limit)  # as titles and alt texts name it
     labels, parts, shares = mix_rows(plan, profiles)
     names = [_wrap(part, 22) for part in parts]
     shades = list(CATEGORY_COLOURS[: len(plan.levels)])
@@ -687,12 +705,12 @@ def _mix(plan: CategoryPlan, profiles: SegmentProfiles, colors: Palette) -> Char
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(axis="y", visible=False)
-    ax.set_title(_wrap(column, 80, 1))
+    ax.set_title(_wrap(column, 55, 1))  # as much as the width above the bars holds
     _legend_below(fig, ax)
-    alt = f"Share of each {column} value in every segment and overall."
+    alt = f"Share of each {said} value in every segment and overall."
     if plan.note:
         alt += f" The {plan.note}."
-    return _png(fig, f"mix_{_slug(column)}", f"{column} by segment", alt)
+    return _png(fig, f"mix_{_slug(column)}", f"{said} by segment", alt)
 
 
 def _fit_in_figure(fig, legend) -> None:  # type: ignore[no-untyped-def]
@@ -745,7 +763,12 @@ def _legend_below(fig, ax) -> None:  # type: ignore[no-untyped-def]
     fig.subplots_adjust(bottom=bottom_in / total, top=1 - top_in / total)
 
 
-def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # type: ignore[no-untyped-def]
+def _profile(
+    profiles: SegmentProfiles,
+    segment: SegmentProfile,
+    colors: Palette,
+    limit: int = MAX_TEXT_LENGTH,
+) -> Chart:
     ranked = sorted(profiles.features, key=lambda f: -abs(segment.z[f]))
     feats = ranked[:PROFILE_BARS]
     values = [segment.z[f] for f in feats]
@@ -754,14 +777,14 @@ def _profile(profiles: SegmentProfiles, segment, colors: Palette) -> Chart:  # t
     y = np.arange(len(feats))[::-1]
     ax.barh(y, values, color=[colors.primary if v >= 0 else colors.accent for v in values])
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [_wrap(label_text(f), 36) for f in feats])
+    ax.set_yticks(y, [_wrap(label_shown(f, limit), 36) for f in feats])
     ax.grid(axis="y", visible=False)
-    limit = max(1.0, max(abs(v) for v in values) * 1.25)
-    ax.set_xlim(-limit, limit)
+    reach = max(1.0, max(abs(v) for v in values) * 1.25)
+    ax.set_xlim(-reach, reach)
     for yi, f, v in zip(y, feats, values, strict=True):
         label = f"{_short(segment.centroid[f])}"
         ax.text(
-            v + (0.03 * limit if v >= 0 else -0.03 * limit),
+            v + (0.03 * reach if v >= 0 else -0.03 * reach),
             yi,
             label,
             va="center",
@@ -923,9 +946,23 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
-    """Data text (a name, a value) as a chart label: wrapped, and with its dollar signs
-    escaped so that "$40K - $60K" is drawn as written, not as a formula."""
-    wrapped = textwrap.wrap(text, width, max_lines=lines, placeholder="…", break_long_words=False)
+    """Data text (a name, a value) as a chart label: wrapped to ``lines`` lines of about
+    ``width`` characters, cut with "…", and with its dollar signs escaped so that
+    "$40K - $60K" is drawn as written, not as a formula.
+
+    Words are kept whole ("Mainstream" in a narrow column overhangs a little) unless one is
+    longer than any label has room for: then long words are broken, so a 10,000-letter
+    value is not drawn (the renderer measures every glyph of a label, and one such label
+    never finished) and does not run off the figure."""
+    text = clip(text, 4 * width * lines)  # no more can show; the rest is not even read
+    if all(len(word) <= max(2 * width, _LONGEST_LABEL_WORD) for word in text.split()):
+        wrapped = textwrap.wrap(
+            text, width, max_lines=lines, placeholder="…", break_long_words=False
+        )
+    else:  # lines of ``width`` letters (textwrap's placeholder would take a whole line)
+        wrapped = textwrap.wrap(text, width)
+        if len(wrapped) > lines:
+            wrapped = [*wrapped[: lines - 1], clip(wrapped[lines - 1] + "…", width)]
     return ("\n".join(wrapped) or text).replace("$", r"\$")
 
 

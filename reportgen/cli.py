@@ -12,7 +12,7 @@ import shutil
 import signal
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import click
 from reportgen import __version__
 from reportgen.cli_common import one_line_errors
 from reportgen.cli_email import email_command
-from reportgen.formatting import percent
+from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH, percent
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -107,6 +107,14 @@ def _formats(
 @click.option("--title", help="Report title.")
 @click.option("--period", help="Period label for the report, e.g. 2026-11 (default: this month).")
 @click.option("--paper", type=click.Choice(["A4", "letter"]), help="PDF paper size (default A4).")
+@click.option(
+    "--max-text-length",
+    type=click.IntRange(MIN_TEXT_LENGTH, MAX_TEXT_LIMIT),
+    metavar="N",
+    help=f"Show at most N characters of a column name or cell value in the charts, the report, "
+    f"the terminal and the email, cut with '…' (default {MAX_TEXT_LENGTH}); summary.json and "
+    "segments.csv keep the full text.",
+)
 @click.option(
     "--template-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -234,7 +242,7 @@ def _run(
 
     config = load_config(config_file, {"input": input, **flags})
     mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
-    printer = None if quiet else _Printer(input)
+    printer = None if quiet else _Printer(input, config.max_text_length)
     result = run(config, progress=None if quiet else _Progress(), notify=printer)
     if printer is not None:
         printer.finish(result)
@@ -255,11 +263,19 @@ def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, .
 
 class _Printer:
     """The run's summary lines, each printed as soon as its stage is done (so a piped or
-    logged run shows them as it goes); ``finish`` prints what no notice brought."""
+    logged run shows them as it goes); ``finish`` prints what no notice brought.  Long
+    column names and values are cut at ``limit`` characters, as in the report."""
 
-    def __init__(self, input: Path) -> None:
+    def __init__(self, input: Path, limit: int = MAX_TEXT_LENGTH) -> None:
+        from reportgen.display import Shortener
+
         self._input = input
+        self._limit = limit
+        self._short = Shortener(limit)
         self._done: set[str] = set()
+
+    def echo(self, line: str) -> None:
+        click.echo(self._short.text(line))
 
     def __call__(self, what: str, value: Any) -> None:
         if what in self._done:
@@ -267,25 +283,40 @@ class _Printer:
         self._done.add(what)
         _clear_progress()
         if what == "read":
-            _print_read(self._input, *value)
+            dataset, log = value
+            self._learn_names(dataset, log)
+            _print_read(self._input, dataset, log, self.echo)
         elif what == "features":
-            click.echo(f"Features ({len(value.names)}): {', '.join(value.names)}")
+            self.echo(f"Features ({len(value.names)}): {', '.join(value.names)}")
         elif what == "segments":
             selection, segmentation, profiles, comparison = value
             previous = comparison.previous_period if comparison is not None else None
-            _print_segments(selection, segmentation, profiles, previous)
+            _print_segments(selection, segmentation, profiles, previous, self.echo)
+
+    def _learn_names(self, dataset: Any, log: Any) -> None:
+        from reportgen.display import Shortener
+
+        names = [*map(str, dataset.frame.columns)]
+        if log is not None and log.table is not None:
+            names += map(str, log.table.columns)
+        self._short = Shortener.of(names, self._limit)
 
     def finish(self, result: Any) -> None:
+        from reportgen.pipeline import shortener
+
         self("read", (result.dataset, result.transactions))
+        self._short = shortener(result.dataset, result.profile, result.segments, self._limit)
         self("features", result.features)
         comparison = result.summary.get("comparison")
         previous = str(comparison.get("previous_period")) if comparison else None
         if "segments" not in self._done:
             self._done.add("segments")
-            _print_segments(result.selection, result.segmentation, result.segments, previous)
+            _print_segments(
+                result.selection, result.segmentation, result.segments, previous, self.echo
+            )
         if comparison:
-            _print_changes(comparison)
-        click.echo(f"Wrote {result.out}: {', '.join(result.files)}")
+            _print_changes(comparison, self.echo)
+        self.echo(f"Wrote {result.out}: {', '.join(result.files)}")
 
 
 def _clear_progress() -> None:
@@ -294,22 +325,28 @@ def _clear_progress() -> None:
         click.echo("\r\033[K", nl=False, err=True)
 
 
-def _print_read(input: Path, data: Any, log: Any) -> None:
+def _print_read(input: Path, data: Any, log: Any, echo: Callable[[str], None] = click.echo) -> None:
     how = ", ".join(x for x in (data.format, data.encoding, data.delimiter_name) if x)
     rows, columns = data.rows, data.columns_read
     joined = f"; dates joined: {', '.join(data.joined)}" if data.joined else ""
-    click.echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
+    echo(f"Read {input}: {rows:,} rows, {columns} columns ({how}){joined}")
     if log is not None:
-        _print_transactions(log)
+        _print_transactions(log, echo)
 
 
-def _print_segments(sel: Any, segmentation: Any, profiles: Any, previous: str | None) -> None:
-    click.echo(_k_line(sel, previous))
+def _print_segments(
+    sel: Any,
+    segmentation: Any,
+    profiles: Any,
+    previous: str | None,
+    echo: Callable[[str], None] = click.echo,
+) -> None:
+    echo(_k_line(sel, previous))
     if sel.structure is not None and sel.method != "baseline":
-        click.echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
-    click.echo(f"Silhouette {segmentation.silhouette:.3f}. Segments:")
+        echo(f"Structure: {sel.structure.verdict} (gap {sel.structure.gap:.3f}).")
+    echo(f"Silhouette {segmentation.silhouette:.3f}. Segments:")
     for s in profiles.segments:
-        click.echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
+        echo(f"  {s.id:>2}. {s.name:<40} {s.size:>9,} ({percent(s.share)})")
 
 
 def _k_line(sel: Any, previous_period: str | None) -> str:
@@ -321,37 +358,35 @@ def _k_line(sel: Any, previous_period: str | None) -> str:
     return f"k = {sel.k}: {sel.rationale}"
 
 
-def _print_changes(comparison: dict[str, Any]) -> None:
+def _print_changes(comparison: dict[str, Any], echo: Callable[[str], None] = click.echo) -> None:
     """A monthly run's changes since the baseline, one line per item (as in the email)."""
     from reportgen.changes import digest
 
     d = digest(comparison)
-    click.echo(f"Changes since {d.previous_period}:")
+    echo(f"Changes since {d.previous_period}:")
     for line in (d.how, d.customers, *map(str, d.segments)):
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if d.survived:
-        click.echo(f"  Survived (id, customers then -> now): {d.survived}")
+        echo(f"  Survived (id, customers then -> now): {d.survived}")
     for alert in d.alerts:
-        click.echo(f"  Alert: {alert}")
+        echo(f"  Alert: {alert}")
     if d.advice:
-        click.echo(f"  {d.advice}")
+        echo(f"  {d.advice}")
     elif not d.alerts:
-        click.echo("  No drift alerts.")
+        echo("  No drift alerts.")
 
 
-def _print_transactions(log: Any) -> None:
+def _print_transactions(log: Any, echo: Callable[[str], None] = click.echo) -> None:
     """What was taken for a transaction log, what was set aside and what was derived."""
     lead = "Transaction log detected" if log.how == "detected" else "Read as a transaction log"
-    click.echo(f"{lead}: {log.reason}.")
-    click.echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
+    echo(f"{lead}: {log.reason}.")
+    echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
     from reportgen.transactions import LABELS
 
     parts = [f"{s.rows:,} {LABELS[s.reason]}" for s in log.set_aside if s.rows]
     if parts:
-        click.echo(
-            f"  Set aside {log.n_set_aside:,} of {log.rows_read:,} lines: {', '.join(parts)}"
-        )
-    click.echo(
+        echo(f"  Set aside {log.n_set_aside:,} of {log.rows_read:,} lines: {', '.join(parts)}")
+    echo(
         f"  {log.rows_used:,} purchase lines -> {log.n_customers:,} customers as of {log.as_of} "
         f"(orders = {log.frequency_basis}); {log.scores} in customers.csv"
     )

@@ -86,6 +86,8 @@ _LEVELS = {
     ),
 }
 _FLAG_WORDS = frozenset({"yes", "no"})
+MAX_LEVEL_TEXT = 60  # longest level read for "not known" words; "prefer not to say" is 17
+_LONG_TEXT = "\x00long text"  # the key of every longer level: ordinary, no rule matches it
 _NO_SOMETHING = re.compile(r"^no [a-z][a-z -]*$")  # "no internet service", "no phone service"
 _TIME_WORDS = (
     "days",
@@ -224,25 +226,33 @@ def pseudo_levels(counts: Iterable[tuple[str, int]]) -> tuple[PseudoLevel, ...]:
     third answer of a yes/no question); at least one ordinary level must remain.
     """
     pairs = list(counts)
+    keys = [_level_key(value) for value, _ in pairs]
     found: list[PseudoLevel] = []
     ordinary: set[str] = set()
-    for value, count in pairs:
-        reading = _LEVELS.get(plain(value))
+    for (value, count), key in zip(pairs, keys, strict=True):
+        reading = _LEVELS.get(key)
         if reading is not None:
             found.append(PseudoLevel(value, reading, count))
         else:
-            ordinary.add(plain(value))
+            ordinary.add(key)
     no_something = {p for p in ordinary if _NO_SOMETHING.match(p)}
     if no_something and ordinary - no_something == _FLAG_WORDS:
         found += [
             PseudoLevel(value, NOT_APPLICABLE, count)
-            for value, count in pairs
-            if plain(value) in no_something
+            for (value, count), key in zip(pairs, keys, strict=True)
+            if key in no_something
         ]
         ordinary -= no_something
     if not ordinary:
         return ()
     return tuple(sorted(found, key=lambda p: (-p.count, p.value)))
+
+
+def _level_key(value: str) -> str:
+    """The level as the rules compare it.  A long text (a free-text note, a pasted document)
+    is no "not known" or "no ..." answer: it is an ordinary level, told in constant time
+    rather than normalised in full (a 10 MB cell took seconds per call)."""
+    return _LONG_TEXT if len(value) > MAX_LEVEL_TEXT else plain(value)
 
 
 def plain(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import ConfigError
+from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
 
 FORMATS = ("html", "pdf")
 ENGINES = ("local", "spark")
@@ -63,6 +64,9 @@ class Config:
     title: str = "Customer segmentation report"
     period: str | None = None
     paper: str = "A4"
+    # characters of one column name or cell value the reader is shown (longer ones are cut
+    # with "…"); summary.json, segments.csv and model.json keep the full text
+    max_text_length: int = MAX_TEXT_LENGTH
     template_dir: Path | None = None
     force: bool = False
     playbook: Path | None = None
@@ -132,7 +136,7 @@ _RUN_KEYS = {
     "mode",
     *TRANSACTION_KEYS,
 }
-_REPORT_KEYS = {"title", "period", "paper"}
+_REPORT_KEYS = {"title", "period", "paper", "max_text_length"}
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
 _PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
 
@@ -291,6 +295,11 @@ def _validate(config: Config) -> list[str]:
         whole["stability_resamples"] and config.stability_resamples < 0
     ):
         problems.append("n_init must be at least 1 and stability_resamples at least 0")
+    if whole["max_text_length"] and not MIN_TEXT_LENGTH <= config.max_text_length <= MAX_TEXT_LIMIT:
+        problems.append(
+            f"max_text_length must be from {MIN_TEXT_LENGTH} to {MAX_TEXT_LIMIT:,} characters, "
+            f"not {config.max_text_length}"
+        )
     return problems + _validate_rest(config)
 
 
@@ -302,6 +311,7 @@ _WHOLE = (
     "silhouette_sample",
     "n_init",
     "stability_resamples",
+    "max_text_length",
 )
 
 

@@ -1,6 +1,9 @@
 """How numbers and shares are written: one rule for the terminal, the report, the charts and
 the email, so a share never reads 22.5% in one place and 22% in another.
 
+Names and values (``clip``): a column name or a cell is shown whole up to ``MAX_TEXT_LENGTH``
+characters (``[report] max_text_length``, ``--max-text-length``), else cut with an ellipsis.
+
 Shares (``percent``): whole percentages from 10% up, one decimal below 10% (``4.5%``; a
 trailing ``.0`` is dropped: ``2%``), halves rounded up (22.5% reads 23%); a share that is not
 0 or 1 never shows as 0% or 100% (``<0.1%``, ``99.8%``, ``>99.9%``).
@@ -9,6 +12,20 @@ trailing ``.0`` is dropped: ``2%``), halves rounded up (22.5% reads 23%); a shar
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+
+MAX_TEXT_LENGTH = 80  # characters of one name or value the reader sees (the default)
+MIN_TEXT_LENGTH = 10  # the setting's range: room for a word and the ellipsis...
+MAX_TEXT_LIMIT = 10_000  # ...and a bound, so that no setting lets one cell fill the report
+ELLIPSIS = "…"
+
+
+def clip(text: object, limit: int = MAX_TEXT_LENGTH) -> str:
+    """A name or value as the reader sees it: whole up to ``limit`` characters, else its first
+    ``limit - 1`` and an ellipsis.  Charts and the PDF lay out every character they are given,
+    so one 10 MB cell or 10,000-character name would hold a run up; the machine-readable
+    outputs keep the full text."""
+    text = str(text)
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
 
 
 def percent(value: float | None, digits: int | None = None) -> str:

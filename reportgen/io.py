@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from reportgen import dateparts
 from reportgen.errors import InputError
+from reportgen.formatting import clip
 
 
 @dataclass(frozen=True)
@@ -1051,9 +1052,10 @@ def _refuse_stray_words(column: str, values: pd.Series, delimiter: str | None) -
         return  # codes such as C536004 (a cancelled invoice) belong to an id column: text
     if _read_numbers(values[numeric.to_numpy(dtype=bool)], delimiter) is None:
         return
-    where = ", ".join(f"{v!r} in data row {int(i) + 1}" for i, v in stray.head(3).items())
+    # a stray value is quoted cut (a 10 MB cell made a 10 MB "one-line" error)
+    where = ", ".join(f"{clip(v)!r} in data row {int(i) + 1}" for i, v in stray.head(3).items())
     raise InputError(
-        f"column '{column}' is numeric except for {where}; fix or blank "
+        f"column '{clip(column)}' is numeric except for {where}; fix or blank "
         f"{'that value' if len(stray) == 1 else 'those values'} so the column can be used"
     )
 

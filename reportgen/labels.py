@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reportgen.formatting import MAX_TEXT_LENGTH, clip
+
 # Export abbreviations and the words they stand for (lower case).
 _ABBREVIATIONS = {
     "trx": "transactions",
@@ -60,8 +62,17 @@ _VOCABULARY = frozenset(
     "city state country territory amount total value count spend income age tenure invoice "
     "item items unit units discount profit category segment region store channel".split()
 )
+_LONGEST_WORD = max(map(len, _VOCABULARY))  # no known word starts a compound past this
+# Where words meet, as zero-width matches: each position is looked at once, so a name of
+# 10,000 capitals or letters costs linear time (a group such as ([A-Z]+) would rescan the
+# rest of the run from every position).  "ABCWord" -> "ABC Word"; "Top10Items" ->
+# "Top 10 Items" (at least two letters on the letters' side).
+_CAPS_WORD = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+_LETTERS_DIGITS = re.compile(r"(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?=[A-Za-z]{2})")
 _PERIODS = ("day", "hour", "week", "month", "year", "minute", "second")
-_UNIT = re.compile(r"\s*[\(\[]([^)\]]*)[\)\]]\s*")
+# "(k$)", "[%]": a unit in brackets (innermost, and spaces taken from the start of their run,
+# so that no run of brackets or spaces is scanned again from each of its positions)
+_UNIT = re.compile(r"(?<!\s)\s*[\(\[]([^()\[\]]*)[\)\]]\s*")
 _COUNT_PREFIXES = ("num", "number", "n", "nb", "count", "cnt", "no")
 
 
@@ -100,26 +111,48 @@ def text(name: str) -> str:
     return label(name).text
 
 
+def shown(name: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """The label as the reader sees it: cut at ``limit`` characters (read from the name's
+    first few times ``limit`` characters, so a name of any length costs the same)."""
+    return clip(text(clip(name, 4 * limit)), limit)
+
+
 def _split(name: str) -> list[str]:
     """Words of a name: camelCase, snake_case, digits and all-caps compounds split."""
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    spaced = re.sub(r"([A-Za-z]{2,})(\d)|(\d)([A-Za-z]{2,})", r"\1\3 \2\4", spaced)
+    spaced = _CAPS_WORD.sub(" ", spaced)
+    spaced = _LETTERS_DIGITS.sub(" ", spaced)
     words = [w.lower() for w in re.split(r"[\s_\-./]+", spaced) if w]
     return [part for w in words for part in _compound(w)]
 
 
 def _compound(word: str) -> list[str]:
-    """An all-in-one word split into known words, if it is made of them."""
+    """An all-in-one word split into known words, if it is made of them: the longest first
+    word whose rest splits too ("ORDERNUMBER" -> order, number).
+
+    Read from the end, each position once, so that a name of 10,000 letters costs linear
+    time and no recursion ("order" * 2000 was a RecursionError)."""
     if len(word) < 8 or word in _VOCABULARY:
         return [word]
-    for cut in range(len(word) - 3, 3, -1):
-        head, tail = word[:cut], word[cut:]
-        if head in _VOCABULARY:
-            rest = _compound(tail)
-            if all(part in _VOCABULARY for part in rest):
-                return [head, *rest]
-    return [word]
+    n = len(word)
+    cuts = [0] * (n + 1)  # cuts[i]: length of the first word of word[i:] (0: it does not split)
+    for i in range(n - 3, -1, -1):
+        if n - i <= _LONGEST_WORD and word[i:] in _VOCABULARY:
+            cuts[i] = n - i  # a known word is not split further
+            continue
+        if n - i < 8:
+            continue
+        for cut in range(min(n - i - 3, _LONGEST_WORD), 3, -1):
+            if cuts[i + cut] and word[i : i + cut] in _VOCABULARY:
+                cuts[i] = cut
+                break
+    if not cuts[0]:
+        return [word]
+    parts, i = [], 0
+    while i < n:
+        parts.append(word[i : i + cuts[i]])
+        i += cuts[i]
+    return parts
 
 
 def _periods_first(words: list[str]) -> list[str]:

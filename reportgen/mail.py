@@ -36,7 +36,9 @@ from typing import Any
 from reportgen import __version__
 from reportgen.changes import ChangeDigest, digest
 from reportgen.config import Branding, Config, read_toml
+from reportgen.display import Shortener
 from reportgen.errors import ConfigError, RenderError, ReportgenError
+from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
 from reportgen.templating import environment, number, percent, render
 
 PASSWORD_ENV = "REPORTGEN_SMTP_PASSWORD"
@@ -365,8 +367,9 @@ def compose(folder: Path, settings: MailSettings) -> Composed:
     subject = settings.subject or (f"{title} – {period}" if period else title)
     warnings: list[str] = []
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "reportgen.invalid"
-    context = _context(summary, settings, subject, title, period, pdf, warnings)
-    html_part, text = _render(context, settings.template_dir)
+    shown = _shortener(summary)  # long names and values cut as the report cut them
+    context = shown(_context(summary, settings, subject, title, period, pdf, warnings))
+    html_part, text = _render(context, settings.template_dir, shown.limit)
     images = tuple(
         image
         for image in (*context.charts, *([context.logo] if context.logo else []))
@@ -489,6 +492,20 @@ def _context(
     )
 
 
+def _shortener(summary: Mapping[str, Any]) -> Shortener:
+    """Long column names and values cut as the run's report cut them (summary.json keeps
+    them whole; ``report.max_text_length`` says where the report cut them)."""
+    limit = _mapping(summary.get("report")).get("max_text_length")
+    if not isinstance(limit, int) or not MIN_TEXT_LENGTH <= limit <= MAX_TEXT_LIMIT:
+        limit = MAX_TEXT_LENGTH
+    columns = [c for c in _mapping(summary.get("profile")).get("columns") or () if c]
+    texts: list[object] = []
+    for column in (c for c in columns if isinstance(c, Mapping)):
+        texts.append(column.get("name"))
+        texts += [v[0] for v in column.get("top_values") or () if isinstance(v, list) and v]
+    return Shortener.of(texts, limit)
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -522,13 +539,17 @@ def _kb(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
 
 
-def _render(context: EmailContext, template_dir: Path | None) -> tuple[str, str]:
+def _render(
+    context: EmailContext, template_dir: Path | None, limit: int = MAX_TEXT_LENGTH
+) -> tuple[str, str]:
     """The HTML part with every style inlined and no <style> block, and the text part."""
     import css_inline
 
     values = {f.name: getattr(context, f.name) for f in fields(EmailContext)}
-    page = render(environment(template_dir), "email.html", values)
-    text = render(environment(template_dir, html=False), "text/email.txt", values)
+    page = render(environment(template_dir, max_text_length=limit), "email.html", values)
+    text = render(
+        environment(template_dir, html=False, max_text_length=limit), "text/email.txt", values
+    )
     try:
         inlined = css_inline.inline(
             page,

@@ -87,7 +87,7 @@ def words(name: str) -> tuple[tuple[str, ...], str]:
     ``camelCase``, ``snake_case`` and ``Title Case`` split ("MntWines" -> mnt, wines)."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", plain)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    spaced = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", spaced)
     spaced = re.sub(r"([A-Za-z])([0-9])|([0-9])([A-Za-z])", r"\1\3 \2\4", spaced)
     tokens = tuple(t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t)
     return tokens, "".join(tokens)

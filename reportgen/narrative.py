@@ -16,7 +16,8 @@ import numpy as np
 from jinja2 import Environment
 
 from reportgen.errors import ConfigError
-from reportgen.labels import text as label_text
+from reportgen.formatting import MAX_TEXT_LENGTH, clip
+from reportgen.labels import shown
 from reportgen.rfm import RFM_NAMES
 from reportgen.roles import WORDS, outcome_role, role_direction
 from reportgen.segments import SegmentProfile, SegmentProfiles, Trait
@@ -181,11 +182,14 @@ def write(
     baseline: str = "",
 ) -> Narratives:
     """Summary paragraph, and per segment a story and at least two ranked actions;
-    ``baseline`` names the period whose segments were kept (assign mode)."""
+    ``baseline`` names the period whose segments were kept (assign mode).  Names and values
+    are cut at the ``max_text_length`` that ``text_env`` was built with."""
     verdict = _verdict(selection)
+    limit = text_env.globals.get("max_text_length", MAX_TEXT_LENGTH)
+    limit = limit if isinstance(limit, int) else MAX_TEXT_LENGTH
     segments = tuple(
         distinct_top_actions(
-            [_segment(s, profiles, playbook, text_env, verdict) for s in profiles.segments]
+            [_segment(s, profiles, playbook, text_env, verdict, limit) for s in profiles.segments]
         )
     )
     summary = render(
@@ -196,7 +200,7 @@ def write(
             "n_rows": profiles.n_rows,
             "k": len(profiles.segments),
             "selection": selection,
-            "features": [label_text(f) for f in profiles.features],
+            "features": [shown(f, limit) for f in profiles.features],
             "labels": SELECTION_LABELS,
             "baseline": baseline,
             "structure": _verdict(selection),
@@ -216,6 +220,7 @@ def _segment(
     playbook: Playbook,
     env: Environment,
     verdict: str = "",
+    limit: int = MAX_TEXT_LENGTH,
 ) -> SegmentNarrative:
     story = render(
         env,
@@ -234,7 +239,7 @@ def _segment(
     if segment.size == 0:  # a saved segment no customer is assigned to this period
         note = "No customer is in this segment this period, so no action is proposed."
     else:
-        recs, note = recommend(segment, playbook, profiles.roles, profiles.amounts)
+        recs, note = recommend(segment, playbook, profiles.roles, profiles.amounts, limit)
     if verdict == "none" and recs:
         caution = (
             "The customers do not fall into distinct groups, so these actions target a range "
@@ -250,10 +255,12 @@ def recommend(
     playbook: Playbook,
     roles: dict[str, str | None] | None = None,
     amounts: tuple[str, ...] = (),
+    limit: int = MAX_TEXT_LENGTH,
 ) -> tuple[tuple[Recommendation, ...], str]:
     """Playbook actions whose trait is material and whose guards hold on the segment's own
     numbers, most urgent first; where none fits, actions from the segment's position on value
-    and engagement; where the table has neither, a plain note saying so."""
+    and engagement; where the table has neither, a plain note saying so.  Each action says
+    the trait it answers, its name cut at ``limit`` characters."""
     matches: list[tuple[int, float, Rule, Trait]] = []
     if segment.rfm and segment.rfm_scores:
         r, f, m = segment.rfm_scores
@@ -299,7 +306,11 @@ def recommend(
                 chosen.append((fields, trait, False))
     recs = tuple(
         Recommendation(
-            rank=i, trigger=_trigger(trait), matched=matched, strength=abs(trait.z), **fields
+            rank=i,
+            trigger=_trigger(trait, limit),
+            matched=matched,
+            strength=abs(trait.z),
+            **fields,
         )
         for i, (fields, trait, matched) in enumerate(chosen, start=1)
     )
@@ -447,17 +458,17 @@ def distinct_top_actions(narratives: list[SegmentNarrative]) -> list[SegmentNarr
     return result
 
 
-def _trigger(trait: Trait) -> str:
+def _trigger(trait: Trait, limit: int = MAX_TEXT_LENGTH) -> str:
     if trait.role in ("rfm", "position"):
         return trait.feature
     if trait.role in ("churn_outcome", "response_outcome"):
         return (
-            f"{trait.direction} {trait.feature}: {trait.segment_value:.0%} vs "
+            f"{trait.direction} {clip(trait.feature, limit)}: {trait.segment_value:.0%} vs "
             f"{trait.overall_value:.0%} overall"
         )
     pct = f", {signed_percent(trait.pct_diff)}" if trait.pct_diff is not None else ""
     return (
-        f"{trait.direction} {label_text(trait.feature)}: {number(trait.segment_value)} vs "
+        f"{trait.direction} {shown(trait.feature, limit)}: {number(trait.segment_value)} vs "
         f"{number(trait.overall_value)} overall{pct}"
     )
 

@@ -17,6 +17,7 @@ from reportgen import (
     __version__,
     charts,
     clustering,
+    display,
     features,
     narrative,
     outdir,
@@ -136,10 +137,11 @@ def prepare(
 
     logo = checked(lambda: render.logo_uri(config.branding.logo))
     playbook = checked(lambda: narrative.load_playbook(config.playbook))
-    html_env = checked(lambda: environment(config.template_dir))
+    limit = config.max_text_length
+    html_env = checked(lambda: environment(config.template_dir, max_text_length=limit))
     if problems:
         raise ConfigError("; ".join(problems))
-    text_env = environment(config.template_dir, html=False)
+    text_env = environment(config.template_dir, html=False, max_text_length=limit)
     return Prepared(target, helpers, logo, playbook, html_env, text_env)
 
 
@@ -172,7 +174,11 @@ def report(
     summary = summarising.build(
         dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
     )
-    summary["report"] = {"title": config.title, "period": _period(config)}
+    summary["report"] = {
+        "title": config.title,
+        "period": _period(config),
+        "max_text_length": config.max_text_length,  # the email shows names as the report did
+    }
     if comparison is not None:
         summary["comparison"] = summarising.comparison(comparison)
     names = {s.id: s.name for s in profiles.segments}
@@ -205,6 +211,7 @@ def report(
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
                     comparison=comparison,
                     distinct=_distinct(profile),
+                    max_text_length=config.max_text_length,
                     helpers=prepared.helpers,
                 )
             context = _context(
@@ -218,6 +225,8 @@ def report(
                 parameters,
                 render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
             )
+            shown = shortener(dataset, profile, profiles, config.max_text_length)
+            context = display.report_context(context, shown)
             with stage("html"):
                 pages = render.html(prepared.html_env, context)
             if "html" in config.formats:
@@ -252,6 +261,21 @@ def report(
         timings,
         log,
     )
+
+
+def shortener(
+    dataset: loader.Dataset,
+    profile: profiling.Profile,
+    profiles: describing.SegmentProfiles,
+    limit: int,
+) -> display.Shortener:
+    """What the reader sees of this run's names and values: the input's and the customer
+    table's column names, and the values the report can name (most common values, the
+    levels of described columns), each cut at ``limit`` characters."""
+    names = [*map(str, dataset.frame.columns), *(c.name for c in profile.columns)]
+    values = [value for c in profile.columns for value, _ in c.top_values]
+    levels = [level for mix in profiles.overall_mix.values() for level in mix]
+    return display.Shortener.of([*names, *values, *levels], limit)
 
 
 def column_uses(

@@ -177,7 +177,7 @@ def short_label(name: str, limit: int = 28) -> str:
 def tokens(name: str) -> list[str]:
     """Lower-case word tokens of a column name, splitting camelCase and punctuation."""
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    spaced = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", spaced)
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
     joined = "".join(parts)
     return [*parts, joined]

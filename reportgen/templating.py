@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from reportgen.errors import ConfigError, RenderError
-from reportgen.formatting import number, percent
+from reportgen.formatting import MAX_TEXT_LENGTH, clip, number, percent
 
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".css", ".j2", ".toml")
 
@@ -44,8 +44,15 @@ def default_template_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-def environment(template_dir: Path | None = None, *, html: bool = True) -> Environment:
-    """An environment for HTML (autoescaped) or plain text (not escaped) templates."""
+def environment(
+    template_dir: Path | None = None,
+    *,
+    html: bool = True,
+    max_text_length: int = MAX_TEXT_LENGTH,
+) -> Environment:
+    """An environment for HTML (autoescaped) or plain text (not escaped) templates; its
+    ``label``, ``shorten`` and ``clip`` filters show at most ``max_text_length`` characters
+    of a name or value."""
     if template_dir is not None and not template_dir.is_dir():
         raise ConfigError(f"template folder {template_dir} does not exist")
     defaults = FileSystemLoader(str(default_template_dir()))
@@ -60,7 +67,29 @@ def environment(template_dir: Path | None = None, *, html: bool = True) -> Envir
         keep_trailing_newline=False,
     )
     env.filters.update(FILTERS)
+    env.filters.update(_clipping_filters(max_text_length))
+    env.globals["max_text_length"] = max_text_length
     return env
+
+
+def _clipping_filters(limit: int) -> dict[str, Any]:
+    """The filters that show names and values, cut at the run's ``limit``."""
+
+    def clip_filter(value: object, width: int | None = None) -> str:
+        """``{{ name | clip }}``: the name cut at the limit (or at ``width``, if narrower)."""
+        return clip(value, min(width or limit, limit))
+
+    def shorten_filter(value: object, width: int = 48) -> Markup:
+        return shorten(value, min(width, limit), tooltip=limit)
+
+    def label_filter(name: object) -> str:
+        """``{{ column | label }}``: the name as readable words ("NumWebPurchases" -> "web
+        purchases"), cut at the limit."""
+        from reportgen.labels import shown
+
+        return shown(str(name), limit)
+
+    return {"clip": clip_filter, "shorten": shorten_filter, "label": label_filter}
 
 
 def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
@@ -103,16 +132,19 @@ def css_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def shorten(value: str, limit: int = 48) -> Markup:
-    """Long names shortened in tables, the full name kept as a tooltip; long words of a name
-    may wrap where its parts meet (``breakable``)."""
+def shorten(value: object, limit: int = 48, *, tooltip: int = MAX_TEXT_LENGTH) -> Markup:
+    """Long names shortened in tables, the name kept as a tooltip (itself cut at
+    ``tooltip`` characters); long words of a name may wrap where its parts meet
+    (``breakable``)."""
     text = str(value)
     if len(text) <= limit:
         return breakable(text)
-    return Markup(f'<span title="{escape(text)}">{breakable(text[: limit - 1])}…</span>')
+    title = escape(clip(text, max(tooltip, limit)))
+    return Markup(f'<span title="{title}">{breakable(clip(text, limit))}</span>')
 
 
 _LONG_WORD = re.compile(r"\S{12,}")
+_RUN = 20  # a part of a word without joints this long may wrap every _RUN characters
 # where the parts of a long name meet: camelCase, ABCWord, after _ / . and between
 # letters and digits ("MntMeatProducts", "Dt_Customer", "Q4_Q1", "HTTPServer")
 _JOINT = re.compile(
@@ -122,31 +154,30 @@ _JOINT = re.compile(
 
 def breakable(value: str) -> Markup:
     """The text escaped, with a ``<wbr>`` where the parts of each long word meet, so a narrow
-    table column wraps "NumCatalogPurchases" as "NumCatalog/Purchases", never mid-word."""
+    table column wraps "NumCatalogPurchases" as "NumCatalog/Purchases", never mid-word (a
+    part longer than ``_RUN`` characters, which no column fits, every ``_RUN``)."""
     text = str(value)
     out: list[str] = []
     last = 0
     for word in _LONG_WORD.finditer(text):
         out.append(str(escape(text[last : word.start()])))
-        out.append("<wbr>".join(str(escape(part)) for part in _JOINT.split(word.group())))
+        parts = [run for part in _JOINT.split(word.group()) for run in _runs(part)]
+        out.append("<wbr>".join(str(escape(part)) for part in parts))
         last = word.end()
     out.append(str(escape(text[last:])))
     return Markup("".join(out))
 
 
-def label(name: str) -> str:
-    """A column name as readable words ("NumWebPurchases" -> "web purchases")."""
-    from reportgen.labels import text
+def _runs(part: str) -> list[str]:
+    """A part of a long word in pieces of ``_RUN`` characters: "xxxx…" of 47 letters has no
+    joint, and a table column would otherwise be as wide as all of it."""
+    return [part[i : i + _RUN] for i in range(0, len(part), _RUN)] or [part]
 
-    return text(str(name))
 
-
-FILTERS = {
-    "label": label,
+FILTERS = {  # and label, clip and shorten, which cut at the run's limit (_clipping_filters)
     "number": number,
     "percent": percent,
     "signed_percent": signed_percent,
     "css_string": css_string,
-    "shorten": shorten,
     "breakable": breakable,
 }

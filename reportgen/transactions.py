@@ -122,6 +122,7 @@ _VOCABULARY = (
     | _QUANTITY_WORDS | _PRICE_WORDS | _INVOICE_WORDS | _PRODUCT_CODE_WORDS | _DESCRIPTION_WORDS
     | _GROUPING | _STATUS_WORDS | {"first", "last"}
 )  # fmt: skip
+_LONGEST_WORD = max(map(len, _VOCABULARY))
 _INSIDE = 5  # a known word this long counts when it sits inside a compound ("QUANTITYORDERED")
 
 # Status values that say a line is not a purchase, by the reason it is set aside under; any
@@ -363,15 +364,23 @@ def _last(name: str) -> str:
 def _split(token: str) -> tuple[str, ...]:
     """A token as the most known words that make it up exactly ("ordernumber" -> order,
     number), or the token itself when no such split exists ("dealsize")."""
-    best: list[tuple[str, ...] | None] = [()] + [None] * len(token)
+    # words[end]: most words token[:end] splits into (-1: none); starts[end]: where the last
+    # begins.  Only known words' lengths are tried, so a 10,000-letter token costs linear time.
+    words = [0] + [-1] * len(token)
+    starts = [0] * (len(token) + 1)
     for end in range(1, len(token) + 1):
-        for start in range(end):
-            head = best[start]
-            if head is None or token[start:end] not in _VOCABULARY:
+        for start in range(max(0, end - _LONGEST_WORD), end):
+            if words[start] < 0 or token[start:end] not in _VOCABULARY:
                 continue
-            if best[end] is None or len(head) + 1 > len(best[end] or ()):
-                best[end] = (*head, token[start:end])
-    return best[-1] or (token,)
+            if words[start] + 1 > words[end]:
+                words[end], starts[end] = words[start] + 1, start
+    if words[-1] <= 0:
+        return (token,)
+    parts, end = [], len(token)
+    while end:
+        parts.append(token[starts[end] : end])
+        end = starts[end]
+    return tuple(reversed(parts))
 
 
 def _is_datetime(series: pd.Series) -> bool:

@@ -303,6 +303,7 @@ def test_help_lists_every_documented_flag() -> None:
         "--sheet",
         "--period",
         "--paper",
+        "--max-text-length",
         "--template-dir",
         "--playbook",
     ):
