@@ -302,7 +302,7 @@ class _Printer:
         self._short = Shortener.of(names, self._limit)
 
     def finish(self, result: Any) -> None:
-        from reportgen.pipeline import shortener
+        from reportgen.views import shortener
 
         self("read", (result.dataset, result.transactions))
         self._short = shortener(result.dataset, result.profile, result.segments, self._limit)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reportgen import (
-    __version__,
     charts,
     clustering,
     display,
@@ -23,6 +21,7 @@ from reportgen import (
     outdir,
     outputs,
     render,
+    views,
     workers,
 )
 from reportgen import comparison as comparing
@@ -176,7 +175,7 @@ def report(
     )
     summary["report"] = {
         "title": config.title,
-        "period": _period(config),
+        "period": views.period(config),
         "max_text_length": config.max_text_length,  # the email shows names as the report did
     }
     if comparison is not None:
@@ -210,11 +209,11 @@ def report(
                     seed=config.seed,
                     progress=(lambda d, t: progress("charts", d, t)) if progress else None,
                     comparison=comparison,
-                    distinct=_distinct(profile),
+                    distinct=views.distinct(profile),
                     max_text_length=config.max_text_length,
                     helpers=prepared.helpers,
                 )
-            context = _context(
+            context = views.report_context(
                 config,
                 a,
                 log,
@@ -225,7 +224,7 @@ def report(
                 parameters,
                 render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
             )
-            shown = shortener(dataset, profile, profiles, config.max_text_length)
+            shown = views.shortener(dataset, profile, profiles, config.max_text_length)
             context = display.report_context(context, shown)
             with stage("html"):
                 pages = render.html(prepared.html_env, context)
@@ -261,54 +260,6 @@ def report(
         timings,
         log,
     )
-
-
-def shortener(
-    dataset: loader.Dataset,
-    profile: profiling.Profile,
-    profiles: describing.SegmentProfiles,
-    limit: int,
-) -> display.Shortener:
-    """What the reader sees of this run's names and values: the input's and the customer
-    table's column names, and the values the report can name (most common values, the
-    levels of described columns), each cut at ``limit`` characters."""
-    names = [*map(str, dataset.frame.columns), *(c.name for c in profile.columns)]
-    values = [value for c in profile.columns for value, _ in c.top_values]
-    levels = [level for mix in profiles.overall_mix.values() for level in mix]
-    return display.Shortener.of([*names, *values, *levels], limit)
-
-
-def column_uses(
-    profile: profiling.Profile, matrix: features.FeatureMatrix
-) -> tuple[render.ColumnView, ...]:
-    """Each column's meaning, the reason, and what the run did with it, for the data section."""
-    specs = {s.column: s for s in matrix.specs}
-    dropped = {d.name: d.reason for d in matrix.dropped}
-    outcomes = {o.column: o.how for o in matrix.descriptors.outcomes}
-    extra = matrix.descriptors
-    profiled = {column: extra.notes.get(label, "") for label, column in extra.sources.items()}
-    views = []
-    for c in profile.columns:
-        meaning = c.meaning + (f" ({c.meaning_detail})" if c.meaning_detail else "")
-        if c.name in specs:
-            use = "clustered: " + specs[c.name].reason
-        elif c.name in outcomes:
-            use = f"an outcome: its rate per segment ({outcomes[c.name]})"
-        elif c.name in profiled:
-            use = "shown per segment as an average" + (
-                f" ({profiled[c.name]})" if profiled[c.name] else ""
-            )
-        elif c.name == profile.id_column:
-            use = "the customer id: names each row of segments.csv"
-        elif c.name in matrix.described:
-            use = "described per segment"
-        else:
-            use = "left out: " + dropped.get(c.name, "not used")
-        flag = c.sentinel.flag if c.sentinel else None
-        if flag and flag in matrix.described and flag not in use:
-            use += f"; the flag '{flag}' is described per segment"
-        views.append(render.ColumnView(c.name, meaning, c.meaning_reason or c.role_reason, use))
-    return tuple(views)
 
 
 def _segments_files(
@@ -399,165 +350,8 @@ def _model(
         segs,
         id_column,
         config.seed,
-        _period(config),
+        views.period(config),
         dataset.sha256,
         segmentation.inertia / max(len(segmentation.labels), 1),
         saved_model.decile_edges(matrix.X, matrix.names),
-    )
-
-
-def _swept(selection: choosing.KSelection, config: Config) -> str:
-    """The k the sweep covered, which is not the range asked for when it was extended (or
-    cut short by a small table)."""
-    low, high = selection.k_range
-    text = f"{low} to {high}"
-    if selection.extended:
-        return (
-            text
-            + f" (k max {config.k_max} extended: the best k was at the top and still improving)"
-        )
-    if (low, high) != (config.k_min, config.k_max):
-        return (
-            text + f" (asked {config.k_min} to {config.k_max}; a table this small allows no more)"
-        )
-    return text
-
-
-def _period(config: Config) -> str:
-    return config.period or date.today().strftime("%Y-%m")
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("pandas", "numpy", "scikit-learn", "matplotlib", "jinja2", "weasyprint"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
-def _distinct(profile: Any) -> dict[str, int]:
-    """How many values each input column holds (the category charts say what they pool)."""
-    return {c.name: c.n_distinct for c in profile.columns}
-
-
-def _context(
-    config: Config,
-    analysis: Analysis,
-    log: logs.TransactionLog | None,
-    stories: narrative.Narratives,
-    drawn: dict[str, charts.Chart],
-    colors: charts.Palette,
-    logo: str | None,
-    parameters: dict[str, Any],
-    css: str,
-) -> render.ReportContext:
-    """The template context; ``log`` is the detected transaction log with its RFM map."""
-    dataset, profile, matrix = analysis.dataset, analysis.profile, analysis.matrix
-    selection, segmentation = analysis.selection, analysis.segmentation
-    profiles, comparison = analysis.profiles, analysis.comparison
-    views = {key: render.chart_view(chart) for key, chart in drawn.items()}
-    segment_views = tuple(
-        render.SegmentView(
-            id=s.id,
-            name=s.name,
-            size=s.size,
-            share=s.share,
-            color=colors.segment(s.id),
-            traits=s.traits,
-            skews=s.skews,
-            centroid=s.centroid,
-            z=s.z,
-            tightness=s.tightness,
-            story=stories.for_segment(s.id).story,
-            recommendations=stories.for_segment(s.id).recommendations,
-            kpis=stories.for_segment(s.id).kpis,
-            note=stories.for_segment(s.id).note,
-            chart=views.get(f"profile_{s.id}"),
-            outcomes=s.outcomes,
-            profiled=tuple(
-                (name, value, profiles.profiled_overall.get(name, float("nan")))
-                for name, value in s.profiled.items()
-            ),
-        )
-        for s in profiles.segments
-    )
-    versions = _versions()
-    method = {
-        "Input file": config.source,
-        "Input SHA-256": dataset.sha256 or "not computed (read by Spark)",
-        "Rows and columns": f"{profile.n_rows:,} × {profile.n_columns}",
-        **(
-            {
-                "Transaction log": f"{log.rows_read:,} lines, {log.rows_used:,} used, "
-                f"{log.n_customers:,} customers as of {log.as_of}"
-            }
-            if log
-            else {}
-        ),
-        **analysis.engine_rows,
-        "Features": ", ".join(matrix.names),
-        "k": f"{selection.k} ("
-        + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
-        + ")",
-        **({"K range swept": _swept(selection, config)} if selection.method == "consensus" else {}),
-        "Seed": str(config.seed),
-        **{
-            name.replace("_", " ").capitalize(): str(value)
-            for name, value in parameters.items()
-            if name not in ("seed", "k")
-        },
-        "Silhouette (final fit)": f"{segmentation.silhouette:.3f} on "
-        f"{segmentation.silhouette_rows:,} customers",
-        "Library versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
-        "reportgen": __version__,
-    }
-    source = {
-        "name": config.source,
-        "format": dataset.format,
-        "encoding": dataset.encoding,
-        "delimiter": dataset.delimiter,
-        "delimiter_name": dataset.delimiter_name,
-        "sheet": dataset.sheet,
-        "sha256": dataset.sha256,
-        "rows": profile.n_rows,
-        # the input's own columns: dates joined from year/month columns are extra
-        "columns": profile.n_columns - len({c.name for c in profile.columns} & set(dataset.joined)),
-    }
-    return render.ReportContext(
-        title=config.title,
-        period=_period(config),
-        generated=date.today().isoformat(),
-        company=config.branding.company,
-        logo=logo,
-        footer=config.branding.footer,
-        paper=config.paper,
-        css=css,
-        source=source,
-        summary=stories.summary,
-        segments=segment_views,
-        k=selection.k,
-        selection=selection,
-        silhouette=segmentation.silhouette,
-        columns=profile.columns,
-        column_uses=column_uses(profile, matrix),
-        alerts=profile.alerts,
-        conversions=dataset.conversions,
-        features=matrix.specs,
-        dropped=matrix.dropped,
-        described=matrix.described,
-        charts=views,
-        mix_charts=tuple(v for k, v in views.items() if k.startswith("mix_")),
-        uncharted=tuple(
-            p.note for p in charts.category_plans(profiles, _distinct(profile)) if not p.charted
-        ),
-        distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
-        method=method,
-        comparison=comparison,
-        transactions=log,
-        playbook=stories.playbook,
-        reportgen_version=__version__,
     )
