@@ -157,77 +157,21 @@ def report(
 
     ``assignments`` writes the per-customer file (default: segments.csv from the matrix)."""
     a = analysis
-    dataset, profile, matrix, selection = a.dataset, a.profile, a.matrix, a.selection
-    segmentation, profiles, comparison = a.segmentation, a.profiles, a.comparison
-    log = a.log
-    source = config.source
     with stage("narrative"):
         stories = narrative.write(
-            profiles,
-            selection,
+            a.profiles,
+            a.selection,
             prepared.playbook,
             prepared.text_env,
-            baseline=comparison.previous_period if comparison is not None else "",
+            baseline=a.comparison.previous_period if a.comparison is not None else "",
         )
-    parameters = {**_parameters(config, selection, segmentation), **a.parameters}
-    summary = summarising.build(
-        dataset, source, profile, matrix, selection, segmentation, profiles, stories, parameters
-    )
-    summary["report"] = {
-        "title": config.title,
-        "period": views.period(config),
-        "max_text_length": config.max_text_length,  # the email shows names as the report did
-    }
-    if comparison is not None:
-        summary["comparison"] = summarising.comparison(comparison)
-    names = {s.id: s.name for s in profiles.segments}
-    if log is not None and log.detected:
-        log = replace(log, rfm_map=logs.rfm_map(log, segmentation.labels, names))
-    summary["transactions"] = (
-        summarising.transactions(log)
-        if log is not None
-        else {"detected": False, "how": "not checked", "reason": "read as a customer table"}
-    )
-    log = log if log is not None and log.detected else None
+    parameters = {**_parameters(config, a.selection, a.segmentation), **a.parameters}
+    summary, log = _summary(config, a, stories, parameters)
+    names = {s.id: s.name for s in a.profiles.segments}
     files: dict[str, Path] = {}
     with prepared.target.stage() as folder:
-        pages = None
         if config.formats:
-            with stage("charts"):
-                colors = charts.palette(
-                    config.branding.primary_color,
-                    config.branding.accent_color,
-                    max(segmentation.segment_ids),
-                )
-                drawn = charts.draw(
-                    matrix,
-                    segmentation,
-                    selection,
-                    profiles,
-                    colors,
-                    font_family=config.branding.font_family,
-                    seed=config.seed,
-                    progress=(lambda d, t: progress("charts", d, t)) if progress else None,
-                    comparison=comparison,
-                    distinct=views.distinct(profile),
-                    max_text_length=config.max_text_length,
-                    helpers=prepared.helpers,
-                )
-            context = views.report_context(
-                config,
-                a,
-                log,
-                stories,
-                drawn,
-                colors,
-                prepared.logo,
-                parameters,
-                render.theme_css(prepared.html_env, config.branding, config.paper, config.title),
-            )
-            shown = views.shortener(dataset, profile, profiles, config.max_text_length)
-            context = display.report_context(context, shown)
-            with stage("html"):
-                pages = render.html(prepared.html_env, context)
+            pages = _pages(config, prepared, a, log, stories, parameters, stage, progress)
             if "html" in config.formats:
                 files["report.html"] = _write(folder / "report.html", pages)
             if "pdf" in config.formats:
@@ -238,28 +182,102 @@ def report(
             if assignments is not None:
                 files.update(assignments(folder, names))
             else:
-                files.update(_segments_files(folder, matrix, segmentation, names, comparison, log))
+                files.update(
+                    _segments_files(folder, a.matrix, a.segmentation, names, a.comparison, log)
+                )
             files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
-            files["model.json"] = _write(
-                folder / "model.json",
-                saved_model.to_json(_model(config, dataset, matrix, segmentation, profiles)),
-            )
+            model = _model(config, a.dataset, a.matrix, a.segmentation, a.profiles)
+            files["model.json"] = _write(folder / "model.json", saved_model.to_json(model))
     out = prepared.target.out
-    final = {name: out / name for name in files}
     return RunResult(
         out,
-        final,
-        dataset,
-        profile,
-        matrix,
-        selection,
-        segmentation,
-        profiles,
+        {name: out / name for name in files},
+        a.dataset,
+        a.profile,
+        a.matrix,
+        a.selection,
+        a.segmentation,
+        a.profiles,
         stories,
         summary,
         timings,
         log,
     )
+
+
+def _summary(
+    config: Config, a: Analysis, stories: narrative.Narratives, parameters: dict[str, Any]
+) -> tuple[dict[str, Any], logs.TransactionLog | None]:
+    """summary.json's content, and the transaction log (with its RFM map) if one was read."""
+    summary = summarising.build(
+        a.dataset,
+        config.source,
+        a.profile,
+        a.matrix,
+        a.selection,
+        a.segmentation,
+        a.profiles,
+        stories,
+        parameters,
+    )
+    summary["report"] = {
+        "title": config.title,
+        "period": views.period(config),
+        "max_text_length": config.max_text_length,  # the email shows names as the report did
+    }
+    if a.comparison is not None:
+        summary["comparison"] = summarising.comparison(a.comparison)
+    log = a.log
+    if log is not None and log.detected:
+        names = {s.id: s.name for s in a.profiles.segments}
+        log = replace(log, rfm_map=logs.rfm_map(log, a.segmentation.labels, names))
+    summary["transactions"] = (
+        summarising.transactions(log)
+        if log is not None
+        else {"detected": False, "how": "not checked", "reason": "read as a customer table"}
+    )
+    return summary, log if log is not None and log.detected else None
+
+
+def _pages(
+    config: Config,
+    prepared: Prepared,
+    a: Analysis,
+    log: logs.TransactionLog | None,
+    stories: narrative.Narratives,
+    parameters: dict[str, Any],
+    stage: Stage,
+    progress: Progress | None,
+) -> str:
+    """The charts, then the report's HTML (the PDF is made from it)."""
+    with stage("charts"):
+        colors = charts.palette(
+            config.branding.primary_color,
+            config.branding.accent_color,
+            max(a.segmentation.segment_ids),
+        )
+        drawn = charts.draw(
+            a.matrix,
+            a.segmentation,
+            a.selection,
+            a.profiles,
+            colors,
+            font_family=config.branding.font_family,
+            seed=config.seed,
+            progress=(lambda d, t: progress("charts", d, t)) if progress else None,
+            comparison=a.comparison,
+            distinct=views.distinct(a.profile),
+            max_text_length=config.max_text_length,
+            helpers=prepared.helpers,
+        )
+    css = render.theme_css(prepared.html_env, config.branding, config.paper, config.title)
+    context = views.report_context(
+        config, a, log, stories, drawn, colors, prepared.logo, parameters, css
+    )
+    shown = views.shortener(a.dataset, a.profile, a.profiles, config.max_text_length)
+    context = display.report_context(context, shown)
+    with stage("html"):
+        return render.html(prepared.html_env, context)
 
 
 def _segments_files(
