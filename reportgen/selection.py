@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -177,10 +178,12 @@ def select_k(
     n = len(X)
     distinct = _distinct_rows(X)
     _check_size(n, distinct, k, source)
-    limit = min(distinct - 1, n // 5)
-    ks = [k] if k is not None else list(range(k_min, min(k_max, limit) + 1))
-    if not ks:
-        ks = [min(k_min, distinct)]
+    limit = min(distinct - 1, n // 5)  # at least five customers a segment on average
+    ks = (
+        [k]
+        if k is not None
+        else list(range(k_min, min(k_max, limit) + 1)) or [min(k_min, distinct)]
+    )
     rng = np.random.default_rng(seed)
     settings = (silhouette_sample, seed, n_init, min_share, stability_resamples)
     sample, sweep, scores, centroids, outliers = _swept(X, ks, sample_size, rng, settings, progress)
@@ -206,22 +209,7 @@ def select_k(
         "extended": extended,
     }
     if k is not None:
-        structure = _structure(scored, k, len(sweep.references.data))
-        rationale = f"k={k} was set by the user (--k); no choice was made. {structure.reason}"
-        text = " ".join(x for x in (rationale, note) if x)
-        return KSelection(
-            k,
-            "fixed",
-            text,
-            False,
-            (),
-            tuple(scored),
-            {},
-            None,
-            centroids=centroids[k],
-            structure=structure,
-            **common,  # type: ignore[arg-type]
-        )
+        return _fixed(k, scored, sweep, centroids[k], note, common)
     chosen, alternatives, votes = _choose(scored, elbow)
     structure = _structure(scored, chosen, len(sweep.references.data))
     rationale = _rationale(
@@ -239,6 +227,32 @@ def select_k(
         centroids=centroids[chosen],
         structure=structure,
         **common,  # type: ignore[arg-type]
+    )
+
+
+def _fixed(
+    k: int,
+    scored: list[KScore],
+    sweep: _Sweep,
+    centroids: np.ndarray,
+    note: str,
+    common: dict[str, Any],
+) -> KSelection:
+    """The selection when the user set k: scored and tested for structure, not chosen."""
+    structure = _structure(scored, k, len(sweep.references.data))
+    rationale = f"k={k} was set by the user (--k); no choice was made. {structure.reason}"
+    return KSelection(
+        k,
+        "fixed",
+        " ".join(x for x in (rationale, note) if x),
+        False,
+        (),
+        tuple(scored),
+        {},
+        None,
+        centroids=centroids,
+        structure=structure,
+        **common,
     )
 
 
