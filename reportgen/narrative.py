@@ -250,6 +250,44 @@ def _segment(
     return SegmentNarrative(segment.id, _tidy(story), recs, kpis, note)
 
 
+def _rfm_matches(
+    segment: SegmentProfile, playbook: Playbook
+) -> list[tuple[int, float, Rule, Trait]]:
+    """Rules for the segment's RFM cell (a transaction log's segments), before any trait."""
+    if not (segment.rfm and segment.rfm_scores):
+        return []
+    r, f, m = segment.rfm_scores
+    share = f", {segment.rfm_share:.0%} of its customers" if segment.rfm_share else ""
+    rfm_trait = Trait(
+        f"RFM cell {segment.rfm}{share} (median R{r} F{f} M{m})", "rfm", "high", float(r), 3.0,
+        None, 9.0,
+    )  # fmt: skip
+    return [
+        (rule.priority, -9.0, rule, rfm_trait)
+        for rule in playbook.rules
+        if rule.role == "rfm" and rule.segment == segment.rfm
+    ]
+
+
+def _trait_matches(
+    segment: SegmentProfile, playbook: Playbook
+) -> list[tuple[int, float, Rule, Trait]]:
+    """Rules whose role and direction match a material trait and whose guards hold."""
+    acting = _acting_traits(segment)
+    present = {(str(t.role), role_direction(t.feature, t.role, t.direction)) for t in acting}
+    matches = []
+    for trait in acting:
+        direction = role_direction(trait.feature, trait.role, trait.direction)
+        for rule in playbook.rules:
+            if (
+                rule.role == trait.role
+                and rule.direction == direction
+                and _holds(rule, trait, segment, present)
+            ):
+                matches.append((rule.priority, -abs(trait.z), rule, trait))
+    return matches
+
+
 def recommend(
     segment: SegmentProfile,
     playbook: Playbook,
@@ -261,35 +299,7 @@ def recommend(
     numbers, most urgent first; where none fits, actions from the segment's position on value
     and engagement; where the table has neither, a plain note saying so.  Each action says
     the trait it answers, its name cut at ``limit`` characters."""
-    matches: list[tuple[int, float, Rule, Trait]] = []
-    if segment.rfm and segment.rfm_scores:
-        r, f, m = segment.rfm_scores
-        share = f", {segment.rfm_share:.0%} of its customers" if segment.rfm_share else ""
-        rfm_trait = Trait(
-            f"RFM cell {segment.rfm}{share} (median R{r} F{f} M{m})",
-            "rfm",
-            "high",
-            float(r),
-            3.0,
-            None,
-            9.0,
-        )
-        matches += [
-            (rule.priority, -9.0, rule, rfm_trait)
-            for rule in playbook.rules
-            if rule.role == "rfm" and rule.segment == segment.rfm
-        ]
-    acting = _acting_traits(segment)
-    present = {(str(t.role), role_direction(t.feature, t.role, t.direction)) for t in acting}
-    for trait in acting:
-        for rule in playbook.rules:
-            direction = role_direction(trait.feature, trait.role, trait.direction)
-            if (
-                rule.role == trait.role
-                and rule.direction == direction
-                and _holds(rule, trait, segment, present)
-            ):
-                matches.append((rule.priority, -abs(trait.z), rule, trait))
+    matches = _rfm_matches(segment, playbook) + _trait_matches(segment, playbook)
     matches.sort(key=lambda m: (m[0], m[1], m[2].objective))
     chosen: list[tuple[dict[str, str], Trait, bool]] = []
     seen: set[str] = set()
