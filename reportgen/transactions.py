@@ -1032,11 +1032,7 @@ def _derive(
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
     known = days[~np.isnat(days)]
-    if known.size == 0:
-        raise InputError(f"{source}: no readable date in column '{columns.date}'")
-    as_of = (
-        np.datetime64(options.as_of, "D") if options.as_of else known.max() + np.timedelta64(1, "D")
-    )
+    as_of = _as_of(known, options.as_of, columns.date, source)
     status, marked = _status(frame, columns)
     masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of, marked)
     set_aside = tuple(
@@ -1055,12 +1051,7 @@ def _derive(
         table, extra, n_only_returns, basis = _customers(
             frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
         )
-    if len(table) < MIN_CUSTOMERS:
-        raise InputError(
-            f"{source}: only {len(table)} customers with purchases after cleaning "
-            f"({int(used.sum()):,} of {len(frame):,} lines used); segmenting needs at least "
-            f"{MIN_CUSTOMERS}"
-        )
+    _check_enough_customers(len(table), int(used.sum()), len(frame), source)
     rfm_counts = table[RFM_COLUMN].value_counts() if RFM_COLUMN in table else pd.Series(dtype=int)
     if amount is None:
         why += _no_amounts(frame, columns)
@@ -1085,6 +1076,23 @@ def _derive(
         extra=extra,
         rfm_counts={n: int(rfm_counts.get(n, 0)) for n in RFM_NAMES if n in rfm_counts.index},
     )
+
+
+def _as_of(known: np.ndarray, given: str | None, column: str, source: str) -> np.datetime64:
+    """The day recency is counted to: the one given, else the day after the last purchase."""
+    if known.size == 0:
+        raise InputError(f"{source}: no readable date in column '{column}'")
+    if given:
+        return np.datetime64(given, "D")
+    return known.max() + np.timedelta64(1, "D")  # type: ignore[no-any-return]
+
+
+def _check_enough_customers(n_customers: int, n_used: int, n_lines: int, source: str) -> None:
+    if n_customers < MIN_CUSTOMERS:
+        raise InputError(
+            f"{source}: only {n_customers} customers with purchases after cleaning "
+            f"({n_used:,} of {n_lines:,} lines used); segmenting needs at least {MIN_CUSTOMERS}"
+        )
 
 
 def _money(
