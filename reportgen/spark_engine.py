@@ -80,6 +80,7 @@ def analyse(
             cleanup.callback(spark.stop)
         with stage("load"), _quiet():
             table = read(spark, files, kind, seed=config.seed)
+        notify("read", (_dataset(table), None))
         with stage("profile"), _quiet():
             sample_profile = profiling.profile(
                 table.sample, id_column=config.id_column, corrections=config.columns
@@ -88,17 +89,9 @@ def analyse(
                 sample_profile, table.n_rows, totals(table.frame, sample_profile)
             )
         with stage("features"), _quiet():
-            source = config.source
-            drafted = features.build(
-                table.sample,
-                sample_profile,
-                features=config.features,
-                exclude=config.exclude,
-                source=source,
-            )
-            _check_unique_ids(table.frame, drafted.id_label, source)
-            data, matrix = _featurize(table.frame, drafted, profile)
+            data, matrix = _features(config, table, sample_profile, profile)
             cleanup.callback(data.unpersist)
+        notify("features", matrix)
         with stage("select k"):
             selection = choose_k(config, matrix, config.k, progress)
             selection = replace(selection, n_rows=table.n_rows)
@@ -116,6 +109,7 @@ def analyse(
                 column_roles={c.name: c.role for c in profile.columns},
             )
             profiles = _with_sizes(described, segmentation.sizes, table.n_rows)
+        notify("segments", (selection, segmentation, profiles, None))
         analysis = Analysis(
             _dataset(table),
             profile,
@@ -132,6 +126,24 @@ def analyse(
                 data, model, order, names, matrix.id_label, folder
             ),
         )
+
+
+def _features(
+    config: Config,
+    table: SparkInput,
+    sample_profile: profiling.Profile,
+    profile: profiling.Profile,
+) -> tuple[DataFrame, features.FeatureMatrix]:
+    """Feature steps decided on the driver sample, applied to every row in Spark (cached)."""
+    drafted = features.build(
+        table.sample,
+        sample_profile,
+        features=config.features,
+        exclude=config.exclude,
+        source=config.source,
+    )
+    _check_unique_ids(table.frame, drafted.id_label, config.source)
+    return _featurize(table.frame, drafted, profile)
 
 
 def _dataset(table: SparkInput) -> loader.Dataset:
