@@ -1342,13 +1342,7 @@ def _mixed_dates(
     ``20230105``) are not odd values to drop: such a column stays text, as before, and a
     transaction log reads every format (reportgen.transactions).
     """
-    step = max(1, len(values) // _SAMPLE)  # spread over the column: it may be sorted
-    sample = values.iloc[::step]
-    dated = pd.Series(False, index=sample.index)
-    for _, pattern in _DATE_SHAPES:
-        dated |= sample.str.fullmatch(pattern)
-    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern)
-    if not dated.any() or shaped.mean() < _DATES_MAJORITY:
+    if not _looks_dated(values):
         return None  # free text, or numbers without dates: cheaply passed over
     codes, uniques = pd.factorize(values)
     distinct = pd.Series(uniques, dtype="str")
@@ -1390,6 +1384,17 @@ def _mixed_dates(
     aside += f" ({found.where}) set aside as missing"
     conversion = Conversion(column, "date", before + example + after + aside)
     return _Converted(_spread(dates[codes], present, text.index), (conversion,), label, found)
+
+
+def _looks_dated(values: pd.Series) -> bool:
+    """A sample spread over the column (it may be sorted) holds dates, and dates and plain
+    numbers make up most of it."""
+    sample = values.iloc[:: max(1, len(values) // _SAMPLE)]
+    dated = pd.Series(False, index=sample.index)
+    for _, pattern in _DATE_SHAPES:
+        dated |= sample.str.fullmatch(pattern)
+    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern)
+    return bool(dated.any()) and float(shaped.mean()) >= _DATES_MAJORITY
 
 
 def _iso_dates(distinct: pd.Series) -> _DateRead | None:
