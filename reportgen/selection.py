@@ -179,15 +179,11 @@ def select_k(
     distinct = _distinct_rows(X)
     _check_size(n, distinct, k, source)
     limit = min(distinct - 1, n // 5)  # at least five customers a segment on average
-    ks = (
-        [k]
-        if k is not None
-        else list(range(k_min, min(k_max, limit) + 1)) or [min(k_min, distinct)]
-    )
+    asked = list(range(k_min, min(k_max, limit) + 1)) or [min(k_min, distinct)]
+    ks = [k] if k is not None else asked
     rng = np.random.default_rng(seed)
     settings = (silhouette_sample, seed, n_init, min_share, stability_resamples)
     sample, sweep, scores, centroids, outliers = _swept(X, ks, sample_size, rng, settings, progress)
-    sil_idx = sweep.sil_idx
     extended = False
     room = min(EXTENDED_K_MAX, limit)
     if k is None and not k_max_given and _worth_extending(scores, ks, room):
@@ -199,15 +195,10 @@ def select_k(
     elbow = _kneedle([1, *ks], [total_ss, *(s.inertia for s in scores)]) if k is None else None
     scored = _consensus(scores)
     note = _outlier_note(outliers, n)
-    common = {
-        "sample_size": len(sample),
-        "silhouette_sample": len(sil_idx),
-        "n_rows": n,
-        "outliers": outliers,
-        "outlier_note": note,
-        "k_range": (min(ks), max(ks)),
-        "extended": extended,
-    }
+    common: dict[str, Any] = {"sample_size": len(sample), "n_rows": n}
+    common["silhouette_sample"] = len(sweep.sil_idx)
+    common |= {"outliers": outliers, "outlier_note": note, "k_range": (min(ks), max(ks))}
+    common["extended"] = extended
     if k is not None:
         return _fixed(k, scored, sweep, centroids[k], note, common)
     chosen, alternatives, votes = _choose(scored, elbow)
@@ -215,19 +206,11 @@ def select_k(
     rationale = _rationale(
         scored, chosen, alternatives, votes, min_share, structure, (k_max, k_max_given, extended)
     )
+    text = " ".join(x for x in (rationale, note) if x)
     return KSelection(
-        chosen,
-        "consensus",
-        " ".join(x for x in (rationale, note) if x),
-        bool(alternatives),
-        alternatives,
-        tuple(scored),
-        votes,
-        elbow,
-        centroids=centroids[chosen],
-        structure=structure,
-        **common,  # type: ignore[arg-type]
-    )
+        chosen, "consensus", text, bool(alternatives), alternatives, tuple(scored), votes, elbow,
+        centroids=centroids[chosen], structure=structure, **common,  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 def _fixed(
