@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import descriptors as describing
-from reportgen import meanings
+from reportgen import meanings, steps
 from reportgen.errors import InputError
 from reportgen.fences import EXTREME, fences
 from reportgen.formatting import percent
@@ -307,8 +307,6 @@ def observed_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.Dat
 
 
 def _standardized(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    from reportgen import steps
-
     return steps.NUMPY.affine(_transformed(raw, spec), spec.center, spec.scale)
 
 
@@ -594,14 +592,10 @@ def _as_float(series: pd.Series, kind: str, reference: str | None) -> np.ndarray
 
 def _raw(series: pd.Series, spec: FeatureSpec) -> np.ndarray:
     """The column's numbers, codes and gaps imputed (``steps.imputed``)."""
-    from reportgen import steps
-
     return steps.imputed(_as_float(series, spec.kind, spec.reference_date), spec, steps.NUMPY)
 
 
 def _transformed(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    from reportgen import steps
-
     return steps.transformed(raw, spec, steps.NUMPY)  # type: ignore[no-any-return]
 
 

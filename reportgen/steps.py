@@ -9,12 +9,28 @@ for the Spark engine (``spark_engine.SparkAlgebra``), so the two cannot drift ap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from reportgen.features import FeatureSpec
+
+class FeatureSpec(Protocol):
+    """What the steps read of a ``features.FeatureSpec`` (this module sits below it)."""
+
+    @property
+    def missing_codes(self) -> tuple[float, ...]: ...
+    @property
+    def impute_value(self) -> float: ...
+    @property
+    def transform(self) -> str: ...
+    @property
+    def clip_low(self) -> float | None: ...
+    @property
+    def clip_high(self) -> float | None: ...
+    @property
+    def center(self) -> float: ...
+    @property
+    def scale(self) -> float: ...
 
 
 class Algebra(Protocol):
