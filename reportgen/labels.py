@@ -103,8 +103,16 @@ def label(name: str) -> Label:
         words = ["spend", "on", *words[1:]]
     words = [_ABBREVIATIONS.get(w, w) for w in words]
     words = _per_period(_periods_first(words))
-    text = " ".join(w.upper() if w in _KEEP_UPPER else w for w in words) or name.strip()
+    text = " ".join(w.upper() if _upper(w) else w for w in words) or name.strip()
     return Label(text, ", ".join(u for u in units if u and not _is_range(u)))
+
+
+def _upper(word: str) -> bool:
+    """Acronyms and codes such as a quarter or half ("Q4", "H1") stay in capitals."""
+    return word in _KEEP_UPPER or bool(_CODE.fullmatch(word))
+
+
+_CODE = re.compile(r"[a-z]\d{1,2}")
 
 
 def text(name: str) -> str:

@@ -160,6 +160,8 @@ def words_for(name: str, role: str | None, direction: str) -> tuple[str, str]:
         w = WORDS[role]
         return (w.high_adj, w.high_noun) if direction == "high" else (w.low_adj, w.low_noun)
     label = short_label(name)
+    if " " in label:  # "High-mudanças transacoes q4 q1 customers" reads as a typo
+        return f"{direction.capitalize()} {label}", f"customers with {direction} {label}"
     if direction == "high":
         return f"High-{label}", f"high-{label} customers"
     return f"Low-{label}", f"low-{label} customers"

@@ -590,7 +590,12 @@ def _name(
     adjectives = [words_for(t.feature, t.role, t.direction)[0] for t in traits]
     nouns = [words_for(t.feature, t.role, t.direction)[1] for t in traits]
     if len(traits) == 1:
-        return f"{adjectives[0]} customers"
+        noun = nouns[0]
+        return (
+            noun[0].upper() + noun[1:]
+            if noun.startswith("customers with")
+            else f"{adjectives[0]} customers"
+        )
     extra = [a.lower() for a in adjectives[2:depth]]
     lead = ", ".join([adjectives[0], *extra])
     return f"{lead} {nouns[1]}"

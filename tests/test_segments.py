@@ -188,3 +188,19 @@ def test_rfm_measures_give_rfm_grid_names() -> None:
         "Hibernating",
         "Lost",
     }
+
+
+def test_a_segment_set_apart_only_by_a_column_without_a_role_is_named_in_words() -> None:
+    """No role word for the column: the name says the column in words, without a hyphen
+    glued to a phrase ("High-mudanças transacoes q4 q1 customers")."""
+    from reportgen.roles import words_for
+
+    assert words_for("Mudanças Transacoes_Q4_Q1", None, "high") == (
+        "High mudanças transacoes Q4 Q1",
+        "customers with high mudanças transacoes Q4 Q1",
+    )
+    assert words_for("Fresh", None, "low") == ("Low-fresh", "low-fresh customers")
+    from reportgen.segments import Trait, _name
+
+    trait = Trait("Mudanças Transacoes_Q4_Q1", None, "high", 1138.9, 108.8, 946.6, 2.66)
+    assert _name((trait,)) == "Customers with high mudanças transacoes Q4 Q1"
