@@ -12,6 +12,7 @@ trailing ``.0`` is dropped: ``2%``), halves rounded up (22.5% reads 23%); a shar
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 MAX_TEXT_LENGTH = 80  # characters of one name or value the reader sees (the default)
 MIN_TEXT_LENGTH = 10  # the setting's range: room for a word and the ellipsis...
@@ -73,3 +74,15 @@ def number(value: float | int | None, digits: int = 1) -> str:
     if abs(value) >= 100 or value == int(value):
         return f"{value:,.{0 if value == int(value) else 1}f}"
     return f"{value:,.{digits}f}" if abs(value) >= 1 else f"{value:.{digits + 1}f}"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def spell_date(day: Any) -> str:
+    """'4 Sep 2012' for a date, Timestamp or datetime64: unambiguous whatever the reader's
+    convention, and the same whatever the machine's locale."""
+    import pandas as pd
+
+    day = pd.Timestamp(day)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from reportgen import dateparts
 from reportgen.errors import InputError
-from reportgen.formatting import clip
+from reportgen.formatting import clip, spell_date
 
 
 @dataclass(frozen=True)
@@ -1312,7 +1312,7 @@ def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversi
     if read is None:
         return None
     parsed, label, before, after = read
-    example = f"{values.iloc[0]} = {_spell_date(pd.Timestamp(parsed[codes[0]]))}"
+    example = f"{values.iloc[0]} = {spell_date(pd.Timestamp(parsed[codes[0]]))}"
     return parsed[codes], Conversion(column, "date", before + example + after), label
 
 
@@ -1378,7 +1378,7 @@ def _mixed_dates(
     dates = np.full(len(distinct), np.datetime64("NaT"), dtype=parsed.dtype)
     dates[is_date] = parsed
     first = int(np.argmax(is_date[codes]))
-    example = f"{values.iloc[first]} = {_spell_date(pd.Timestamp(dates[codes[first]]))}"
+    example = f"{values.iloc[first]} = {spell_date(pd.Timestamp(dates[codes[first]]))}"
     n = found.n_set_aside
     aside = f"; {n:,} {'value that is not a date' if n == 1 else 'values that are not dates'}"
     aside += f" ({found.where}) set aside as missing"
@@ -1484,9 +1484,9 @@ def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, 
         return None
     first = values.iloc[0]
     detail = (
-        f"read as dates written yyyymmdd ({first} = {_spell_date(parsed.iloc[codes[0]])}); "
-        f"every value is a valid date, {_spell_date(parsed.min())} to "
-        f"{_spell_date(parsed.max())}"
+        f"read as dates written yyyymmdd ({first} = {spell_date(parsed.iloc[codes[0]])}); "
+        f"every value is a valid date, {spell_date(parsed.min())} to "
+        f"{spell_date(parsed.max())}"
     )
     dates = parsed.to_numpy().astype("datetime64[s]")[codes]
     return dates, Conversion(column, "date", detail)
@@ -1509,8 +1509,3 @@ def _parse_formatted(distinct: pd.Series, date_format: str) -> np.ndarray:
             parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
             result[mask] = parsed.to_numpy().astype("datetime64[s]")
     return result
-
-
-def _spell_date(day: pd.Timestamp) -> str:
-    """'4 Sep 2012': unambiguous whatever the reader's convention."""
-    return f"{day.day} {day:%b %Y}"

@@ -21,7 +21,7 @@ import pandas as pd
 from reportgen import codes, meanings
 from reportgen.errors import InputError
 from reportgen.fences import EXTREME, OUTLIER, fences
-from reportgen.formatting import percent
+from reportgen.formatting import percent, spell_date
 from reportgen.io import MixedColumn
 
 ROLES = (
@@ -168,7 +168,6 @@ _TEXT_FLAG_PAIRS = (
     frozenset({"t", "f"}),
 )
 _ROLES_WITH_TOP_VALUES = frozenset({"categorical", "binary", "coded_category", "constant"})
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _ID_MIN_UNIQUE = 0.95  # an id-like name needs this share of unique values to be the identifier
 _DUP_ID_MIN_UNIQUE = 0.5  # ...and from this share on, repeated values are reported as duplicate ids
@@ -231,11 +230,6 @@ def _fmt_count(n: int, word: str, plural: str | None = None) -> str:
 def _fmt_share(n: int, total: int) -> str:
     """The share ``n`` of ``total`` by the one percent rule (reportgen.formatting)."""
     return percent(n / total if total else 0.0)
-
-
-def _spelled_date(day: pd.Timestamp) -> str:
-    """ "4 Sep 2012", independent of the locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _list_columns(names: Sequence[str]) -> str:
@@ -920,7 +914,7 @@ def _day_first_alert(col: _Column, date_format: str | None) -> list[Alert]:
         example = ""
     else:
         first = pd.Timestamp(col.present.min())
-        example = f" ({first:%d-%m-%Y} = {_spelled_date(first)})"
+        example = f" ({first:%d-%m-%Y} = {spell_date(first)})"
     return [
         Alert(
             "day_first_dates",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import InputError
+from reportgen.formatting import spell_date
 from reportgen.io import Dataset
 from reportgen.rfm import RFM_NAMES, quintile_scores, rfm_name  # RFM_NAMES: column order
 from reportgen.roles import tokens
@@ -152,7 +153,6 @@ _DAY_MONTH = {
     for sep in ("/", "-", ".")
 }
 _DEFAULT_ORDER = {"/": "month-first", "-": "day-first", ".": "day-first"}
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -718,9 +718,8 @@ def _compact_numbers(series: pd.Series, column: str) -> _Dates | None:
     if bad.sum() > (1 - READABLE_SHARE) * present.sum():
         return None
     first = int(whole[np.argmax(present & ~bad)])
-    detail = (
-        f"read as dates written yyyymmdd ({first} = {_spell(values[np.argmax(present & ~bad)])})"
-    )
+    shown = spell_date(values[np.argmax(present & ~bad)])
+    detail = f"read as dates written yyyymmdd ({first} = {shown})"
     reading = DateReading(column, "yyyymmdd", (("yyyymmdd", int((present & ~bad).sum())),), detail)
     example = str(int(numbers[np.argmax(bad)])) if bad.any() else None
     return _Dates(values, reading, int(bad.sum()), example)
@@ -760,7 +759,7 @@ def _text_dates(series: pd.Series, column: str, source: str) -> _Dates | None:
     example = distinct[bad].iloc[0] if bad.any() else None
     order = _overall_order([o for _, _, o, _ in found])
     examples = "; ".join(
-        f"{label} ({n:,} lines, e.g. {distinct.iloc[at]} = {_spell(parsed[at])})"
+        f"{label} ({n:,} lines, e.g. {distinct.iloc[at]} = {spell_date(parsed[at])})"
         for label, n, _, at in found
     )
     words = "read as dates" + (" in several formats" if len(found) > 1 else "")
@@ -877,11 +876,6 @@ def _to_datetime(values: pd.Series, fmt: str, *, times: bool = False) -> np.ndar
             parsed = pd.to_datetime(text[pick], format=fmt + suffix, errors="coerce")
             out[index[pick]] = parsed.to_numpy().astype("datetime64[s]")
     return out
-
-
-def _spell(value: np.datetime64) -> str:
-    day = pd.Timestamp(value)
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 # --------------------------------------------------------------------------- cleaning
