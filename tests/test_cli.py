@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from reportgen.cli import main
-from tests.conftest import MALL, PERSONALITY, WHOLESALE, blobs
+from tests.conftest import MALL, PERSONALITY, WHOLESALE, DefaultRun, DefaultRuns, blobs
 
 OUTPUTS = {"report.html", "report.pdf", "segments.csv", "summary.json", "model.json"}
 
@@ -45,9 +45,8 @@ def mall_two(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_quick_start_writes_every_output_and_prints_a_summary(tmp_path: Path) -> None:
-    out = tmp_path / "mall"
-    printed = run_ok(str(MALL), "--out", str(out))
+def test_quick_start_writes_every_output_and_prints_a_summary(mall_report: DefaultRun) -> None:
+    out, printed = mall_report.out, mall_report.printed  # reportgen run MALL --out OUT
     assert OUTPUTS <= {p.name for p in out.iterdir()}
     assert "Read " in printed and "200 rows, 5 columns (csv, utf-8, comma)" in printed
     # Age describes who customers are: shown per segment, not clustered
@@ -131,9 +130,8 @@ def test_same_input_and_seed_give_identical_outputs(tmp_path: Path, mall_two: Pa
         assert (out / name).read_bytes() == (mall_two / name).read_bytes(), name
 
 
-def test_personality_quirks_are_handled_and_reported(tmp_path: Path) -> None:
-    out = tmp_path / "p"
-    run_ok(str(PERSONALITY), "--out", str(out), "--format", "html", "--quiet")
+def test_personality_quirks_are_handled_and_reported(default_run: DefaultRuns) -> None:
+    out = default_run(PERSONALITY).out  # reportgen run PERSONALITY --out OUT
     summary = json.loads((out / "summary.json").read_text())
     assert summary["input"]["delimiter"] == "\t"
     dropped = {d["name"]: d["reason"] for d in summary["dropped_columns"]}

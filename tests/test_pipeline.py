@@ -6,7 +6,7 @@ from pathlib import Path
 
 import reportgen
 from reportgen import Config
-from tests.conftest import MALL
+from tests.conftest import MALL, DefaultRun
 
 
 def test_run_from_python_returns_every_stage_result(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -25,9 +25,11 @@ def test_run_from_python_returns_every_stage_result(tmp_path: Path, capsys) -> N
     assert set(result.timings) >= {"load", "profile", "select k", "fit", "charts", "html"}
 
 
-def test_the_method_table_gives_the_k_range_actually_swept(tmp_path: Path) -> None:
+def test_the_method_table_gives_the_k_range_actually_swept(
+    tmp_path: Path, mall_report: DefaultRun
+) -> None:
     """Twelve clear segments: the sweep asked for 2 to 10 goes on past 10, and the report
-    says so rather than the range asked for."""
+    says so rather than the range asked for; the mall's sweep stays at 2 to 10."""
     import re
 
     from tests.conftest import blobs
@@ -42,7 +44,7 @@ def test_the_method_table_gives_the_k_range_actually_swept(tmp_path: Path) -> No
     row = re.search(r"<th>K range swept</th><td>([^<]*)</td>", html)
     assert row is not None and row.group(1).startswith("2 to 15 (k max 10 extended")
 
-    mall = reportgen.run(Config(input=MALL, out=tmp_path / "m", formats=("html",)))
+    mall = mall_report.result  # the session's run of the mall table with no flags
     assert mall.selection.k_range == (2, 10) and not mall.selection.extended
-    html = (tmp_path / "m" / "report.html").read_text(encoding="utf-8")
+    html = (mall_report.out / "report.html").read_text(encoding="utf-8")
     assert "<th>K range swept</th><td>2 to 10</td>" in html
