@@ -6,6 +6,8 @@ import gzip
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -27,6 +29,22 @@ def run_ok(*args: str) -> str:
     code, out, err = invoke("run", *args)
     assert code == 0, err + out
     return out
+
+
+@pytest.fixture
+def pipeline_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
+    """For tests of the command line layer only: ``reportgen.pipeline.run`` is replaced, so
+    nothing runs; each call's Config and keyword arguments are kept."""
+    from reportgen import pipeline
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def fake_run(config: Any, **kwargs: Any) -> Any:
+        calls.append((config, kwargs))
+        return SimpleNamespace(out=config.out)
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    return calls
 
 
 @pytest.fixture(scope="module")
@@ -265,18 +283,20 @@ def test_existing_output_needs_force(tmp_path: Path) -> None:
         ["--bogus"],
     ],
 )
-def test_bad_usage_exits_2(args: list[str]) -> None:
+def test_bad_usage_exits_2(args: list[str], pipeline_calls: list[Any]) -> None:
     code, _, _ = invoke("run", str(MALL), *args)
     assert code == 2
+    assert pipeline_calls == []
 
 
-def test_fixed_k_and_seed_flags(tmp_path: Path) -> None:
+def test_fixed_k_and_seed_flags(tmp_path: Path, pipeline_calls: list[Any]) -> None:
+    """The flags reach the Config (what the library does with it: test_pipeline.py)."""
     out = tmp_path / "k4"
     run_ok(str(MALL), "--out", str(out), "--k", "4", "--seed", "11", "--format", "html", "--quiet")
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["k_selection"]["k"] == 4 and summary["k_selection"]["method"] == "fixed"
-    assert summary["parameters"]["seed"] == 11
-    assert not (out / "report.pdf").exists()
+    [(config, kwargs)] = pipeline_calls
+    assert (config.input, config.out) == (MALL, out)
+    assert config.k == 4 and config.seed == 11 and config.formats == ("html",)
+    assert kwargs == {"progress": None, "notify": None}  # --quiet: nothing to hear of
 
 
 def test_help_lists_every_documented_flag() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import reportgen
@@ -12,12 +13,16 @@ from tests.conftest import MALL, DefaultRun
 def test_run_from_python_returns_every_stage_result(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     events: list[tuple[str, int, int]] = []
     result = reportgen.run(
-        Config(input=MALL, out=tmp_path / "o", k=4, formats=("html",)),
+        Config(input=MALL, out=tmp_path / "o", k=4, seed=11, formats=("html",)),
         progress=lambda stage, done, total: events.append((stage, done, total)),
     )
     assert capsys.readouterr() == ("", "")  # the library never prints
     assert result.selection.k == 4 and len(result.segments.segments) == 4
     assert set(result.files) == {"report.html", "segments.csv", "summary.json", "model.json"}
+    assert not (tmp_path / "o" / "report.pdf").exists()
+    summary = json.loads(result.files["summary.json"].read_text())  # k and seed as given
+    assert summary["k_selection"]["k"] == 4 and summary["k_selection"]["method"] == "fixed"
+    assert summary["parameters"]["seed"] == 11
     assert all(path.is_file() for path in result.files.values())
     started = [stage for stage, done, total in events if total == 0]
     assert started[:4] == ["load", "profile", "features", "select k"]
