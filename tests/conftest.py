@@ -4,6 +4,7 @@ tests of several files read instead of each running it again."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,6 +59,20 @@ def blobs(
 
 # --------------------------------------------------------------------------------------------
 # one run per session of a table with no flags
+
+
+def pdf_text(pdf: Path) -> tuple[str, ...]:
+    """The pypdf text of every page ("" for a page without text), read once per file version:
+    several tests read the same shared report."""
+    stat = pdf.stat()
+    return _pdf_text(pdf.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _pdf_text(pdf: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    from pypdf import PdfReader
+
+    return tuple(page.extract_text() or "" for page in PdfReader(pdf).pages)
 
 
 @dataclass(frozen=True)

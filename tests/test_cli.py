@@ -12,10 +12,9 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
 
 from reportgen.cli import main
-from tests.conftest import MALL, PERSONALITY, WHOLESALE, DefaultRun, DefaultRuns, blobs
+from tests.conftest import MALL, PERSONALITY, WHOLESALE, DefaultRun, DefaultRuns, blobs, pdf_text
 
 OUTPUTS = {"report.html", "report.pdf", "segments.csv", "summary.json", "model.json"}
 
@@ -79,8 +78,7 @@ def test_quick_start_writes_every_output_and_prints_a_summary(mall_report: Defau
     for seg in summary["segments"]:
         assert seg["name"] in printed
     assert f"Wrote {out.resolve()}" in printed
-    pdf = PdfReader(out / "report.pdf")
-    text = "\n".join(page.extract_text() for page in pdf.pages)
+    text = "\n".join(pdf_text(out / "report.pdf"))
     assert "Choosing the number of segments" in text
     for seg in summary["segments"]:
         assert seg["name"] in text

@@ -27,7 +27,16 @@ from reportgen.config import Config
 from reportgen.formatting import percent
 from reportgen.pipeline import run
 from reportgen.templating import breakable, default_template_dir
-from tests.conftest import MALL, PERSONALITY, SUPERSTORE, TELCO, DefaultRun, DefaultRuns, blobs
+from tests.conftest import (
+    MALL,
+    PERSONALITY,
+    SUPERSTORE,
+    TELCO,
+    DefaultRun,
+    DefaultRuns,
+    blobs,
+    pdf_text,
+)
 
 MIN_FILL = 0.2  # share of a page's body height that its text and images must span
 RFM_NAMES = ("Champions", "Potential loyalist", "Need attention", "About to sleep", "Lost")
@@ -72,7 +81,7 @@ def categories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def pdf_pages(out: Path) -> list[str]:
-    return [page.extract_text() or "" for page in PdfReader(out / "report.pdf").pages]
+    return list(pdf_text(out / "report.pdf"))
 
 
 def page_fill(reader: PdfReader, index: int) -> tuple[float, int]:

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from reportgen import render
 from reportgen.cli import main
 from reportgen.templating import default_template_dir
-from tests.conftest import MALL, PERSONALITY, ROOT, DefaultRun, DefaultRuns, blobs
+from tests.conftest import MALL, PERSONALITY, ROOT, DefaultRun, DefaultRuns, blobs, pdf_text
 
 TITLE = "Customer segmentation report"
 DEFAULT_PRIMARY = "#1f4e79"
@@ -97,7 +97,7 @@ def load_report(out: Path) -> Report:
     return Report(
         out=out,
         html=(out / "report.html").read_text(encoding="utf-8"),
-        pages=tuple(page.extract_text() or "" for page in pdf.pages),
+        pages=pdf_text(out / "report.pdf"),
         mediabox=(float(box.width), float(box.height)),
         summary=json.loads((out / "summary.json").read_text(encoding="utf-8")),
     )
