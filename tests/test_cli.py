@@ -169,9 +169,8 @@ def test_personality_quirks_are_handled_and_reported(default_run: DefaultRuns) -
     assert "Z_CostContact" in html and "written day first" in html
 
 
-def test_wholesale_codes_are_described_not_clustered(tmp_path: Path) -> None:
-    out = tmp_path / "w"
-    run_ok(str(WHOLESALE), "--out", str(out), "--format", "html", "--quiet")
+def test_wholesale_codes_are_described_not_clustered(default_run: DefaultRuns) -> None:
+    out = default_run(WHOLESALE).out  # reportgen run WHOLESALE --out OUT
     summary = json.loads((out / "summary.json").read_text())
     assert "Channel" not in [f["name"] for f in summary["features"]]
     assert "Region" not in [f["name"] for f in summary["features"]]
