@@ -1,11 +1,19 @@
-"""Shared fixtures: paths to the real tables and a generator of tables with known segments."""
+"""Shared fixtures: paths to the real tables, a generator of tables with known segments, and
+one run per session of each real table with no flags (the quick start's command), which the
+tests of several files read instead of each running it again."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "mall_customers.csv"
@@ -47,3 +55,107 @@ def blobs(
     frame = pd.DataFrame(np.round(values, 2), columns=[f"measure_{i + 1}" for i in range(p)])
     frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(frame))])
     return frame, truth
+
+
+# --------------------------------------------------------------------------------------------
+# one run per session of a table with no flags
+
+
+def pdf_text(pdf: Path) -> tuple[str, ...]:
+    """The pypdf text of every page ("" for a page without text), read once per file version:
+    several tests read the same shared report."""
+    stat = pdf.stat()
+    return _pdf_text(pdf.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _pdf_text(pdf: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    from pypdf import PdfReader
+
+    return tuple(page.extract_text() or "" for page in PdfReader(pdf).pages)
+
+
+@dataclass(frozen=True)
+class DefaultRun:
+    """``reportgen run TABLE --out OUT``, as the README's quick start runs it: HTML and PDF.
+
+    Shared by every test that reads it: read only (a test that writes into ``out`` or changes
+    ``result`` fails the session at teardown)."""
+
+    out: Path
+    printed: str  # what the command printed
+    result: Any  # the RunResult the command got from reportgen.pipeline.run
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        import json
+
+        data: dict[str, Any] = json.loads((self.out / "summary.json").read_text("utf-8"))
+        return data
+
+    def fingerprint(self) -> dict[str, str]:
+        """A digest of every file in ``out`` and of the result's summary."""
+        from reportgen import outputs
+
+        found = {
+            str(p.relative_to(self.out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(self.out.rglob("*"))
+            if p.is_file()
+        }
+        found["RunResult.summary"] = outputs.to_json(self.result.summary)
+        return found
+
+
+class DefaultRuns:
+    """Runs a table through the command line on first use and keeps the run for the session."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._runs: dict[Path, tuple[DefaultRun, dict[str, str]]] = {}
+
+    def __call__(self, table: Path) -> DefaultRun:
+        if table not in self._runs:
+            made = self._run(table)
+            self._runs[table] = (made, made.fingerprint())
+        return self._runs[table][0]
+
+    def _run(self, table: Path) -> DefaultRun:
+        from click.testing import CliRunner
+
+        from reportgen import pipeline
+        from reportgen.cli import main
+
+        out = self._factory.mktemp(f"shared-{table.stem}") / "out"
+        results = []
+        real = pipeline.run
+
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            results.append(real(*args, **kwargs))
+            return results[-1]
+
+        with pytest.MonkeyPatch.context() as patch:  # the CLI looks up pipeline.run per call
+            patch.setattr(pipeline, "run", recording)
+            outcome = CliRunner().invoke(main, ["run", str(table), "--out", str(out)])
+        assert outcome.exit_code == 0, outcome.stderr + outcome.stdout
+        assert len(results) == 1
+        return DefaultRun(out, outcome.stdout, results[0])
+
+    def check_unchanged(self) -> None:
+        changed = [
+            str(made.out) for made, before in self._runs.values() if made.fingerprint() != before
+        ]
+        assert not changed, f"a test changed a shared run's outputs: {changed}"
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultRuns]:
+    """``default_run(TABLE)``: the session's one run of TABLE with no flags (read only)."""
+    runs = DefaultRuns(tmp_path_factory)
+    yield runs
+    runs.check_unchanged()
+
+
+@pytest.fixture(scope="session")
+def mall_report(default_run: DefaultRuns) -> DefaultRun:
+    """The quick start: ``reportgen run sample_data/mall_customers.csv --out OUT`` (read only)."""
+    return default_run(MALL)

@@ -129,6 +129,7 @@ def test_a_huge_logo_is_refused(tmp_path: Path) -> None:
         render.logo_uri(logo)
 
 
+@pytest.mark.slow  # a fresh interpreter imports everything and makes the whole report
 def test_a_successful_run_with_glyphs_no_font_has_prints_nothing_on_stderr(tmp_path: Path) -> None:
     """Chart helpers run in other processes: their font and numerical warnings must stay
     there (CJK, Devanagari, emoji and mathematical letters in names and values; huge numbers)."""

@@ -6,14 +6,15 @@ import gzip
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
 
 from reportgen.cli import main
-from tests.conftest import MALL, PERSONALITY, WHOLESALE, blobs
+from tests.conftest import MALL, PERSONALITY, WHOLESALE, DefaultRun, DefaultRuns, blobs, pdf_text
 
 OUTPUTS = {"report.html", "report.pdf", "segments.csv", "summary.json", "model.json"}
 
@@ -27,6 +28,22 @@ def run_ok(*args: str) -> str:
     code, out, err = invoke("run", *args)
     assert code == 0, err + out
     return out
+
+
+@pytest.fixture
+def pipeline_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
+    """For tests of the command line layer only: ``reportgen.pipeline.run`` is replaced, so
+    nothing runs; each call's Config and keyword arguments are kept."""
+    from reportgen import pipeline
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def fake_run(config: Any, **kwargs: Any) -> Any:
+        calls.append((config, kwargs))
+        return SimpleNamespace(out=config.out)
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    return calls
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +62,8 @@ def mall_two(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_quick_start_writes_every_output_and_prints_a_summary(tmp_path: Path) -> None:
-    out = tmp_path / "mall"
-    printed = run_ok(str(MALL), "--out", str(out))
+def test_quick_start_writes_every_output_and_prints_a_summary(mall_report: DefaultRun) -> None:
+    out, printed = mall_report.out, mall_report.printed  # reportgen run MALL --out OUT
     assert OUTPUTS <= {p.name for p in out.iterdir()}
     assert "Read " in printed and "200 rows, 5 columns (csv, utf-8, comma)" in printed
     # Age describes who customers are: shown per segment, not clustered
@@ -62,8 +78,7 @@ def test_quick_start_writes_every_output_and_prints_a_summary(tmp_path: Path) ->
     for seg in summary["segments"]:
         assert seg["name"] in printed
     assert f"Wrote {out.resolve()}" in printed
-    pdf = PdfReader(out / "report.pdf")
-    text = "\n".join(page.extract_text() for page in pdf.pages)
+    text = "\n".join(pdf_text(out / "report.pdf"))
     assert "Choosing the number of segments" in text
     for seg in summary["segments"]:
         assert seg["name"] in text
@@ -131,9 +146,8 @@ def test_same_input_and_seed_give_identical_outputs(tmp_path: Path, mall_two: Pa
         assert (out / name).read_bytes() == (mall_two / name).read_bytes(), name
 
 
-def test_personality_quirks_are_handled_and_reported(tmp_path: Path) -> None:
-    out = tmp_path / "p"
-    run_ok(str(PERSONALITY), "--out", str(out), "--format", "html", "--quiet")
+def test_personality_quirks_are_handled_and_reported(default_run: DefaultRuns) -> None:
+    out = default_run(PERSONALITY).out  # reportgen run PERSONALITY --out OUT
     summary = json.loads((out / "summary.json").read_text())
     assert summary["input"]["delimiter"] == "\t"
     dropped = {d["name"]: d["reason"] for d in summary["dropped_columns"]}
@@ -155,9 +169,8 @@ def test_personality_quirks_are_handled_and_reported(tmp_path: Path) -> None:
     assert "Z_CostContact" in html and "written day first" in html
 
 
-def test_wholesale_codes_are_described_not_clustered(tmp_path: Path) -> None:
-    out = tmp_path / "w"
-    run_ok(str(WHOLESALE), "--out", str(out), "--format", "html", "--quiet")
+def test_wholesale_codes_are_described_not_clustered(default_run: DefaultRuns) -> None:
+    out = default_run(WHOLESALE).out  # reportgen run WHOLESALE --out OUT
     summary = json.loads((out / "summary.json").read_text())
     assert "Channel" not in [f["name"] for f in summary["features"]]
     assert "Region" not in [f["name"] for f in summary["features"]]
@@ -267,18 +280,20 @@ def test_existing_output_needs_force(tmp_path: Path) -> None:
         ["--bogus"],
     ],
 )
-def test_bad_usage_exits_2(args: list[str]) -> None:
+def test_bad_usage_exits_2(args: list[str], pipeline_calls: list[Any]) -> None:
     code, _, _ = invoke("run", str(MALL), *args)
     assert code == 2
+    assert pipeline_calls == []
 
 
-def test_fixed_k_and_seed_flags(tmp_path: Path) -> None:
+def test_fixed_k_and_seed_flags(tmp_path: Path, pipeline_calls: list[Any]) -> None:
+    """The flags reach the Config (what the library does with it: test_pipeline.py)."""
     out = tmp_path / "k4"
     run_ok(str(MALL), "--out", str(out), "--k", "4", "--seed", "11", "--format", "html", "--quiet")
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["k_selection"]["k"] == 4 and summary["k_selection"]["method"] == "fixed"
-    assert summary["parameters"]["seed"] == 11
-    assert not (out / "report.pdf").exists()
+    [(config, kwargs)] = pipeline_calls
+    assert (config.input, config.out) == (MALL, out)
+    assert config.k == 4 and config.seed == 11 and config.formats == ("html",)
+    assert kwargs == {"progress": None, "notify": None}  # --quiet: nothing to hear of
 
 
 def test_help_lists_every_documented_flag() -> None:

@@ -20,7 +20,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
-from reportgen import Config, run
 from reportgen.cli import main
 from reportgen.cli_email import email_command
 from reportgen.mail import (
@@ -32,7 +31,7 @@ from reportgen.mail import (
     report_labels,
     send_report,
 )
-from tests.conftest import MALL
+from tests.conftest import MALL, DefaultRun
 
 SENDER = "analytics@example.com"
 TO = ("cmo@example.com", "sales@example.com")
@@ -45,11 +44,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mall report (HTML and PDF) for the whole module."""
-    out = tmp_path_factory.mktemp("email") / "mall"
-    run(Config(input=MALL, out=out, formats=("html", "pdf")))
-    return out
+def report(mall_report: DefaultRun) -> Path:
+    """The session's mall report (HTML and PDF), read only."""
+    return mall_report.out
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Layout that holds on any table: no near-empty PDF page, no word broken inside a table, a
 caption said once, category charts that add up, segment colours apart, one percent rule.
 
-Each real table is run once per module; the assertions read the PDF (pypdf: text, and where
-text and images sit on each page), the HTML's structure and the charts' inputs, never pixels.
+Each real table is run once per session (``default_run`` in conftest.py); the assertions read
+the PDF (pypdf: text, and where text and images sit on each page), the HTML's structure and the
+charts' inputs, never pixels.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from reportgen.config import Config
 from reportgen.formatting import percent
 from reportgen.pipeline import run
 from reportgen.templating import breakable, default_template_dir
-from tests.conftest import MALL, PERSONALITY, SUPERSTORE, TELCO, blobs
+from tests.conftest import (
+    MALL,
+    PERSONALITY,
+    SUPERSTORE,
+    TELCO,
+    DefaultRun,
+    DefaultRuns,
+    blobs,
+    pdf_text,
+)
 
 MIN_FILL = 0.2  # share of a page's body height that its text and images must span
 RFM_NAMES = ("Champions", "Potential loyalist", "Need attention", "About to sleep", "Lost")
@@ -34,36 +44,23 @@ RFM_NAMES = ("Champions", "Potential loyalist", "Need attention", "About to slee
 SEGMENT_LINE = re.compile(r"^\s+(\d+)\. (.+?)\s+([\d,]+) \((.+%)\)$", re.M)
 
 
-def run_cli(*args: str) -> str:
-    result = CliRunner().invoke(main, ["run", *args])
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result.stdout
+@pytest.fixture(scope="module")
+def mall(mall_report: DefaultRun) -> tuple[Path, str]:
+    """The mall report (HTML and PDF) and what the terminal printed (the session's run)."""
+    return mall_report.out, mall_report.printed
 
 
 @pytest.fixture(scope="module")
-def mall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The mall report (HTML and PDF) and what the terminal printed."""
-    out = tmp_path_factory.mktemp("mall") / "out"
-    return out, run_cli(str(MALL), "--out", str(out))
-
-
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory, mall: tuple[Path, str]) -> dict[str, Path]:
+def reports(default_run: DefaultRuns) -> dict[str, Path]:
     """The report folders of three shared tables of different widths, with no flags."""
-    found = {"mall": mall[0]}
-    for name, path in (("telco", TELCO), ("personality", PERSONALITY)):
-        out = tmp_path_factory.mktemp(name) / "out"
-        run_cli(str(path), "--out", str(out), "--quiet")
-        found[name] = out
-    return found
+    tables = {"mall": MALL, "telco": TELCO, "personality": PERSONALITY}
+    return {name: default_run(path).out for name, path in tables.items()}
 
 
 @pytest.fixture(scope="module")
-def superstore(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def superstore(default_run: DefaultRuns) -> Path:
     """A transaction log: its report has the RFM grid, a wide table of short names."""
-    out = tmp_path_factory.mktemp("superstore") / "out"
-    run_cli(str(SUPERSTORE), "--out", str(out), "--quiet")
-    return out
+    return default_run(SUPERSTORE).out
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +81,7 @@ def categories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def pdf_pages(out: Path) -> list[str]:
-    return [page.extract_text() or "" for page in PdfReader(out / "report.pdf").pages]
+    return list(pdf_text(out / "report.pdf"))
 
 
 def page_fill(reader: PdfReader, index: int) -> tuple[float, int]:

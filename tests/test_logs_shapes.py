@@ -13,7 +13,7 @@ import pytest
 
 from reportgen.io import load
 from reportgen.transactions import TransactionLog, derive
-from tests.conftest import GROCERIES, RETAIL
+from tests.conftest import GROCERIES, RETAIL, DefaultRuns
 
 NOT_PURCHASES = ("Cancelled", "Disputed")  # the generator's statuses that are set aside
 STATUSES = ("Shipped", "Resolved", "On Hold", "In Process", *NOT_PURCHASES)
@@ -385,18 +385,12 @@ def test_a_customer_table_with_a_date_is_still_not_a_log(tmp_path: Path) -> None
     )
 
 
-def test_the_cli_reads_the_basket_log_without_flags(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from reportgen.cli import main
-
-    out = tmp_path / "out"
-    args = ["run", str(GROCERIES), "--out", str(out), "--format", "html"]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.stderr
-    assert "Transaction log detected: Member_number repeats" in result.stdout
-    assert "3,898 customers as of 2015-12-31" in result.stdout
-    assert "R and F scores (no M or RFM name without amounts) in customers.csv" in result.stdout
+def test_the_cli_reads_the_basket_log_without_flags(default_run: DefaultRuns) -> None:
+    groceries = default_run(GROCERIES)  # reportgen run GROCERIES --out OUT
+    out, printed = groceries.out, groceries.printed
+    assert "Transaction log detected: Member_number repeats" in printed
+    assert "3,898 customers as of 2015-12-31" in printed
+    assert "R and F scores (no M or RFM name without amounts) in customers.csv" in printed
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["input"]["id_column"] == "Member_number"
     # items and distinct products go together (r 0.98): counted once

@@ -1,6 +1,6 @@
 """The rendered report: branding, template overrides, the template context, the PDF's layout.
 
-Each real table is rendered once per module (the PDF costs a few seconds); tests that only need
+Each real table is rendered once per session (the PDF costs a few seconds); tests that only need
 the HTML use ``--format html``, and the template error cases run on a small synthetic table.
 """
 
@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from reportgen import render
 from reportgen.cli import main
 from reportgen.templating import default_template_dir
-from tests.conftest import MALL, PERSONALITY, ROOT, blobs
+from tests.conftest import MALL, PERSONALITY, ROOT, DefaultRun, DefaultRuns, blobs, pdf_text
 
 TITLE = "Customer segmentation report"
 DEFAULT_PRIMARY = "#1f4e79"
@@ -97,7 +97,7 @@ def load_report(out: Path) -> Report:
     return Report(
         out=out,
         html=(out / "report.html").read_text(encoding="utf-8"),
-        pages=tuple(page.extract_text() or "" for page in pdf.pages),
+        pages=pdf_text(out / "report.pdf"),
         mediabox=(float(box.width), float(box.height)),
         summary=json.loads((out / "summary.json").read_text(encoding="utf-8")),
     )
@@ -135,21 +135,17 @@ def without_method(page: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# fixtures: every table is rendered once per module
+# fixtures: every table is rendered once (the real tables with no flags once per session)
 
 
 @pytest.fixture(scope="module")
-def mall(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    out = tmp_path_factory.mktemp("mall") / "out"
-    run_ok(str(MALL), "--out", str(out), "--quiet")
-    return load_report(out)
+def mall(mall_report: DefaultRun) -> Report:
+    return load_report(mall_report.out)
 
 
 @pytest.fixture(scope="module")
-def personality(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    out = tmp_path_factory.mktemp("personality") / "out"
-    run_ok(str(PERSONALITY), "--out", str(out), "--quiet")
-    return load_report(out)
+def personality(default_run: DefaultRuns) -> Report:
+    return load_report(default_run(PERSONALITY).out)
 
 
 BRANDING_TOML = """\

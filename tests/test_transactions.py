@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from reportgen.cli import main
 from reportgen.io import load
 from reportgen.transactions import TransactionOptions, derive
-from tests.conftest import DATA, LOGS, MALL
+from tests.conftest import DATA, LOGS, MALL, DefaultRun
 
 START = datetime(2010, 12, 1, 8, 0)
 END = datetime(2011, 12, 9, 12, 50)  # the last line of every log is dated on this day
@@ -406,10 +406,8 @@ def test_a_customer_table_is_not_taken_for_a_log(path: Path) -> None:
     assert result.reason.startswith("not a transaction log")
 
 
-def test_a_customer_table_runs_as_before(tmp_path: Path) -> None:
-    out = tmp_path / "mall"
-    code, printed, err = invoke(str(MALL), "--out", str(out), "--format", "html", "--k", "5")
-    assert code == 0, err
+def test_a_customer_table_runs_as_before(mall_report: DefaultRun) -> None:
+    out, printed = mall_report.out, mall_report.printed  # reportgen run MALL --out OUT
     assert "ransaction" not in printed and not (out / "customers.csv").exists()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["transactions"] == {

@@ -67,6 +67,7 @@ def test_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert workers.wanted() == 0
 
 
+@pytest.mark.slow  # two fresh interpreters each import everything and make the mall report
 def test_charts_and_pdf_text_match_the_in_process_ones(tmp_path: Path) -> None:
     """The report drawn by the helpers is the one drawn in the main process."""
     from pypdf import PdfReader
