@@ -49,11 +49,6 @@ class Helpers:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
-    @property
-    def count(self) -> int:
-        """Workers asked for (0: everything runs in this process)."""
-        return self._count
-
     def start(self) -> None:
         """Start the workers in the background and return at once."""
         if self._count == 0 or self._pool is not None:
