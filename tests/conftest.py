@@ -86,13 +86,6 @@ class DefaultRun:
     printed: str  # what the command printed
     result: Any  # the RunResult the command got from reportgen.pipeline.run
 
-    @property
-    def summary(self) -> dict[str, Any]:
-        import json
-
-        data: dict[str, Any] = json.loads((self.out / "summary.json").read_text("utf-8"))
-        return data
-
     def fingerprint(self) -> dict[str, str]:
         """A digest of every file in ``out`` and of the result's summary."""
         from reportgen import outputs
