@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Config", "Branding", "run", "__version__"]
+__all__ = ["Config", "Branding", "Clustering", "Report", "TransactionOptions", "run", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,8 +18,12 @@ def __getattr__(name: str) -> Any:
         from reportgen.pipeline import run
 
         return run
-    if name in ("Config", "Branding"):
-        from reportgen import config
+    if name == "Config":
+        from reportgen.config import Config
 
-        return getattr(config, name)
+        return Config
+    if name in ("Branding", "Clustering", "Report", "TransactionOptions"):
+        from reportgen import options
+
+        return getattr(options, name)
     raise AttributeError(f"module 'reportgen' has no attribute {name!r}")

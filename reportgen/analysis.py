@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +72,16 @@ def stage_timer(timings: dict[str, float], progress: Progress | None) -> Stage:
 
 
 def choose_k(
-    config: Config, matrix: features.FeatureMatrix, fixed: int | None, progress: Progress | None
+    config: Config,
+    matrix: features.FeatureMatrix,
+    progress: Progress | None,
+    fixed: int | None = None,
 ) -> choosing.KSelection:
-    """The k selection stage with the run's settings."""
+    """The k selection stage with the run's clustering options (``fixed``: a baseline's k)."""
+    options = config.clustering if fixed is None else replace(config.clustering, k=fixed)
     return choosing.select_k(
         matrix.X,
-        k=fixed,
-        k_min=config.k_min,
-        k_max=config.k_max,
-        k_max_given=config.k_max_given or config.k_max != Config.k_max,
-        seed=config.seed,
-        min_share=config.min_share,
-        sample_size=config.sample_size,
-        silhouette_sample=config.silhouette_sample,
-        n_init=config.n_init,
-        stability_resamples=config.stability_resamples,
+        options,
         source=config.source,
         progress=(lambda d, t: progress("select k", d, t)) if progress else None,
     )

@@ -242,7 +242,7 @@ def _run(
 
     config = load_config(config_file, {"input": input, **flags})
     mail_settings = _mail_settings(config_file, config, email_to) if email_to else None
-    printer = None if quiet else _Printer(input, config.max_text_length)
+    printer = None if quiet else _Printer(input, config.report.max_text_length)
     result = run(config, progress=None if quiet else _Progress(), notify=printer)
     if printer is not None:
         printer.finish(result)
@@ -257,7 +257,11 @@ def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, .
     """Email settings checked before the run, so a bad address does not waste a run."""
     from reportgen import mail
 
-    flags = {"to": email_to, "template_dir": config.template_dir, "branding": config.branding}
+    flags = {
+        "to": email_to,
+        "template_dir": config.report.template_dir,
+        "branding": config.branding,
+    }
     return mail.load_settings(config_file, flags, os.environ)
 
 

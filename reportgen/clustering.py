@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from reportgen.options import Clustering
+
 CHUNK = 1_000_000  # rows assigned at a time, to bound memory on large inputs
 PARALLEL_ROWS = 200_000  # below this, one OpenMP thread fits faster than several
 
@@ -37,13 +39,12 @@ class Segmentation:
 def fit(
     X: np.ndarray,
     k: int,
+    options: Clustering,
     *,
-    seed: int,
-    n_init: int = 10,
     init_centers: np.ndarray | None = None,
-    silhouette_sample: int = 3_000,
 ) -> Segmentation:
     """Fit K-Means on all rows; warm-start from ``init_centers`` when they are given."""
+    seed, n_init, silhouette_sample = options.seed, options.n_init, options.silhouette_sample
     from sklearn.cluster import KMeans  # scikit-learn loads on first use (fast --help)
     from threadpoolctl import threadpool_limits
 
@@ -95,11 +96,10 @@ def from_centers(
     X: np.ndarray,
     centers: np.ndarray,
     ids: tuple[int, ...],
-    *,
-    seed: int,
-    silhouette_sample: int = 3_000,
+    options: Clustering,
 ) -> Segmentation:
     """Assign rows to saved centres (a baseline model) without fitting anything."""
+    seed, silhouette_sample = options.seed, options.silhouette_sample
     labels, distances = assign(X, centers, ids)
     sil, rows = silhouette(X, labels, seed, silhouette_sample)
     return Segmentation(

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import ConfigError
-from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
+from reportgen.formatting import MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
+from reportgen.options import FORMATS, Branding, Clustering, Report, TransactionOptions
 
-FORMATS = ("html", "pdf")
 ENGINES = ("local", "spark")
 PAPERS = ("A4", "letter")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -26,74 +26,40 @@ _FONT = re.compile(r"^[\w \-,'\"]+$")
 
 
 @dataclass(frozen=True)
-class Branding:
-    """How the report looks: these values go into CSS and charts, so they are validated."""
-
-    company: str = ""
-    logo: Path | None = None
-    primary_color: str = "#1f4e79"
-    accent_color: str = "#d9822b"
-    font_family: str = "DejaVu Sans, Helvetica, Arial, sans-serif"
-    footer: str = ""
-
-
-@dataclass(frozen=True)
 class Config:
-    """Everything one run needs; build it with ``make_config`` or by hand."""
+    """Everything one run needs, in option groups each handed whole to its stage; build it with
+    ``Config.build`` (flat settings, as in ``reportgen.toml``), ``make_config`` or by hand."""
 
     input: Path
     out: Path = Path("reportgen-out")
+    force: bool = False
+    sheet: str | None = None
+    id_column: str | None = None
     features: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    id_column: str | None = None
-    sheet: str | None = None
-    k: int | None = None
-    k_min: int = 2
-    k_max: int = 10
-    # True when k_max came from the config file or a flag: the sweep then stops there even if
-    # the best k is at the top (make_config sets it; a hand-built Config with another k_max
-    # counts as given too).
-    k_max_given: bool = False
-    seed: int = 0
-    min_share: float = 0.02
-    sample_size: int = 20_000
-    silhouette_sample: int = 3_000
-    n_init: int = 10
-    stability_resamples: int = 3
-    formats: tuple[str, ...] = FORMATS
-    title: str = "Customer segmentation report"
-    period: str | None = None
-    paper: str = "A4"
-    # characters of one column name or cell value the reader is shown (longer ones are cut
-    # with "…"); summary.json, segments.csv and model.json keep the full text
-    max_text_length: int = MAX_TEXT_LENGTH
-    template_dir: Path | None = None
-    force: bool = False
-    playbook: Path | None = None
-    baseline: Path | None = None  # previous output folder or its model.json
-    mode: str = "assign"  # with a baseline: "assign" (keep its segments) or "refit"
     roles: dict[str, str] = field(default_factory=dict)  # feature -> marketing role override
     # [columns]: column -> {"meaning": ..., "event": ...} corrections of the profile's reading
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
-    branding: Branding = field(default_factory=Branding)
-    # Transaction logs (reportgen.transactions): None detects, True/False force either reading.
-    transactions: bool | None = None
-    customer_col: str | None = None
-    date_col: str | None = None
-    amount_col: str | None = None
-    quantity_col: str | None = None
-    price_col: str | None = None
-    product_col: str | None = None
-    invoice_col: str | None = None
-    as_of: str | None = None  # ISO date recency is counted to (default: day after the last)
+    baseline: Path | None = None  # previous output folder or its model.json
+    mode: str = "assign"  # with a baseline: "assign" (keep its segments) or "refit"
     # Engines: "local" (pandas + scikit-learn, the default) or "spark" (the pyspark extra).
     engine: str = "local"
     spark_master: str | None = None  # e.g. "local[2]", "spark://host:7077", "yarn"
+    clustering: Clustering = field(default_factory=Clustering)
+    transactions: TransactionOptions = field(default_factory=TransactionOptions)
+    report: Report = field(default_factory=Report)
+    branding: Branding = field(default_factory=Branding)
 
     @property
     def source(self) -> str:
         """The input's file name, as messages and the report name it."""
         return Path(str(self.input)).name
+
+    @classmethod
+    def build(cls, **settings: Any) -> Config:
+        """A Config from flat settings named as in ``reportgen.toml`` and the flags
+        (``Config.build(input="customers.csv", k=4, formats=("html",))``)."""
+        return make_config({}, settings)
 
     def __post_init__(self) -> None:
         problems = _validate(self)
@@ -101,42 +67,34 @@ class Config:
             raise ConfigError("; ".join(problems))
 
 
-TRANSACTION_COLUMNS = (
-    "customer_col",
-    "date_col",
-    "amount_col",
-    "quantity_col",
-    "price_col",
-    "product_col",
-    "invoice_col",
-)
-TRANSACTION_KEYS = ("transactions", *TRANSACTION_COLUMNS, "as_of")
+# Flat settings (TOML keys and flags) that belong to an option group, by the group's field.
+CLUSTERING_KEYS = {f.name: f.name for f in fields(Clustering) if f.name != "k_max_given"}
+REPORT_KEYS = {f.name: f.name for f in fields(Report)}
+TRANSACTION_KEYS = {
+    "transactions": "enabled",
+    **{
+        f"{f.name}_col": f.name
+        for f in fields(TransactionOptions)
+        if f.name not in ("enabled", "as_of")
+    },
+    "as_of": "as_of",
+}
 
-# Keys accepted in each TOML section, mapped to Config / Branding field names.
+# Keys accepted in each TOML section (the [report] section holds the report's wording).
+_REPORT_KEYS = {"title", "period", "paper", "max_text_length"}
 _RUN_KEYS = {
     "features",
     "exclude",
     "id_column",
     "sheet",
-    "k",
-    "k_min",
-    "k_max",
-    "seed",
-    "min_share",
-    "sample_size",
-    "silhouette_sample",
-    "n_init",
-    "stability_resamples",
-    "formats",
     "engine",
     "spark_master",
-    "template_dir",
-    "playbook",
     "baseline",
     "mode",
+    *CLUSTERING_KEYS,
+    *(set(REPORT_KEYS) - _REPORT_KEYS),
     *TRANSACTION_KEYS,
 }
-_REPORT_KEYS = {"title", "period", "paper", "max_text_length"}
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
 _PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
 
@@ -258,49 +216,45 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
         branding["logo"] = Path(branding["logo"])
     if isinstance(merged.get("as_of"), date):  # TOML's own dates: as_of = 2011-12-10
         merged["as_of"] = merged["as_of"].isoformat()
-    merged["k_max_given"] = "k_max" in merged
+
+    def group(keys: Mapping[str, str]) -> dict[str, Any]:
+        """The group's fields, taken out of the flat settings."""
+        return {f: merged.pop(key) for key, f in keys.items() if key in merged}
+
+    k_max_given = "k_max" in merged
     try:
-        merged["branding"] = Branding(**branding)
-        return Config(**merged)
+        clustering = Clustering(**group(CLUSTERING_KEYS), k_max_given=k_max_given)
+        report, transactions = (
+            Report(**group(REPORT_KEYS)),
+            TransactionOptions(**group(TRANSACTION_KEYS)),
+        )
+        return Config(
+            **merged,
+            clustering=clustering,
+            report=report,
+            transactions=transactions,
+            branding=Branding(**branding),
+        )
     except TypeError as exc:  # a wrongly typed value that dataclass construction rejects
         raise ConfigError(str(exc)) from None
 
 
 def _validate(config: Config) -> list[str]:
-    problems: list[str] = []
-    whole = {}
-    for name in _WHOLE:
-        value = getattr(config, name)
-        whole[name] = isinstance(value, int) and not isinstance(value, bool)
-        if not whole[name]:
-            problems.append(f"{name} must be a whole number")
-    if config.k is not None and (not isinstance(config.k, int) or config.k < 2):
-        problems.append("k must be a whole number of at least 2")
-    # each range check only where its numbers are whole numbers (already said otherwise)
-    if whole["seed"] and not 0 <= config.seed < 2**32:
-        problems.append(f"seed must be a whole number from 0 to {2**32 - 1}, not {config.seed}")
-    if whole["k_min"] and config.k_min < 2:
-        problems.append("k_min must be at least 2")
-    if whole["k_min"] and whole["k_max"] and config.k_max < config.k_min:
-        problems.append(f"k_max ({config.k_max}) must not be below k_min ({config.k_min})")
-    if whole["k_max"] and config.k_max > 50:
-        problems.append("k_max must be at most 50")
-    if not isinstance(config.min_share, (int, float)) or not 0 <= config.min_share < 0.5:
-        problems.append("min_share must be a fraction between 0 and 0.5, e.g. 0.02")
-    if whole["sample_size"] and config.sample_size < 500:
-        problems.append("sample_size must be at least 500")
-    if whole["silhouette_sample"] and config.silhouette_sample < 100:
-        problems.append("silhouette_sample must be at least 100")
-    if (whole["n_init"] and config.n_init < 1) or (
-        whole["stability_resamples"] and config.stability_resamples < 0
-    ):
-        problems.append("n_init must be at least 1 and stability_resamples at least 0")
-    if whole["max_text_length"] and not MIN_TEXT_LENGTH <= config.max_text_length <= MAX_TEXT_LIMIT:
-        problems.append(
-            f"max_text_length must be from {MIN_TEXT_LENGTH} to {MAX_TEXT_LIMIT:,} characters, "
-            f"not {config.max_text_length}"
-        )
-    return problems + _validate_rest(config)
+    groups = (config.clustering, config.report, config.transactions, config.branding)
+    kinds = (Clustering, Report, TransactionOptions, Branding)
+    wrong = [type(g).__name__ for g, kind in zip(groups, kinds, strict=True) if type(g) is not kind]
+    if wrong:  # a hand-built Config with a dict where a group belongs
+        return [f"clustering, report, transactions and branding must be option groups ({wrong[0]})"]
+    return (
+        _validate_clustering(config.clustering)
+        + _validate_report(config.report)
+        + _validate_run(config)
+        + _validate_branding(config.branding)
+        + _validate_roles(config.roles)
+        + _validate_columns(config.columns)
+        + _validate_transactions(config.transactions)
+        + _validate_engine(config)
+    )
 
 
 _WHOLE = (
@@ -311,52 +265,86 @@ _WHOLE = (
     "silhouette_sample",
     "n_init",
     "stability_resamples",
-    "max_text_length",
 )
 
 
-def _validate_rest(config: Config) -> list[str]:
-    """The checks that do not need the whole-number settings to be whole numbers."""
+def _validate_clustering(c: Clustering) -> list[str]:
     problems: list[str] = []
-    formats = config.formats if isinstance(config.formats, tuple) else ("?",)
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:  # an empty tuple is allowed: only segments.csv, summary.json and model.json
+    whole = {}
+    for name in _WHOLE:
+        value = getattr(c, name)
+        whole[name] = isinstance(value, int) and not isinstance(value, bool)
+        if not whole[name]:
+            problems.append(f"{name} must be a whole number")
+    if c.k is not None and (not isinstance(c.k, int) or c.k < 2):
+        problems.append("k must be a whole number of at least 2")
+    # each range check only where its numbers are whole numbers (already said otherwise)
+    if whole["seed"] and not 0 <= c.seed < 2**32:
+        problems.append(f"seed must be a whole number from 0 to {2**32 - 1}, not {c.seed}")
+    if whole["k_min"] and c.k_min < 2:
+        problems.append("k_min must be at least 2")
+    if whole["k_min"] and whole["k_max"] and c.k_max < c.k_min:
+        problems.append(f"k_max ({c.k_max}) must not be below k_min ({c.k_min})")
+    if whole["k_max"] and c.k_max > 50:
+        problems.append("k_max must be at most 50")
+    if not isinstance(c.min_share, (int, float)) or not 0 <= c.min_share < 0.5:
+        problems.append("min_share must be a fraction between 0 and 0.5, e.g. 0.02")
+    if whole["sample_size"] and c.sample_size < 500:
+        problems.append("sample_size must be at least 500")
+    if whole["silhouette_sample"] and c.silhouette_sample < 100:
+        problems.append("silhouette_sample must be at least 100")
+    if (whole["n_init"] and c.n_init < 1) or (
+        whole["stability_resamples"] and c.stability_resamples < 0
+    ):
+        problems.append("n_init must be at least 1 and stability_resamples at least 0")
+    return problems
+
+
+def _validate_report(r: Report) -> list[str]:
+    problems: list[str] = []
+    limit = r.max_text_length
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        problems.append("max_text_length must be a whole number")
+    elif not MIN_TEXT_LENGTH <= limit <= MAX_TEXT_LIMIT:
+        problems.append(
+            f"max_text_length must be from {MIN_TEXT_LENGTH} to {MAX_TEXT_LIMIT:,} characters, "
+            f"not {limit}"
+        )
+    formats = r.formats if isinstance(r.formats, tuple) else ("?",)
+    if [f for f in formats if f not in FORMATS]:  # () is allowed: only the data files
         problems.append(f"format must be a comma-separated subset of {', '.join(FORMATS)}")
+    if r.paper not in PAPERS:
+        problems.append(f"paper must be one of {', '.join(PAPERS)}")
+    problems += _wrong_types(r, paths=("template_dir", "playbook"), texts=("title", "period"))
+    return problems
+
+
+def _validate_run(config: Config) -> list[str]:
+    """The settings of the Config itself: which columns, the baseline, the engine's kind."""
+    problems: list[str] = []
     if config.mode not in ("assign", "refit"):
         problems.append("mode must be 'assign' or 'refit'")
-    if config.paper not in PAPERS:
-        problems.append(f"paper must be one of {', '.join(PAPERS)}")
+    for name in ("features", "exclude"):
+        value = getattr(config, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            problems.append(f'{name} must be a list of column names, e.g. ["Income"]')
     lists = (config.features, config.exclude)
     overlap = set(lists[0]) & set(lists[1]) if all(isinstance(v, tuple) for v in lists) else ()
     if overlap:
         problems.append(f"{', '.join(sorted(overlap))} both chosen and excluded")
-    problems.extend(_validate_types(config))
-    problems.extend(_validate_branding(config.branding))
-    problems.extend(_validate_roles(config.roles))
-    problems.extend(_validate_columns(config.columns))
-    problems.extend(_validate_transactions(config))
-    problems.extend(_validate_engine(config))
-    return problems
+    texts = ("id_column", "sheet", "mode", "engine")
+    return problems + _wrong_types(config, paths=("baseline",), texts=texts)
 
 
-_TEXT_LISTS = ("features", "exclude")
-_PATHS = ("template_dir", "playbook", "baseline")
-_TEXTS = ("id_column", "sheet", "title", "period", "mode", "paper", "engine")
-
-
-def _validate_types(config: Config) -> list[str]:
+def _wrong_types(group: Any, paths: tuple[str, ...], texts: tuple[str, ...]) -> list[str]:
     """Values of the wrong kind from a config file (``template_dir = 5``), said by key."""
     problems = []
-    for name in _TEXT_LISTS:
-        value = getattr(config, name)
-        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-            problems.append(f'{name} must be a list of column names, e.g. ["Income"]')
-    for name in _PATHS:
-        value = getattr(config, name)
+    for name in paths:
+        value = getattr(group, name)
         if value is not None and not isinstance(value, Path):
             problems.append(f'{name} must be a path written as text, e.g. "brand"')
-    for name in _TEXTS:
-        value = getattr(config, name)
+    for name in texts:
+        value = getattr(group, name)
         if value is not None and not isinstance(value, str):
             problems.append(f"{name} must be text, not {value!r}")
     return problems
@@ -373,7 +361,7 @@ def _validate_engine(config: Config) -> list[str]:
         return []
     refused = [
         (config.baseline is not None, "--baseline"),
-        (config.transactions is True, "--transactions"),
+        (config.transactions.enabled is True, "--transactions"),
         (config.sheet is not None, "--sheet (Excel)"),
     ]
     return [
@@ -383,25 +371,26 @@ def _validate_engine(config: Config) -> list[str]:
     ]
 
 
-def _validate_transactions(config: Config) -> list[str]:
+def _validate_transactions(t: TransactionOptions) -> list[str]:
     problems = []
-    if config.transactions not in (None, True, False):
+    if t.enabled not in (None, True, False):
         problems.append("transactions must be true or false")
-    for name in TRANSACTION_COLUMNS:
-        value = getattr(config, name)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            problems.append(f"{name} must be a column name")
-    if config.as_of is not None:
+    named = [key for key, name in TRANSACTION_KEYS.items() if key.endswith("_col")]
+    named = [key for key in named if getattr(t, TRANSACTION_KEYS[key]) is not None]
+    for key in named:
+        value = getattr(t, TRANSACTION_KEYS[key])
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{key} must be a column name")
+    if t.as_of is not None:
         try:
-            date.fromisoformat(str(config.as_of))
+            date.fromisoformat(str(t.as_of))
         except ValueError:
-            problems.append(f"as_of must be a date written YYYY-MM-DD, not {config.as_of!r}")
-    named = [n for n in TRANSACTION_COLUMNS if getattr(config, n) is not None]
-    if config.transactions is False and (named or config.as_of is not None):
-        given = ", ".join([*named, *(["as_of"] if config.as_of is not None else [])])
+            problems.append(f"as_of must be a date written YYYY-MM-DD, not {t.as_of!r}")
+    if t.enabled is False and (named or t.as_of is not None):
+        given = ", ".join([*named, *(["as_of"] if t.as_of is not None else [])])
         problems.append(
             f"transactions is off (--no-transactions) but {given} "
-            f"{'is' if len(named) + (config.as_of is not None) == 1 else 'are'} set; "
+            f"{'is' if len(named) + (t.as_of is not None) == 1 else 'are'} set; "
             "those apply only to transaction logs"
         )
     return problems

@@ -35,7 +35,7 @@ def analyse(
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
     with stage("transactions", announce=False):  # timed apart from "load", announced with it
-        log = logs.derive(dataset, _log_options(config), source=source)
+        log = logs.derive(dataset, config.transactions, source=source)
     notify("read", (dataset, log if log.detected else None))
     # a transaction log is segmented through the customer table derived from it
     table = log.table if log.table is not None else dataset.frame
@@ -53,7 +53,7 @@ def analyse(
             )
     notify("features", matrix)
     with stage("select k"):
-        selection = choose_k(config, matrix, assign.model.k if assign else config.k, progress)
+        selection = choose_k(config, matrix, progress, assign.model.k if assign else None)
     with stage("fit"):
         segmentation, kept_names, selection = _segment(config, baseline, table, matrix, selection)
     with stage("describe"):
@@ -112,21 +112,6 @@ def _compare(
     )
 
 
-def _log_options(config: Config) -> logs.TransactionOptions:
-    """The transaction flags and config keys, as the transactions stage takes them."""
-    return logs.TransactionOptions(
-        enabled=config.transactions,
-        customer=config.customer_col,
-        date=config.date_col,
-        amount=config.amount_col,
-        quantity=config.quantity_col,
-        price=config.price_col,
-        product=config.product_col,
-        invoice=config.invoice_col,
-        as_of=config.as_of,
-    )
-
-
 def _segment(
     config: Config,
     baseline: comparing.Baseline | None,
@@ -142,23 +127,23 @@ def _segment(
             matrix.X,
             old.centers,
             saved_model.ids(old),
-            seed=config.seed,
-            silhouette_sample=config.silhouette_sample,
+            config.clustering,
         )
         rationale = (
             f"k={old.k} kept from the baseline model ({old.period or baseline.path}); "
             "customers were assigned to its segment centres (--mode assign)."
         )
-        selection = replace(selection, method="baseline", rationale=rationale)
+        # the options as the user gave them (k fixed by the baseline, not by --k)
+        selection = replace(
+            selection, method="baseline", rationale=rationale, options=config.clustering
+        )
         return segmentation, {s.id: s.name for s in old.segments}, selection
     sampled = selection.sample_size < selection.n_rows
     segmentation = clustering.fit(
         matrix.X,
         selection.k,
-        seed=config.seed,
-        n_init=config.n_init,
+        config.clustering,
         init_centers=selection.centroids if sampled else None,
-        silhouette_sample=config.silhouette_sample,
     )
     if baseline is None:
         return segmentation, None, selection

@@ -99,7 +99,7 @@ def run(
     ``("features", matrix)`` and ``("segments", (selection, segmentation, profiles,
     comparison or None))``.  An engine may send none of them; the RunResult has them all."""
     reserved = outdir.reserve(config.out, config.force, inputs=(config.input,))
-    with reserved as target, workers.owned(enabled=bool(config.formats)) as helpers:
+    with reserved as target, workers.owned(enabled=bool(config.report.formats)) as helpers:
         timings: dict[str, float] = {}
         stage = stage_timer(timings, progress)
         prepared = prepare(config, target, helpers)
@@ -135,12 +135,12 @@ def prepare(
             return None
 
     logo = checked(lambda: render.logo_uri(config.branding.logo))
-    playbook = checked(lambda: narrative.load_playbook(config.playbook))
-    limit = config.max_text_length
-    html_env = checked(lambda: environment(config.template_dir, max_text_length=limit))
+    playbook = checked(lambda: narrative.load_playbook(config.report.playbook))
+    limit = config.report.max_text_length
+    html_env = checked(lambda: environment(config.report.template_dir, max_text_length=limit))
     if problems:
         raise ConfigError("; ".join(problems))
-    text_env = environment(config.template_dir, html=False, max_text_length=limit)
+    text_env = environment(config.report.template_dir, html=False, max_text_length=limit)
     return Prepared(target, helpers, logo, playbook, html_env, text_env)
 
 
@@ -170,11 +170,11 @@ def report(
     names = {s.id: s.name for s in a.profiles.segments}
     files: dict[str, Path] = {}
     with prepared.target.stage() as folder:
-        if config.formats:
+        if config.report.formats:
             pages = _pages(config, prepared, a, log, stories, parameters, stage, progress)
-            if "html" in config.formats:
+            if "html" in config.report.formats:
                 files["report.html"] = _write(folder / "report.html", pages)
-            if "pdf" in config.formats:
+            if "pdf" in config.report.formats:
                 with stage("pdf"):
                     render.pdf(pages, folder / "report.pdf", prepared.helpers)
                 files["report.pdf"] = folder / "report.pdf"
@@ -221,9 +221,9 @@ def _summary(
         parameters,
     )
     summary["report"] = {
-        "title": config.title,
+        "title": config.report.title,
         "period": views.period(config),
-        "max_text_length": config.max_text_length,  # the email shows names as the report did
+        "max_text_length": config.report.max_text_length,  # the email shows names as the report did
     }
     if a.comparison is not None:
         summary["comparison"] = summarising.comparison(a.comparison)
@@ -263,18 +263,20 @@ def _pages(
             a.profiles,
             colors,
             font_family=config.branding.font_family,
-            seed=config.seed,
+            seed=config.clustering.seed,
             progress=(lambda d, t: progress("charts", d, t)) if progress else None,
             comparison=a.comparison,
             distinct=views.distinct(a.profile),
-            max_text_length=config.max_text_length,
+            max_text_length=config.report.max_text_length,
             helpers=prepared.helpers,
         )
-    css = render.theme_css(prepared.html_env, config.branding, config.paper, config.title)
+    css = render.theme_css(
+        prepared.html_env, config.branding, config.report.paper, config.report.title
+    )
     context = views.report_context(
         config, a, log, stories, drawn, colors, prepared.logo, parameters, css
     )
-    shown = views.shortener(a.dataset, a.profile, a.profiles, config.max_text_length)
+    shown = views.shortener(a.dataset, a.profile, a.profiles, config.report.max_text_length)
     context = display.report_context(context, shown)
     with stage("html"):
         return render.html(prepared.html_env, context)
@@ -329,20 +331,18 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+# summary.json's parameters, in the order they have always been written
+_RECORDED = "seed k k_min k_max min_share n_init sample_size silhouette_sample stability_resamples"
+
+
 def _parameters(
     config: Config, selection: choosing.KSelection, segmentation: clustering.Segmentation
 ) -> dict[str, Any]:
+    """The settings summary.json and the method table record: the k stage's own options."""
+    options = selection.options
     return {
         "engine": config.engine,
-        "seed": config.seed,
-        "k": config.k,
-        "k_min": config.k_min,
-        "k_max": config.k_max,
-        "min_share": config.min_share,
-        "n_init": config.n_init,
-        "sample_size": config.sample_size,
-        "silhouette_sample": config.silhouette_sample,
-        "stability_resamples": config.stability_resamples,
+        **{name: getattr(options, name) for name in _RECORDED.split()},
         "algorithm": "K-Means (scikit-learn, k-means++ initialisation, Lloyd)",
         "final_fit": "warm-started from the sweep sample's centres"
         if segmentation.warm_start
@@ -367,7 +367,7 @@ def _model(
         segmentation.centers,
         segs,
         id_column,
-        config.seed,
+        config.clustering.seed,
         views.period(config),
         dataset.sha256,
         segmentation.inertia / max(len(segmentation.labels), 1),

@@ -21,13 +21,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from reportgen.errors import InputError
 from reportgen.formatting import percent
+from reportgen.options import Clustering
 
 MIN_ROWS = 10  # fewer customers than this cannot be segmented meaningfully
 START_ROWS = 3_000  # each k's starts are compared on at most this many rows of the sample
@@ -127,6 +128,7 @@ class KSelection:
     outlier_note: str = ""
     k_range: tuple[int, int] = (0, 0)  # the k swept, after any extension
     extended: bool = False  # True when the sweep went past k_max
+    options: Clustering = field(default_factory=Clustering)  # the settings it ran with
 
     def candidate(self, k: int) -> KScore:
         return next(c for c in self.candidates if c.k == k)
@@ -156,25 +158,21 @@ class _Sweep:
 
 def select_k(
     X: np.ndarray,
+    options: Clustering,
     *,
-    k: int | None = None,
-    k_min: int = 2,
-    k_max: int = 10,
-    k_max_given: bool = False,
-    seed: int,
-    min_share: float = 0.02,
-    sample_size: int = 20_000,
-    silhouette_sample: int = 3_000,
-    n_init: int = 10,
-    stability_resamples: int = 3,
     source: str = "input",
     progress: Progress | None = None,
 ) -> KSelection:
-    """Sweep k on a sample, test for structure and choose k by consensus (or take ``k``).
+    """Sweep k on a sample, test for structure and choose k by consensus (or take
+    ``options.k``); the selection records ``options``.
 
     When the best k is ``k_max`` and the criteria still improve there, the sweep goes on up
-    to EXTENDED_K_MAX, unless ``k_max_given`` says the user chose that limit.
+    to EXTENDED_K_MAX, unless ``options.stops_at_k_max`` (the user chose that limit).
     """
+    k, k_min, k_max, seed = options.k, options.k_min, options.k_max, options.seed
+    min_share, silhouette_sample = options.min_share, options.silhouette_sample
+    n_init, stability_resamples = options.n_init, options.stability_resamples
+    k_max_given, sample_size = options.stops_at_k_max, options.sample_size
     n = len(X)
     distinct = _distinct_rows(X)
     _check_size(n, distinct, k, source)
@@ -198,7 +196,7 @@ def select_k(
     common: dict[str, Any] = {"sample_size": len(sample), "n_rows": n}
     common["silhouette_sample"] = len(sweep.sil_idx)
     common |= {"outliers": outliers, "outlier_note": note, "k_range": (min(ks), max(ks))}
-    common["extended"] = extended
+    common |= {"extended": extended, "options": options}
     if k is not None:
         return _fixed(k, scored, sweep, centroids[k], note, common)
     chosen, alternatives, votes = _choose(scored, elbow)

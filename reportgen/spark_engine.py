@@ -79,7 +79,7 @@ def analyse(
         if owned:
             cleanup.callback(spark.stop)
         with stage("load"), _quiet():
-            table = read(spark, files, kind, seed=config.seed)
+            table = read(spark, files, kind, seed=config.clustering.seed)
         notify("read", (_dataset(table), None))
         with stage("profile"), _quiet():
             sample_profile = profiling.profile(
@@ -93,11 +93,11 @@ def analyse(
             cleanup.callback(data.unpersist)
         notify("features", matrix)
         with stage("select k"):
-            selection = choose_k(config, matrix, config.k, progress)
+            selection = choose_k(config, matrix, progress)
             selection = replace(selection, n_rows=table.n_rows)
         with stage("fit"), _quiet():
             model, order, starts = _fit(
-                data, selection.k, config.seed, matrix.X, selection.centroids
+                data, selection.k, config.clustering.seed, matrix.X, selection.centroids
             )
             segmentation, cost = _segmentation(model, order, matrix.X, config)
         with stage("describe"):
@@ -186,8 +186,8 @@ def _parameters(config: Config, starts: int) -> dict[str, Any]:
         "engine": "spark",
         "algorithm": "K-Means (pyspark.ml, k-means|| initialisation)",
         "final_fit": f"all rows in Spark, at most {MAX_ITER} iterations, "
-        f"k-means|| with {INIT_STEPS} rounds; {starts} start(s) (seed {config.seed}"
-        + (f" to {config.seed + starts - 1})" if starts > 1 else ")"),
+        f"k-means|| with {INIT_STEPS} rounds; {starts} start(s) (seed {config.clustering.seed}"
+        + (f" to {config.clustering.seed + starts - 1})" if starts > 1 else ")"),
     }
 
 
@@ -734,7 +734,9 @@ def _segmentation(
     centers = _centers(model)[order]
     sizes = tuple(int(model.summary.clusterSizes[i]) for i in order)
     labels, distances = clustering.assign(X, centers)
-    sil, rows = clustering.silhouette(X, labels, config.seed, config.silhouette_sample)
+    sil, rows = clustering.silhouette(
+        X, labels, config.clustering.seed, config.clustering.silhouette_sample
+    )
     segmentation = clustering.Segmentation(
         k=len(centers),
         labels=labels,
@@ -744,7 +746,7 @@ def _segmentation(
         inertia=float((distances**2).sum()),
         silhouette=sil,
         silhouette_rows=rows,
-        seed=config.seed,
+        seed=config.clustering.seed,
         n_init=1,
         warm_start=False,
     )

@@ -21,6 +21,7 @@ import pandas as pd
 from reportgen.errors import InputError
 from reportgen.formatting import spell_date
 from reportgen.io import Dataset
+from reportgen.options import TransactionOptions
 from reportgen.rfm import RFM_NAMES, quintile_scores, rfm_name  # RFM_NAMES: column order
 from reportgen.roles import tokens
 
@@ -153,26 +154,6 @@ _DAY_MONTH = {
     for sep in ("/", "-", ".")
 }
 _DEFAULT_ORDER = {"/": "month-first", "-": "day-first", ".": "day-first"}
-
-
-@dataclass(frozen=True)
-class TransactionOptions:
-    """What the user said; ``enabled`` None means detect, True a log, False a customer table."""
-
-    enabled: bool | None = None
-    customer: str | None = None
-    date: str | None = None
-    amount: str | None = None
-    quantity: str | None = None
-    price: str | None = None
-    product: str | None = None
-    invoice: str | None = None
-    as_of: str | None = None  # ISO date; default: the day after the last date in the data
-
-    def named(self) -> dict[str, str]:
-        """The columns the user named, by role."""
-        roles = ("customer", "date", "amount", "quantity", "price", "product", "invoice")
-        return {r: getattr(self, r) for r in roles if getattr(self, r) is not None}
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,13 @@ def report_context(
     segment_views = _segment_views(profiles, stories, colors, views)
     method = _method_table(config, analysis, log, parameters)
     return render.ReportContext(
-        title=config.title,
+        title=config.report.title,
         period=period(config),
         generated=date.today().isoformat(),
         company=config.branding.company,
         logo=logo,
         footer=config.branding.footer,
-        paper=config.paper,
+        paper=config.report.paper,
         css=css,
         source=_source(config, dataset, profile),
         summary=stories.summary,
@@ -135,8 +135,8 @@ def _method_table(
         "k": f"{selection.k} ("
         + ("set by the user" if selection.method == "fixed" else "chosen by consensus")
         + ")",
-        **({"K range swept": _swept(selection, config)} if selection.method == "consensus" else {}),
-        "Seed": str(config.seed),
+        **({"K range swept": _swept(selection)} if selection.method == "consensus" else {}),
+        "Seed": str(selection.options.seed),
         **{
             name.replace("_", " ").capitalize(): str(value)
             for name, value in parameters.items()
@@ -213,25 +213,23 @@ def shortener(
     return display.Shortener.of([*names, *values, *levels], limit)
 
 
-def _swept(selection: choosing.KSelection, config: Config) -> str:
+def _swept(selection: choosing.KSelection) -> str:
     """The k the sweep covered, which is not the range asked for when it was extended (or
     cut short by a small table)."""
     low, high = selection.k_range
+    asked = selection.options
     text = f"{low} to {high}"
     if selection.extended:
         return (
-            text
-            + f" (k max {config.k_max} extended: the best k was at the top and still improving)"
+            text + f" (k max {asked.k_max} extended: the best k was at the top and still improving)"
         )
-    if (low, high) != (config.k_min, config.k_max):
-        return (
-            text + f" (asked {config.k_min} to {config.k_max}; a table this small allows no more)"
-        )
+    if (low, high) != (asked.k_min, asked.k_max):
+        return text + f" (asked {asked.k_min} to {asked.k_max}; a table this small allows no more)"
     return text
 
 
 def period(config: Config) -> str:
-    return config.period or date.today().strftime("%Y-%m")
+    return config.report.period or date.today().strftime("%Y-%m")
 
 
 def _versions() -> dict[str, str]:

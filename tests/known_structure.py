@@ -16,6 +16,7 @@ import pandas as pd
 
 from reportgen.clustering import fit
 from reportgen.features import build
+from reportgen.options import Clustering
 from reportgen.profile import profile
 from reportgen.selection import KSelection, select_k
 
@@ -273,11 +274,13 @@ def evaluate(table: Table, seed: int = 0) -> Outcome:
 
     start = time.perf_counter()
     fm = build(table.frame, profile(table.frame), source=table.name)
-    selection = select_k(fm.X, seed=seed)
+    selection = select_k(fm.X, Clustering(seed=seed))
     seconds = time.perf_counter() - start
     ari = None
     if table.structured:
-        labels = fit(fm.X, selection.k, seed=seed, init_centers=selection.centroids).labels
+        labels = fit(
+            fm.X, selection.k, Clustering(seed=seed), init_centers=selection.centroids
+        ).labels
         kept = table.truth >= 0
         ari = float(adjusted_rand_score(table.truth[kept], labels[kept]))
     return Outcome(table, selection, ari, seconds)

@@ -64,7 +64,7 @@ def test_a_formula_like_id_column_name_is_neutralised_in_the_csv(tmp_path: Path)
     frame = pd.read_csv(MALL).rename(columns={"CustomerID": "=HYPERLINK(1)"})
     source = tmp_path / "m.csv"
     frame.to_csv(source, index=False)
-    run(Config(input=source, out=tmp_path / "o", formats=(), k=3, id_column="=HYPERLINK(1)"))
+    run(Config.build(input=source, out=tmp_path / "o", formats=(), k=3, id_column="=HYPERLINK(1)"))
     with open(tmp_path / "o" / "segments.csv", newline="") as handle:
         header = next(csv.reader(handle))
     assert header[0] == "'=HYPERLINK(1)"

@@ -292,7 +292,8 @@ def test_fixed_k_and_seed_flags(tmp_path: Path, pipeline_calls: list[Any]) -> No
     run_ok(str(MALL), "--out", str(out), "--k", "4", "--seed", "11", "--format", "html", "--quiet")
     [(config, kwargs)] = pipeline_calls
     assert (config.input, config.out) == (MALL, out)
-    assert config.k == 4 and config.seed == 11 and config.formats == ("html",)
+    assert config.clustering.k == 4 and config.clustering.seed == 11
+    assert config.report.formats == ("html",)
     assert kwargs == {"progress": None, "notify": None}  # --quiet: nothing to hear of
 
 

@@ -9,6 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from reportgen import clustering
 from reportgen.clustering import assign, fit
+from reportgen.options import Clustering
 
 
 def _data(seed: int = 0) -> np.ndarray:
@@ -18,7 +19,7 @@ def _data(seed: int = 0) -> np.ndarray:
 
 
 def test_segments_are_numbered_by_size() -> None:
-    seg = fit(_data(), 3, seed=0)
+    seg = fit(_data(), 3, Clustering(seed=0))
     assert seg.sizes == (300, 150, 60)
     assert set(np.unique(seg.labels)) == {1, 2, 3}
     np.testing.assert_allclose(seg.centers[0], (0, 0), atol=0.15)
@@ -27,15 +28,15 @@ def test_segments_are_numbered_by_size() -> None:
 
 def test_numbering_does_not_depend_on_the_seed_or_row_order() -> None:
     X = _data()
-    a = fit(X, 3, seed=0)
+    a = fit(X, 3, Clustering(seed=0))
     order = np.random.default_rng(5).permutation(len(X))
-    b = fit(X[order], 3, seed=42)
+    b = fit(X[order], 3, Clustering(seed=42))
     np.testing.assert_array_equal(a.labels[order], b.labels)
 
 
 def test_distances_are_euclidean_to_the_own_centre() -> None:
     X = _data()
-    seg = fit(X, 3, seed=0)
+    seg = fit(X, 3, Clustering(seed=0))
     expected = np.linalg.norm(X - seg.centers[seg.labels - 1], axis=1)
     np.testing.assert_allclose(seg.distances, expected, rtol=1e-9)
     assert seg.inertia == pytest.approx((expected**2).sum())
@@ -44,20 +45,20 @@ def test_distances_are_euclidean_to_the_own_centre() -> None:
 def test_same_partition_as_scikit_learn() -> None:
     X = _data()
     reference = KMeans(3, n_init=10, random_state=0).fit_predict(X)
-    assert adjusted_rand_score(reference, fit(X, 3, seed=0).labels) == 1.0
+    assert adjusted_rand_score(reference, fit(X, 3, Clustering(seed=0)).labels) == 1.0
 
 
 def test_warm_start_from_sample_centres() -> None:
     X = _data()
     sample_centers = KMeans(3, n_init=10, random_state=0).fit(X[::7]).cluster_centers_
-    seg = fit(X, 3, seed=0, init_centers=sample_centers)
+    seg = fit(X, 3, Clustering(seed=0), init_centers=sample_centers)
     assert seg.warm_start and seg.n_init == 1
-    assert adjusted_rand_score(fit(X, 3, seed=0).labels, seg.labels) == 1.0
+    assert adjusted_rand_score(fit(X, 3, Clustering(seed=0)).labels, seg.labels) == 1.0
 
 
 def test_chunked_assignment_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     X = _data()
-    centers = fit(X, 3, seed=0).centers
+    centers = fit(X, 3, Clustering(seed=0)).centers
     whole = assign(X, centers)
     monkeypatch.setattr(clustering, "CHUNK", 37)
     chunked = assign(X, centers)
@@ -76,8 +77,8 @@ def test_segments_from_a_sample_sweep_agree_with_a_full_data_fit() -> None:
     truth = rng.choice(k, size=n, p=np.linspace(1, 2, k) / np.linspace(1, 2, k).sum())
     X = centers[truth] + rng.normal(0, 0.5, size=(n, 6))
     X = (X - X.mean(axis=0)) / X.std(axis=0)
-    selection = select_k(X, sample_size=4_000, silhouette_sample=1_000, seed=0)
+    selection = select_k(X, Clustering(sample_size=4_000, silhouette_sample=1_000, seed=0))
     assert selection.sample_size == 4_000 and selection.k == k
-    ours = fit(X, selection.k, seed=0, init_centers=selection.centroids)
+    ours = fit(X, selection.k, Clustering(seed=0), init_centers=selection.centroids)
     full = KMeans(selection.k, n_init=10, random_state=1).fit_predict(X)
     assert adjusted_rand_score(full, ours.labels) >= 0.95

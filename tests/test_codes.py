@@ -14,6 +14,7 @@ from reportgen import codes
 from reportgen.clustering import Segmentation, fit
 from reportgen.features import FeatureMatrix, build
 from reportgen.io import load
+from reportgen.options import Clustering
 from reportgen.profile import ColumnProfile, Profile, profile
 from reportgen.segments import SegmentProfiles, describe
 from tests.conftest import DATA
@@ -64,7 +65,7 @@ def described(frame: pd.DataFrame, k: int = 3) -> tuple[Profile, FeatureMatrix, 
 
 
 def labels(matrix: FeatureMatrix, k: int) -> Segmentation:
-    return fit(matrix.X, k, seed=0)  # seeded: the same segments each time
+    return fit(matrix.X, k, Clustering(seed=0))  # seeded: the same segments each time
 
 
 def alerts_for(found: Profile, column: str) -> dict[str, str]:
@@ -309,7 +310,9 @@ def test_not_known_levels_are_never_a_segment_trait() -> None:
 def test_a_run_says_what_it_read_as_codes(tmp_path: Path) -> None:
     source = tmp_path / "bank.csv"
     bank().to_csv(source, index=False)
-    result = reportgen.run(reportgen.Config(input=source, out=tmp_path / "out", k=3, formats=()))
+    result = reportgen.run(
+        reportgen.Config.build(input=source, out=tmp_path / "out", k=3, formats=())
+    )
     summary = result.summary
     assert "pdays = -1 (never)" in summary["described_columns"]
     assert "pdays" not in [f["column"] for f in summary["features"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,14 @@ from reportgen.errors import ConfigError
 
 
 def test_defaults() -> None:
-    config = Config(input=Path("x.csv"))
-    assert (config.k_min, config.k_max, config.seed, config.min_share) == (2, 10, 0, 0.02)
-    assert config.formats == ("html", "pdf") and config.paper == "A4"
+    config = Config.build(input=Path("x.csv"))
+    assert (
+        config.clustering.k_min,
+        config.clustering.k_max,
+        config.clustering.seed,
+        config.clustering.min_share,
+    ) == (2, 10, 0, 0.02)
+    assert config.report.formats == ("html", "pdf") and config.report.paper == "A4"
 
 
 def test_file_then_flags(tmp_path: Path) -> None:
@@ -30,12 +36,12 @@ def test_file_then_flags(tmp_path: Path) -> None:
     config = make_config(
         values, {"input": Path("in.csv"), "seed": 3, "k_max": None, "features": ()}
     )
-    assert config.seed == 3  # the flag wins
-    assert config.k_max == 6  # the file fills what the flags leave out
+    assert config.clustering.seed == 3  # the flag wins
+    assert config.clustering.k_max == 6  # the file fills what the flags leave out
     assert config.features == ("a", "b")
-    assert config.template_dir == (tmp_path / "brand").resolve()  # relative to the file
+    assert config.report.template_dir == (tmp_path / "brand").resolve()  # relative to the file
     assert config.branding.logo == (tmp_path / "logo.png").resolve()
-    assert config.branding.company == "Acme" and config.title == "Q4 segments"
+    assert config.branding.company == "Acme" and config.report.title == "Q4 segments"
     assert config.roles == {"b": "spend"}
 
 
@@ -87,7 +93,13 @@ def test_columns_section_corrects_meanings(tmp_path: Path) -> None:
         "Age": {"meaning": "measure"},
         "Genre": {"meaning": "outcome", "event": "Female"},
     }
-    run(Config(**{**config.__dict__, "formats": (), "k": 3}))
+    run(
+        replace(
+            config,
+            report=replace(config.report, formats=()),
+            clustering=replace(config.clustering, k=3),
+        )
+    )
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert [f["column"] for f in summary["features"]][0] == "Age"  # now clustered
     age = next(c for c in summary["profile"]["columns"] if c["name"] == "Age")
@@ -97,7 +109,7 @@ def test_columns_section_corrects_meanings(tmp_path: Path) -> None:
     assert "set in reportgen.toml" in outcome["how"]
     with pytest.raises(InputError, match="did you mean 'Genre'"):
         run(
-            Config(
+            Config.build(
                 input=MALL, out=tmp_path / "p", formats=(), columns={"Gnre": {"meaning": "flag"}}
             )
         )
@@ -105,7 +117,7 @@ def test_columns_section_corrects_meanings(tmp_path: Path) -> None:
 
 def test_bad_columns_entries_are_reported_together() -> None:
     with pytest.raises(ConfigError) as caught:
-        Config(
+        Config.build(
             input=Path("x.csv"),
             columns={
                 "a": {"meaning": "amount"},
@@ -122,9 +134,9 @@ def test_bad_columns_entries_are_reported_together() -> None:
 
 
 def test_k_max_given_says_whether_the_user_set_k_max() -> None:
-    assert not make_config({"input": "x.csv"}, {}).k_max_given
-    assert make_config({"input": "x.csv"}, {"k_max": 10}).k_max_given
-    assert make_config({"input": "x.csv", "k_max": 8}, {}).k_max_given
+    assert not make_config({"input": "x.csv"}, {}).clustering.k_max_given
+    assert make_config({"input": "x.csv"}, {"k_max": 10}).clustering.k_max_given
+    assert make_config({"input": "x.csv", "k_max": 8}, {}).clustering.k_max_given
 
 
 def _cli_error(*args: str) -> str:

@@ -39,7 +39,7 @@ def test_outcome_rates_and_ages_per_segment_match_an_independent_count(tmp_path:
     source = tmp_path / "customers.csv"
     frame.to_csv(source, index=False)
     out = tmp_path / "out"
-    run(Config(input=source, out=out, formats=("pdf",), k=3))
+    run(Config.build(input=source, out=out, formats=("pdf",), k=3))
     summary = json.loads((out / "summary.json").read_text())
     assert [f["column"] for f in summary["features"]] == ["monthly_spend", "visits", "signup"]
     assert summary["outcomes"] == [

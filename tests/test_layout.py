@@ -76,7 +76,7 @@ def categories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     frame["plan"] = rng.choice(["Basic", "Plus", "Pro", "Team"], len(frame))
     folder = tmp_path_factory.mktemp("categories")
     frame.to_csv(folder / "table.csv", index=False)
-    result = run(Config(input=folder / "table.csv", out=folder / "out", formats=("html",)))
+    result = run(Config.build(input=folder / "table.csv", out=folder / "out", formats=("html",)))
     return folder / "out", result
 
 

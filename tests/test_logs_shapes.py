@@ -510,7 +510,7 @@ def test_day_numbers_in_a_log_date_column_are_lines_set_aside_and_an_alert(
         }
     )
     assert_table(result, expected)
-    summary = run(Config(input=path, out=tmp_path / "out", formats=(), k=3))
+    summary = run(Config.build(input=path, out=tmp_path / "out", formats=(), k=3))
     (alert,) = [a for a in summary.profile.alerts if a.kind == "mixed_values"]
     assert alert.column == "order_date" and alert.message.startswith(
         "order_date: 390 dates and 10 numbers ('45007' in data row 8, '45047' in data row 48, "

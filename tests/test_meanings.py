@@ -317,7 +317,7 @@ def test_year_and_month_columns_become_a_date_and_a_cancellation_an_outcome(
     source = tmp_path / "loyalty.csv"
     frame.to_csv(source, index=False)
     out = tmp_path / "out"
-    run(Config(input=source, out=out, formats=(), k=3))
+    run(Config.build(input=source, out=out, formats=(), k=3))
     summary = json.loads((out / "summary.json").read_text())
     details = {c["column"]: c["detail"] for c in summary["conversions"]}
     assert details["Enrollment date"] == (
@@ -425,7 +425,7 @@ def test_a_date_column_with_a_few_numbers_is_a_date_and_the_alert_says_which(
     source = tmp_path / "mixed.csv"
     _signup_table(cells).to_csv(source, index=False)
     out = tmp_path / "out"
-    run(Config(input=source, out=out, formats=(), k=3))
+    run(Config.build(input=source, out=out, formats=(), k=3))
     summary = json.loads((out / "summary.json").read_text())
     signup = next(c for c in summary["profile"]["columns"] if c["name"] == "signup")
     assert (signup["meaning"], signup["n_missing"]) == ("date", 2)
@@ -455,7 +455,7 @@ def test_dates_and_numbers_half_and_half_are_left_out_not_an_identifier(tmp_path
     source = tmp_path / "half.csv"
     _signup_table(cells).to_csv(source, index=False)
     out = tmp_path / "out"
-    run(Config(input=source, out=out, formats=(), k=3))
+    run(Config.build(input=source, out=out, formats=(), k=3))
     summary = json.loads((out / "summary.json").read_text())
     signup = next(c for c in summary["profile"]["columns"] if c["name"] == "signup")
     reason = "30 dates and 30 numbers in one column: neither dates nor a measure"

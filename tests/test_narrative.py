@@ -12,6 +12,7 @@ from reportgen.errors import ConfigError
 from reportgen.features import build
 from reportgen.formatting import percent
 from reportgen.narrative import load_playbook, recommend, write
+from reportgen.options import Clustering
 from reportgen.profile import profile
 from reportgen.segments import SegmentProfile, Trait, describe
 from reportgen.selection import select_k
@@ -23,8 +24,8 @@ from tests.conftest import MALL
 def mall_run():  # type: ignore[no-untyped-def]
     frame = pd.read_csv(MALL)
     fm = build(frame, profile(frame), features=["Annual Income (k$)", "Spending Score (1-100)"])
-    selection = select_k(fm.X, k=5, seed=0)
-    seg = fit(fm.X, 5, seed=0)
+    selection = select_k(fm.X, Clustering(k=5, seed=0))
+    seg = fit(fm.X, 5, Clustering(seed=0))
     profiles = describe(fm, seg, frame)
     return (
         frame,
@@ -135,4 +136,4 @@ def select_k_fixed():  # type: ignore[no-untyped-def]
     import numpy as np
 
     rng = np.random.default_rng(0)
-    return select_k(rng.normal(size=(50, 2)), k=2, seed=0)
+    return select_k(rng.normal(size=(50, 2)), Clustering(k=2, seed=0))

@@ -36,7 +36,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def quick(out: Path, **kwargs: object) -> Config:
     """A run with no HTML or PDF: the folder logic is the same, and it takes a second."""
-    return Config(input=kwargs.pop("input", MALL), out=out, formats=(), k=3, **kwargs)  # type: ignore[arg-type]
+    return Config.build(input=kwargs.pop("input", MALL), out=out, formats=(), k=3, **kwargs)  # type: ignore[arg-type]
 
 
 def test_staged_folder_appears_only_on_success(tmp_path: Path) -> None:

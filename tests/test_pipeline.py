@@ -13,7 +13,7 @@ from tests.conftest import MALL, DefaultRun
 def test_run_from_python_returns_every_stage_result(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     events: list[tuple[str, int, int]] = []
     result = reportgen.run(
-        Config(input=MALL, out=tmp_path / "o", k=4, seed=11, formats=("html",)),
+        Config.build(input=MALL, out=tmp_path / "o", k=4, seed=11, formats=("html",)),
         progress=lambda stage, done, total: events.append((stage, done, total)),
     )
     assert capsys.readouterr() == ("", "")  # the library never prints
@@ -42,7 +42,7 @@ def test_the_method_table_gives_the_k_range_actually_swept(
     frame, _ = blobs(12, n=2400, p=4, seed=3, min_gap=5.0)
     path = tmp_path / "twelve.csv"
     frame.to_csv(path, index=False)
-    result = reportgen.run(Config(input=path, out=tmp_path / "o", formats=("html",)))
+    result = reportgen.run(Config.build(input=path, out=tmp_path / "o", formats=("html",)))
     low, high = result.selection.k_range
     assert result.selection.extended and (low, high) == (2, 15)
     html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")

@@ -42,7 +42,7 @@ def test_random_tables_succeed_or_fail_cleanly(frame: pd.DataFrame, separator: s
         path = Path(tmp) / "table.csv"
         frame.to_csv(path, index=False, sep=separator)
         before = path.read_bytes()
-        config = Config(
+        config = Config.build(
             input=path, out=Path(tmp) / "out", formats=(), k_max=4, stability_resamples=2, n_init=2
         )
         try:

@@ -134,7 +134,7 @@ def test_the_fetcher_serves_data_uris_only() -> None:
 
 def test_two_runs_give_identical_files(tmp_path: Path, mall_report: DefaultRun) -> None:
     first = mall_report.result  # the session's run of the mall table, earlier in the session
-    second = run(Config(input=MALL, out=tmp_path / "b", formats=("html",)))
+    second = run(Config.build(input=MALL, out=tmp_path / "b", formats=("html",)))
     for name in ("segments.csv", "summary.json", "model.json", "report.html"):
         assert first.files[name].read_bytes() == second.files[name].read_bytes(), name
     summary = json.loads(first.files["summary.json"].read_text())
@@ -147,7 +147,7 @@ def test_a_failed_rerun_keeps_the_previous_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "report"
-    run(Config(input=MALL, out=out, formats=("html",)))
+    run(Config.build(input=MALL, out=out, formats=("html",)))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken_pdf(page: str, path: Path, helpers: object = None) -> None:
@@ -156,7 +156,7 @@ def test_a_failed_rerun_keeps_the_previous_report(
 
     monkeypatch.setattr(render, "pdf", broken_pdf)
     with pytest.raises(RuntimeError):
-        run(Config(input=MALL, out=out, force=True, k=3))
+        run(Config.build(input=MALL, out=out, force=True, k=3))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging leftovers
 
@@ -173,7 +173,7 @@ def test_wide_tables_and_long_values_stay_readable(tmp_path: Path) -> None:
     frame["notes"] = "a very long free text value " * 40
     path = tmp_path / "wide.csv"
     frame.to_csv(path, index=False)
-    result = run(Config(input=path, out=tmp_path / "out", formats=("html",), k=3))
+    result = run(Config.build(input=path, out=tmp_path / "out", formats=("html",), k=3))
     html = result.files["report.html"].read_text()
     assert len(html) < 3_000_000
     profile_table = html.split('class="profile-table"')[1].split("</table>")[0]

@@ -8,6 +8,7 @@ import pytest
 
 from reportgen.clustering import fit
 from reportgen.features import build
+from reportgen.options import Clustering
 from reportgen.profile import profile
 from reportgen.roles import role_for, tokens, words_for
 from reportgen.segments import describe
@@ -18,7 +19,7 @@ from tests.conftest import MALL
 def mall():  # type: ignore[no-untyped-def]
     frame = pd.read_csv(MALL)
     fm = build(frame, profile(frame), features=["Annual Income (k$)", "Spending Score (1-100)"])
-    seg = fit(fm.X, 5, seed=0)
+    seg = fit(fm.X, 5, Clustering(seed=0))
     return frame, fm, seg, describe(fm, seg, frame)
 
 
@@ -73,7 +74,7 @@ def test_category_mix_and_skews() -> None:
         }
     )
     fm = build(frame, profile(frame))
-    seg = fit(fm.X, 2, seed=0)
+    seg = fit(fm.X, 2, Clustering(seed=0))
     profiles = describe(fm, seg, frame)
     overall_gold = (frame["Plan"] == "gold").mean()
     assert profiles.overall_mix["Plan"]["gold"] == pytest.approx(overall_gold)
@@ -92,7 +93,7 @@ def test_names_stay_unique_when_traits_coincide() -> None:
         np.vstack([rng.normal(c, 2, (100, 3)) for c in centers]), columns=["Income", "Spend", "Age"]
     )
     fm = build(frame, profile(frame))
-    seg = fit(fm.X, 3, seed=0)
+    seg = fit(fm.X, 3, Clustering(seed=0))
     names = [s.name for s in describe(fm, seg, frame).segments]
     assert len(set(names)) == 3
     assert not any(n.lower().startswith(("cluster", "segment")) for n in names)
@@ -159,7 +160,7 @@ def test_rfm_measures_give_rfm_grid_names() -> None:
         truth += [name] * n
     frame = pd.concat(parts, ignore_index=True)
     fm = build(frame, profile(frame))
-    seg = fit(fm.X, 5, seed=0)
+    seg = fit(fm.X, 5, Clustering(seed=0))
     profiles = describe(fm, seg, frame)
     assert profiles.roles == {
         "days_since_last_purchase": "recency",

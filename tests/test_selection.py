@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from reportgen.clustering import fit
 from reportgen.errors import InputError
 from reportgen.features import build
+from reportgen.options import Clustering
 from reportgen.profile import profile
 from reportgen.selection import _kneedle, select_k
 from tests.conftest import blobs
@@ -30,9 +31,9 @@ def test_true_k_is_chosen_and_segments_match_the_truth(k: int, seed: int) -> Non
     frame, truth = blobs(k, seed=seed)
     fm = build(frame, profile(frame), source="synthetic.csv")
     assert all(s.transform == "log1p" for s in fm.specs)  # the skew was recognised
-    selection = select_k(fm.X, seed=0)
+    selection = select_k(fm.X, Clustering(seed=0))
     assert selection.k == k, selection.rationale
-    segmentation = fit(fm.X, selection.k, seed=0)
+    segmentation = fit(fm.X, selection.k, Clustering(seed=0))
     assert adjusted_rand_score(truth, segmentation.labels) >= 0.9
 
 
@@ -44,21 +45,21 @@ def test_mall_income_and_spending_gives_five_segments() -> None:
     frame = pd.read_csv(MALL)
     columns = ["Annual Income (k$)", "Spending Score (1-100)"]
     fm = build(frame, profile(frame), features=columns)
-    selection = select_k(fm.X, seed=0)
+    selection = select_k(fm.X, Clustering(seed=0))
     assert selection.k == 5
     # Independent reference: scikit-learn on standardized features, as in the literature.
     X = StandardScaler().fit_transform(frame[columns].to_numpy(float))
     reference = KMeans(5, n_init=10, random_state=0).fit_predict(X)
     assert silhouette_score(X, reference) == pytest.approx(0.5547, abs=0.002)
     assert selection.candidate(5).silhouette >= 0.55
-    segmentation = fit(fm.X, 5, seed=0)
+    segmentation = fit(fm.X, 5, Clustering(seed=0))
     assert adjusted_rand_score(reference, segmentation.labels) == pytest.approx(1.0)
 
 
 def test_candidates_hold_every_criterion_and_the_rationale_names_them() -> None:
     frame, _ = blobs(4, seed=3)
     fm = build(frame, profile(frame))
-    selection = select_k(fm.X, k_min=2, k_max=7, seed=0)
+    selection = select_k(fm.X, Clustering(k_min=2, k_max=7, seed=0))
     assert [c.k for c in selection.candidates] == [2, 3, 4, 5, 6, 7]
     for c in selection.candidates:
         assert -1 <= c.silhouette <= 1 and c.calinski_harabasz > 0 and c.davies_bouldin > 0
@@ -80,7 +81,7 @@ def test_small_segments_are_not_eligible() -> None:
             rng.normal([0, 8], 0.3, (15, 2)),  # 1.5%: more than a handful, under 2%
         ]
     )
-    selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
+    selection = select_k(X, Clustering(k_min=2, k_max=4, min_share=0.02, seed=0))
     three = selection.candidate(3)
     assert three.min_share == pytest.approx(15 / 995)
     assert not three.eligible and three.score is None
@@ -98,7 +99,7 @@ def test_a_handful_of_far_away_customers_are_outliers_not_a_veto() -> None:
             rng.normal([0, 8], 0.3, (5, 2)),
         ]
     )
-    selection = select_k(X, k_min=2, k_max=4, min_share=0.02, seed=0)
+    selection = select_k(X, Clustering(k_min=2, k_max=4, min_share=0.02, seed=0))
     assert selection.outliers == 5 and selection.k == 2
     assert all(c.eligible for c in selection.candidates)
     assert "5 customers lie far from all the others" in selection.rationale
@@ -108,7 +109,7 @@ def test_a_handful_of_far_away_customers_are_outliers_not_a_veto() -> None:
 def test_fixed_k_skips_the_choice() -> None:
     frame, _ = blobs(3, seed=0)
     fm = build(frame, profile(frame))
-    selection = select_k(fm.X, k=5, seed=0)
+    selection = select_k(fm.X, Clustering(k=5, seed=0))
     assert selection.k == 5 and selection.method == "fixed"
     assert [c.k for c in selection.candidates] == [5]
     assert "--k" in selection.rationale
@@ -121,7 +122,7 @@ def test_a_rival_far_behind_on_silhouette_is_explained_not_called_a_tie() -> Non
     rng = np.random.default_rng(1)
     centers = [(0, 0), (2.2, 0), (20, 0), (22.2, 0)]
     X = np.vstack([rng.normal(c, 0.5, (300, 2)) for c in centers])
-    selection = select_k(X, k_min=2, k_max=6, seed=0)
+    selection = select_k(X, Clustering(k_min=2, k_max=6, seed=0))
     assert selection.k == 2 and not selection.ambiguous
     assert "k=4 (favoured by Calinski-Harabasz)" in selection.rationale
     assert "lower silhouette" in selection.rationale
@@ -130,7 +131,7 @@ def test_a_rival_far_behind_on_silhouette_is_explained_not_called_a_tie() -> Non
 def test_ambiguity_is_reported_when_a_rival_ties_on_silhouette() -> None:
     # Four groups of unequal spread: the widest splits in two at almost no cost in silhouette.
     frame, truth, k = _table(unequal_variance(4, seed=7))
-    selection = select_k(build(frame, profile(frame)).X, seed=0)
+    selection = select_k(build(frame, profile(frame)).X, Clustering(seed=0))
     assert selection.ambiguous and k in {selection.k, *selection.alternatives}
     assert "ambiguous between" in selection.rationale
     for rival in selection.alternatives:
@@ -141,7 +142,7 @@ def test_ambiguity_is_reported_when_a_rival_ties_on_silhouette() -> None:
 
 def test_the_elbow_alone_does_not_make_k_ambiguous() -> None:
     frame, _ = blobs(6, seed=0)
-    selection = select_k(build(frame, profile(frame)).X, seed=0)
+    selection = select_k(build(frame, profile(frame)).X, Clustering(seed=0))
     assert selection.k == 6 and selection.votes.get("elbow") != 6
     assert not selection.ambiguous
     assert "shown for illustration and does not vote" in selection.rationale
@@ -150,8 +151,8 @@ def test_the_elbow_alone_does_not_make_k_ambiguous() -> None:
 def test_sweep_runs_on_a_seeded_sample_for_large_inputs() -> None:
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.5, (2000, 3)) for c in (0, 5, 10)])
-    a = select_k(X, k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4)
-    b = select_k(X, k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4)
+    a = select_k(X, Clustering(k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4))
+    b = select_k(X, Clustering(k_min=2, k_max=4, sample_size=1000, silhouette_sample=300, seed=4))
     assert a.sample_size == 1000 and a.silhouette_sample == 300 and a.n_rows == 6000
     assert a.k == 3
     assert [c.silhouette for c in a.candidates] == [c.silhouette for c in b.candidates]
@@ -174,16 +175,16 @@ def test_kneedle_finds_the_knee_of_a_known_curve() -> None:
 )
 def test_too_little_to_segment_is_a_clear_error(X: np.ndarray, k: int | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        select_k(X, k=k, source="t.csv", seed=0)
+        select_k(X, Clustering(k=k, seed=0), source="t.csv")
 
 
 def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:
     table = separated(12, seed=12)
     X = build(table.frame, profile(table.frame)).X
-    given = select_k(X, k_max=10, k_max_given=True, seed=0)
+    given = select_k(X, Clustering(k_max=10, k_max_given=True, seed=0))
     assert given.k == 10 and not given.extended and given.k_range == (2, 10)
     assert "top of the range you set" in given.rationale and "raise k_max" in given.rationale
-    free = select_k(X, k_max=10, seed=0)
+    free = select_k(X, Clustering(k_max=10, seed=0))
     assert free.k == 12 and free.extended and free.k_range == (2, 15)
     assert "so the sweep was extended to k=15" in free.rationale
 

@@ -47,7 +47,7 @@ def results(
     found = {path.stem: default_run(path).result for path in shared}
     for path in (RETAIL, ECOMMERCE, CLIENTES, AIRLINE):
         out = tmp_path_factory.mktemp("shared") / path.stem
-        found[path.stem] = run(Config(input=path, out=out, formats=()))
+        found[path.stem] = run(Config.build(input=path, out=out, formats=()))
     return found
 
 
@@ -193,7 +193,7 @@ def test_airline_loyalty(results: dict[str, RunResult]) -> None:
 
 def test_the_response_companion_says_there_is_nothing_to_segment(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="customer_id is an identifier; response is an outcome"):
-        run(Config(input=RESPONSE, out=tmp_path / "o", formats=()))
+        run(Config.build(input=RESPONSE, out=tmp_path / "o", formats=()))
     assert DATA.is_dir()
 
 

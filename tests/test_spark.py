@@ -64,8 +64,8 @@ def both(spark, parquet_folder, tmp_path_factory):  # type: ignore[no-untyped-de
     base = tmp_path_factory.mktemp("engines")
     whole = base / "customers.parquet"
     frame.to_parquet(whole, index=False)
-    local = run(Config(input=whole, out=base / "local"))
-    sparked = run(Config(input=folder, out=base / "spark", engine="spark"))
+    local = run(Config.build(input=whole, out=base / "local"))
+    sparked = run(Config.build(input=folder, out=base / "spark", engine="spark"))
     return local, sparked, frame
 
 
@@ -130,7 +130,7 @@ def test_driver_sample_is_bounded_and_sizes_still_count_everyone(
 ) -> None:
     folder, frame = parquet_folder
     monkeypatch.setattr(spark_engine, "DRIVER_ROWS", 1000)
-    result = run(Config(input=folder, out=tmp_path / "out", engine="spark", formats=()))
+    result = run(Config.build(input=folder, out=tmp_path / "out", engine="spark", formats=()))
     assert 880 <= len(result.dataset.frame) <= 1120  # a Bernoulli sample of 1,000 expected
     assert result.profile.n_rows == 3000
     assert sum(s.size for s in result.segments.segments) == 3000
@@ -216,7 +216,7 @@ def test_resolve_refuses_what_spark_cannot_read(
 )
 def test_engine_settings_are_checked(extra: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        Config(input=MALL, **extra)
+        Config.build(input=MALL, **extra)
 
 
 def test_cli_refuses_spark_with_baseline_in_one_line(tmp_path: Path) -> None:

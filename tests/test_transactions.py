@@ -493,7 +493,7 @@ def test_config_values_are_checked() -> None:
     with pytest.raises(ConfigError, match="transactions is off .* but customer_col is set"):
         make_config({"customer_col": "CustomerID"}, {"input": MALL, "transactions": False})
     config = make_config({"as_of": date(2011, 12, 31), "transactions": True}, {"input": MALL})
-    assert config.as_of == "2011-12-31" and config.transactions is True
+    assert config.transactions.as_of == "2011-12-31" and config.transactions.enabled is True
 
 
 # --------------------------------------------------------------------------------------------

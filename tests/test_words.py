@@ -11,6 +11,7 @@ import pandas as pd
 from reportgen.clustering import fit
 from reportgen.features import build
 from reportgen.narrative import load_playbook, recommend, write
+from reportgen.options import Clustering
 from reportgen.profile import profile
 from reportgen.segments import OutcomeRate, SegmentProfile, Trait, describe
 from reportgen.selection import select_k
@@ -44,7 +45,7 @@ def test_a_money_column_and_its_count_twin_name_one_trait() -> None:
         }
     )
     matrix = build(frame, profile(frame))
-    profiles = describe(matrix, fit(matrix.X, 3, seed=0), frame)
+    profiles = describe(matrix, fit(matrix.X, 3, Clustering(seed=0)), frame)
     assert profiles.roles["AMOUNT"] == "spend" and profiles.roles["AMOUNT_TRX"] == "frequency"
     for s in profiles.segments:
         assert "AMOUNT" not in s.name and "_" not in s.name
@@ -64,10 +65,12 @@ def test_a_money_column_named_purchases_and_a_share_named_frequency() -> None:
         }
     )
     matrix = build(frame, profile(frame))
-    profiles = describe(matrix, fit(matrix.X, 2, seed=0), frame)
+    profiles = describe(matrix, fit(matrix.X, 2, Clustering(seed=0)), frame)
     assert profiles.roles["purchases"] == "spend"
     assert profiles.roles.get("purchase_frequency") is None  # a share: no role rather than wrong
-    narratives = write(profiles, select_k(matrix.X, k=2, seed=0), PLAYBOOK, environment(html=False))
+    narratives = write(
+        profiles, select_k(matrix.X, Clustering(k=2, seed=0)), PLAYBOOK, environment(html=False)
+    )
     for s in profiles.segments:
         actions = [r.objective for r in narratives.for_segment(s.id).recommendations]
         if s.median["purchases"] == 0:
@@ -130,8 +133,8 @@ def test_no_action_without_a_lever_and_a_plain_note() -> None:
 def test_the_executive_summary_says_what_the_criteria_did() -> None:
     frame = pd.DataFrame({"spend": RNG.gamma(2, 50, 300), "visits": RNG.integers(0, 40, 300)})
     matrix = build(frame, profile(frame))
-    selection = select_k(matrix.X, seed=0)
-    profiles = describe(matrix, fit(matrix.X, selection.k, seed=0), frame)
+    selection = select_k(matrix.X, Clustering(seed=0))
+    profiles = describe(matrix, fit(matrix.X, selection.k, Clustering(seed=0)), frame)
     summary = write(profiles, selection, PLAYBOOK, environment(html=False)).summary
     others = {c: v for c, v in selection.votes.items() if v != selection.k}
     assert "agree" not in summary
@@ -164,7 +167,7 @@ def test_no_structure_is_said_plainly_in_summary_stories_actions_and_report(tmp_
     source = tmp_path / "cloud.csv"
     frame.to_csv(source, index=False)
     out = tmp_path / "out"
-    result = run(Config(input=source, out=out, formats=("pdf",)))
+    result = run(Config.build(input=source, out=out, formats=("pdf",)))
     summary = json.loads((out / "summary.json").read_text())
     assert summary["k_selection"]["structure"]["verdict"] == "none"
     assert "the customers do not fall into distinct groups" in summary["summary"]

@@ -78,7 +78,7 @@ def test_charts_and_pdf_text_match_the_in_process_ones(tmp_path: Path) -> None:
         script = (
             "from pathlib import Path\n"
             "from reportgen import Config, run\n"
-            f"run(Config(input=Path({str(MALL)!r}), out=Path({str(out)!r})))\n"
+            f"run(Config.build(input=Path({str(MALL)!r}), out=Path({str(out)!r})))\n"
         )
         env = {**os.environ, "REPORTGEN_WORKERS": setting, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
@@ -96,7 +96,7 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
         "from reportgen import Config, run\n"
         f"with open({str(log)!r}, 'a') as f:\n"
         "    f.write('run\\n')\n"
-        f"run(Config(input=Path({str(MALL)!r}), out=Path({str(tmp_path / 'out')!r}),"
+        f"run(Config.build(input=Path({str(MALL)!r}), out=Path({str(tmp_path / 'out')!r}),"
         " formats=('html',)))\n",
         encoding="utf-8",
     )
