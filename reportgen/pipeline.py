@@ -270,9 +270,7 @@ def _pages(
             max_text_length=config.report.max_text_length,
             helpers=prepared.helpers,
         )
-    css = render.theme_css(
-        prepared.html_env, config.branding, config.report.paper, config.report.title
-    )
+    css = render.theme_css(prepared.html_env, config.branding, config.report)
     context = views.report_context(
         config, a, log, stories, drawn, colors, prepared.logo, parameters, css
     )

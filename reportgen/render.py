@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from reportgen.charts import Chart
 from reportgen.errors import ConfigError, RenderError
+from reportgen.options import Branding, Report
 from reportgen.templating import render
 from reportgen.workers import IN_PROCESS, Helpers
 
@@ -146,8 +147,9 @@ def logo_uri(path: Path | None) -> str | None:
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
-def theme_css(env: Environment, branding: Any, paper: str, title: str) -> str:
-    values = {"branding": branding, "paper": paper, "title": title}
+def theme_css(env: Environment, branding: Branding, report: Report) -> str:
+    """theme.css, then the user's custom.css, with the brand's colours and the paper size."""
+    values = {"branding": branding, "paper": report.paper, "title": report.title}
     return render(env, "theme.css", values) + "\n" + render(env, "custom.css", values)
 
 

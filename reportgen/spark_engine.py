@@ -33,6 +33,7 @@ from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, c
 from reportgen.config import Config
 from reportgen.errors import ConfigError, InputError
 from reportgen.fences import EXTREME, OUTLIER, fences
+from reportgen.options import Clustering
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -99,7 +100,7 @@ def analyse(
             model, order, starts = _fit(
                 data, selection.k, config.clustering.seed, matrix.X, selection.centroids
             )
-            segmentation, cost = _segmentation(model, order, matrix.X, config)
+            segmentation, cost = _segmentation(model, order, matrix.X, config.clustering)
         with stage("describe"):
             described = describing.describe(
                 matrix,
@@ -727,16 +728,14 @@ def _sample_cost(X: np.ndarray, centers: np.ndarray) -> float:
 
 
 def _segmentation(
-    model: Any, order: list[int], X: np.ndarray, config: Config
+    model: Any, order: list[int], X: np.ndarray, options: Clustering
 ) -> tuple[clustering.Segmentation, float]:
     """Centres and sizes from Spark; the driver sample's labels and distances for describing
     and drawing (each sample row goes to its nearest centre, as Spark assigns it)."""
     centers = _centers(model)[order]
     sizes = tuple(int(model.summary.clusterSizes[i]) for i in order)
     labels, distances = clustering.assign(X, centers)
-    sil, rows = clustering.silhouette(
-        X, labels, config.clustering.seed, config.clustering.silhouette_sample
-    )
+    sil, rows = clustering.silhouette(X, labels, options.seed, options.silhouette_sample)
     segmentation = clustering.Segmentation(
         k=len(centers),
         labels=labels,
@@ -746,7 +745,7 @@ def _segmentation(
         inertia=float((distances**2).sum()),
         silhouette=sil,
         silhouette_rows=rows,
-        seed=config.clustering.seed,
+        seed=options.seed,
         n_init=1,
         warm_start=False,
     )
