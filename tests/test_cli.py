@@ -338,6 +338,7 @@ def test_format_none_writes_no_report(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_piped_output_arrives_line_by_line_as_the_run_goes(tmp_path: Path) -> None:
     """Through a pipe, the "Read" line is there while the report is still being made."""
     import subprocess

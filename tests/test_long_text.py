@@ -256,6 +256,7 @@ def test_the_email_shows_the_name_cut(long_name: Path, tmp_path: Path) -> None:
     assert f"high {cut(LONG_NAME)} (" in str(text.get_content())  # a segment's trait, cut
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_a_10_mb_cell_runs_and_is_shown_cut(tmp_path: Path) -> None:
     """A category with one 10 MB cell of one word (its chart's legend never finished), and a
     free-text column empty but for one 10 MB cell of words: the report is written, says the

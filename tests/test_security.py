@@ -161,6 +161,7 @@ def test_a_failed_rerun_keeps_the_previous_report(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging leftovers
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_wide_tables_and_long_values_stay_readable(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     n, width = 150, 300

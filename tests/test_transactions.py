@@ -568,6 +568,7 @@ def test_customers_csv_is_spreadsheet_safe_and_staged(tmp_path: Path) -> None:
 # 5. a real-size export (timings: bench/run.py --cases transactions-50000)
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_an_online_retail_sized_export_runs_without_flags(tmp_path: Path) -> None:
     """~54,000 invoice lines shaped like UCI Online Retail: InvoiceNo with C cancellations,
     StockCode, Description, Quantity, InvoiceDate '12/1/2010 8:26', UnitPrice, CustomerID as

@@ -87,6 +87,7 @@ def test_charts_and_pdf_text_match_the_in_process_ones(tmp_path: Path) -> None:
     assert outputs["0"] == outputs["2"]
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     """The workers do not re-run the caller's script (the stdlib fork server would)."""
     script = tmp_path / "segment.py"
@@ -106,6 +107,7 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "report.html").is_file()
 
 
+@pytest.mark.slow  # a real process or a large table: CI runs it with -m slow
 def test_a_stuck_helper_never_holds_up_the_exit(tmp_path: Path) -> None:
     """A helper that cannot take its stop signal (here: stopped; in real runs: waiting on a
     queue lock that a killed sibling held) must not keep the process from exiting."""
