@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import io
-import json
 import re
 import smtplib
 import socket
@@ -39,6 +38,7 @@ from reportgen.config import Branding, Config, read_toml
 from reportgen.display import Shortener
 from reportgen.errors import ConfigError, RenderError, ReportgenError
 from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
+from reportgen.summary import Summary, SummarySegment, SummaryTrait
 from reportgen.templating import environment, number, percent, render
 
 PASSWORD_ENV = "REPORTGEN_SMTP_PASSWORD"
@@ -385,11 +385,10 @@ def compose(folder: Path, settings: MailSettings) -> Composed:
     return Composed(message, subject, html_part, text, images, pdf is not None, tuple(warnings))
 
 
-def report_labels(folder: Path, summary: Mapping[str, Any]) -> tuple[str, str]:
+def report_labels(folder: Path, summary: Summary) -> tuple[str, str]:
     """Title and period: summary.json's ``report``, else report.html's <title>, else defaults."""
-    report = summary.get("report")
-    if isinstance(report, Mapping) and report.get("title"):
-        return str(report["title"]), str(report.get("period") or "")
+    if summary.report is not None and summary.report.title:
+        return summary.report.title, summary.report.period
     try:
         with (folder / "report.html").open(encoding="utf-8", errors="replace") as handle:
             head = handle.read(16_384)
@@ -415,21 +414,19 @@ def preview_html(composed: Composed) -> str:
     return PREVIEW_MARK + page
 
 
-def _load_summary(folder: Path) -> dict[str, Any]:
+def _load_summary(folder: Path) -> Summary:
     if not folder.is_dir():
         raise MailError(f"{folder} is not a folder; pass the output folder of reportgen run")
     path = folder / "summary.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MailError(
             f"{folder} has no summary.json; pass a folder written by reportgen run"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise MailError(f"{path} cannot be read ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        raise MailError(f"{path} is not a reportgen summary (no segments)")
-    return data
+    return Summary.from_json(text, source=str(path))
 
 
 def _pdf(folder: Path, attach: bool) -> bytes | None:
@@ -446,7 +443,7 @@ def _pdf(folder: Path, attach: bool) -> bytes | None:
 
 
 def _context(
-    summary: Mapping[str, Any],
+    summary: Summary,
     settings: MailSettings,
     subject: str,
     title: str,
@@ -457,77 +454,63 @@ def _context(
     from reportgen.charts import palette
 
     brand = settings.branding
-    raw = [s for s in summary["segments"] if isinstance(s, Mapping)]
-    colors = palette(brand.primary_color, brand.accent_color, len(raw))
-    segments = tuple(
-        _segment(s, colors.segment(int(s.get("id", i + 1)))) for i, s in enumerate(raw)
-    )
-    text = str(summary.get("summary") or "")
-    source, report = _mapping(summary.get("input")), _mapping(summary.get("report"))
-    comparison = summary.get("comparison")
+    colors = palette(brand.primary_color, brand.accent_color, len(summary.segments))
+    segments = tuple(_segment(s, colors.segment(s.id)) for s in summary.segments)
+    source = summary.input
     return EmailContext(
         subject=subject,
         title=title,
         period=period,
-        preheader=_first_sentence(text),
-        company=brand.company or str(report.get("company") or ""),
+        preheader=_first_sentence(summary.summary),
+        company=brand.company,
         logo=_logo(brand.logo, brand.company, warnings),
         footer=brand.footer,
         primary_color=brand.primary_color,
         accent_color=brand.accent_color,
         font_family=brand.font_family,
-        summary=text,
-        changes=digest(comparison) if isinstance(comparison, Mapping) else None,
+        summary=summary.summary,
+        changes=digest(summary.comparison) if summary.comparison is not None else None,
         segments=segments,
         charts=(_sizes_chart(segments, brand.font_family),) if segments else (),
         source={
-            "name": Path(str(source.get("path") or "the input table")).name,
-            "rows": source.get("rows") or sum(s.size for s in segments),
-            "columns": source.get("columns"),
+            "name": Path(source.path or "the input table").name,
+            "rows": source.rows or sum(s.size for s in segments),
+            "columns": source.columns,
         },
         pdf_attached=pdf is not None,
         pdf_name="report.pdf",
         pdf_size=_kb(len(pdf)) if pdf is not None else "",
-        reportgen_version=str(summary.get("reportgen_version") or __version__),
+        reportgen_version=summary.reportgen_version or __version__,
     )
 
 
-def _shortener(summary: Mapping[str, Any]) -> Shortener:
+def _shortener(summary: Summary) -> Shortener:
     """Long column names and values cut as the run's report cut them (summary.json keeps
     them whole; ``report.max_text_length`` says where the report cut them)."""
-    limit = _mapping(summary.get("report")).get("max_text_length")
-    if not isinstance(limit, int) or not MIN_TEXT_LENGTH <= limit <= MAX_TEXT_LIMIT:
+    limit = summary.report.max_text_length if summary.report is not None else MAX_TEXT_LENGTH
+    if not MIN_TEXT_LENGTH <= limit <= MAX_TEXT_LIMIT:
         limit = MAX_TEXT_LENGTH
-    columns = [c for c in _mapping(summary.get("profile")).get("columns") or () if c]
     texts: list[object] = []
-    for column in (c for c in columns if isinstance(c, Mapping)):
-        texts.append(column.get("name"))
-        texts += [v[0] for v in column.get("top_values") or () if isinstance(v, list) and v]
+    for column in summary.profile.columns:
+        texts += [column.name, *(value for value, _ in column.top_values)]
     return Shortener.of(texts, limit)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _segment(raw: Mapping[str, Any], color: str) -> EmailSegment:
-    recs = [r for r in raw.get("recommendations") or () if isinstance(r, Mapping)]
-    traits = [t for t in raw.get("traits") or () if isinstance(t, Mapping)][:1]
+def _segment(s: SummarySegment, color: str) -> EmailSegment:
     return EmailSegment(
-        id=int(raw.get("id", 0)),
-        name=str(raw.get("name", "")),
-        size=int(raw.get("size", 0)),
-        share=float(raw.get("share", 0.0)),
+        id=s.id,
+        name=s.name,
+        size=s.size,
+        share=s.share,
         color=color,
-        traits=", ".join(_trait(t) for t in traits),
-        top_action=str(recs[0].get("objective", "")) if recs else "",
+        traits=", ".join(_trait(t) for t in s.traits[:1]),
+        top_action=s.recommendations[0].objective if s.recommendations else "",
     )
 
 
-def _trait(trait: Mapping[str, Any]) -> str:
-    text = f"{trait.get('direction', '')} {trait.get('feature', '')}".strip()
-    pct = trait.get("pct_diff")
-    return f"{text} ({pct:+.0f}%)" if isinstance(pct, (int, float)) else text
+def _trait(trait: SummaryTrait) -> str:
+    text = f"{trait.direction} {trait.feature}".strip()
+    return f"{text} ({trait.pct_diff:+.0f}%)" if trait.pct_diff is not None else text
 
 
 def _first_sentence(text: str) -> str:

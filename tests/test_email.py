@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,6 +32,7 @@ from reportgen.mail import (
     report_labels,
     send_report,
 )
+from reportgen.summary import Summary, SummaryReport
 from tests.conftest import MALL, DefaultRun
 
 SENDER = "analytics@example.com"
@@ -304,9 +306,13 @@ def test_config_problems_are_reported_together(tmp_path: Path) -> None:
 def test_title_and_period_come_from_summary_then_report_html(
     report: Path, summary: dict[str, Any], tmp_path: Path
 ) -> None:
-    with_report = {**summary, "report": {"title": "Mall segments", "period": "Q4"}}
+    typed = Summary.from_json(summary)
+    with_report = replace(
+        typed, report=SummaryReport(title="Mall segments", period="Q4", max_text_length=80)
+    )
     assert report_labels(tmp_path, with_report) == ("Mall segments", "Q4")
-    bare = {key: value for key, value in summary.items() if key != "report"}
+    bare = Summary.from_json({key: value for key, value in summary.items() if key != "report"})
+    assert bare.report is None and "report" not in bare.to_dict()
     assert report_labels(report, bare) == ("Customer segmentation report", _period(report))
     assert report_labels(tmp_path, bare) == ("Customer segmentation report", "")
 
