@@ -39,7 +39,7 @@ from reportgen.display import Shortener
 from reportgen.errors import ConfigError, RenderError, ReportgenError
 from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
 from reportgen.summary import Summary, SummarySegment, SummaryTrait
-from reportgen.templating import environment, number, percent, render
+from reportgen.templating import environment, render
 
 PASSWORD_ENV = "REPORTGEN_SMTP_PASSWORD"
 TLS_MODES = ("starttls", "ssl", "none")
@@ -60,8 +60,6 @@ EMAIL_KEYS = (
     "deadline",
 )
 CHART_WIDTH = 552  # CSS pixels: the 600px column less its padding
-_CHART_INCHES = 4.6  # drawn this wide, the 8-9 pt chart text shows at about 13px
-_CHART_DPI = 2 * CHART_WIDTH / _CHART_INCHES  # twice the CSS width, for sharp screens
 _LOGO_HEIGHT = 40
 MAILER = "reportgen"  # X-Mailer of every message: how --eml knows a file is its own
 PREVIEW_MARK = "<!-- reportgen email preview -->\n"  # first line of every --preview file
@@ -564,39 +562,21 @@ def _html_warnings(page: str, images: Sequence[InlineImage]) -> list[str]:
 
 
 def _sizes_chart(segments: Sequence[EmailSegment], font_family: str) -> InlineImage:
-    """Segment sizes as a bar chart, drawn for a 552px column at 2x and kept small (~20 KB)."""
-    import matplotlib
+    """The report's segment-size chart laid out for the 552px column, drawn at 2x for sharp
+    screens and kept small (~20 KB) with 64 colours."""
+    from reportgen import charts
 
-    matplotlib.use("Agg", force=False)
-    import numpy as np
-    from matplotlib import rc_context
-
-    from reportgen.charts import _figure, _style, _wrap
-
-    width, height = _CHART_INCHES, 0.3 * len(segments) + 0.55
-    with rc_context(_style(font_family)):  # type: ignore[arg-type]
-        fig = _figure(width, height, left=1.75, right=0.1, top=0.05, bottom=0.45)
-        ax = fig.add_subplot()
-        y = np.arange(len(segments))[::-1]
-        sizes = [s.size for s in segments]
-        ax.barh(y, sizes, height=0.7, color=[s.color for s in segments])
-        ax.set_yticks(y, [_wrap(f"{s.id}. {s.name}", 26) for s in segments])
-        ax.grid(axis="y", visible=False)
-        top = max(max(sizes), 1)
-        for yi, s in zip(y, segments, strict=True):
-            label = f"{s.size:,} ({percent(s.share)})"
-            ax.text(s.size + top * 0.01, yi, label, va="center", fontsize=8)
-        ax.set_xlim(0, top * 1.2)
-        ax.set_xlabel("customers")
-        png = _small_png(fig)
-    alt = "Customers in each segment: " + "; ".join(
-        f"{s.name} {number(s.size)} ({percent(s.share)})" for s in segments
-    )
+    bars = [charts.SizeBar(s.id, s.name, s.size, s.share, s.color) for s in segments]
+    layout = charts.EMAIL_SIZES  # 4.6 inches: its 8-9 pt text shows at about 13px
+    with charts.styled(font_family):
+        fig = charts.segment_sizes(bars, layout)
+        data = charts.png(fig, dpi=2 * CHART_WIDTH / layout.width, colours=64)
+    width, height = fig.get_size_inches()
     return InlineImage(
         key="segment-sizes",
         title="Segment sizes",
-        alt=alt,
-        data=png,
+        alt=charts.sizes_alt(bars),
+        data=data,
         subtype="png",
         width=CHART_WIDTH,
         height=round(CHART_WIDTH * height / width),
@@ -607,18 +587,6 @@ def _sizes_chart(segments: Sequence[EmailSegment], font_family: str) -> InlineIm
 def _cid(key: str) -> str:
     """A unique Content-ID short enough that its header is never folded (old Outlook)."""
     return make_msgid(key, "reportgen")[1:-1]
-
-
-def _small_png(fig: Any) -> bytes:
-    """The figure as a 64-colour PNG: a third of the size of a true-colour one for flat charts."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_CHART_DPI, metadata={"Software": None})
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    out = io.BytesIO()
-    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
-    return out.getvalue()
 
 
 def _logo(path: Path | None, company: str, warnings: list[str]) -> InlineImage | None:
