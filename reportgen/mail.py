@@ -34,7 +34,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.changes import ChangeDigest, digest
-from reportgen.config import Branding, Config, read_toml
+from reportgen.config import Branding, branding_problems, load, merge
 from reportgen.display import Shortener
 from reportgen.errors import ConfigError, RenderError, ReportgenError
 from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
@@ -47,18 +47,6 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 HTML_LIMIT = 100_000  # bytes; Gmail clips the HTML part past about 102 KB
 PDF_WARN = 10_000_000  # bytes; many servers refuse messages of 10-25 MB
 DEFAULT_TITLE = "Customer segmentation report"
-EMAIL_KEYS = (
-    "from",
-    "to",
-    "subject",
-    "smtp_host",
-    "smtp_port",
-    "smtp_user",
-    "smtp_password",
-    "tls",
-    "attach_pdf",
-    "deadline",
-)
 CHART_WIDTH = 552  # CSS pixels: the 600px column less its padding
 _LOGO_HEIGHT = 40
 MAILER = "reportgen"  # X-Mailer of every message: how --eml knows a file is its own
@@ -103,7 +91,7 @@ class MailSettings:
     def __post_init__(self) -> None:
         problems = _check_settings(self)
         if problems:
-            raise MailError("; ".join(problems))
+            raise ConfigError("; ".join(problems))
 
     @property
     def port(self) -> int:
@@ -132,86 +120,66 @@ def check_address(value: str, what: str = "address") -> str:
     return formataddr((name, address)) if name else address
 
 
-def read_mail_config(path: Path) -> dict[str, Any]:
-    """``[email]``, ``[branding]`` and ``[run] template_dir`` of a reportgen.toml as
-    ``MailSettings`` values (paths resolved from the file's folder); every problem at once."""
-    data = read_toml(path)
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    email = data.get("email", {})
-    if not isinstance(email, dict):
-        problems.append("[email] must be a table")
-        email = {}
-    for key, value in email.items():
-        if key not in EMAIL_KEYS:
-            problems.append(f"[email] has unknown key '{key}' (use {', '.join(EMAIL_KEYS)})")
-            continue
-        problem = _check_email_value(key, value)
-        if problem:
-            problems.append(f"[email] {key} {problem}")
-            continue
-        values["sender" if key == "from" else key] = _email_value(key, value)
-    run = data.get("run", {})
-    if isinstance(run, dict) and isinstance(run.get("template_dir"), str):
-        values["template_dir"] = (path.parent / run["template_dir"]).resolve()
-    branding = data.get("branding", {})
-    if isinstance(branding, dict) and branding:
-        try:
-            values["branding"] = _branding(branding, path.parent)
-        except ConfigError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ConfigError(f"{path}: " + "; ".join(problems))
-    return values
-
-
 def load_settings(
     config_file: Path | None, flags: Mapping[str, Any], environ: Mapping[str, str]
 ) -> MailSettings:
-    """``make_settings`` over ``read_mail_config(config_file)``; for ``run --email-to``."""
-    return make_settings(read_mail_config(config_file) if config_file else {}, flags, environ)
+    """``make_settings`` over ``config_file`` (read by ``config.load``, as a run reads it), with
+    every problem of the file and of the settings in one ConfigError."""
+    return load(config_file, flags, lambda values, given: make_settings(values, given, environ))
 
 
 def make_settings(
     file_values: Mapping[str, Any], flags: Mapping[str, Any], environ: Mapping[str, str]
 ) -> MailSettings:
-    """Defaults < config file < flags; the password from ``environ[PASSWORD_ENV]`` or the file.
+    """Defaults < config file < flags (``config.merge``); the password from
+    ``environ[PASSWORD_ENV]``, else the file.  ``file_values`` are ``config.read_config_file``'s:
+    the email takes ``[email]``, ``[branding]`` and ``[run] template_dir``.
 
     ``environ`` is passed in (not read here) so the library has no hidden inputs.
     """
-    merged: dict[str, Any] = dict(file_values)
-    for key, value in flags.items():
-        if value is not None and value != ():
-            merged[key] = value
+    merged = merge(_from_file(file_values), flags)
     if environ.get(PASSWORD_ENV):
         merged["smtp_password"] = environ[PASSWORD_ENV]
-    if isinstance(merged.get("to"), str):
-        merged["to"] = (merged["to"],)
-    merged["to"] = tuple(merged.get("to", ()))
-    if not merged.get("sender"):
-        raise MailError("no sender: pass --from ADDR or set [email] from in the config")
-    if not merged["to"]:
-        raise MailError("no recipient: pass --to ADDR or set [email] to in the config")
     unknown = set(merged) - {f.name for f in fields(MailSettings)}
     if unknown:
-        raise MailError(f"unknown mail settings: {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown mail settings: {', '.join(sorted(unknown))}")
+    to = merged.get("to", ())
+    merged["to"] = tuple(map(_address, to if isinstance(to, (list, tuple)) else [to]))
+    merged["sender"] = _address(merged.get("sender", ""))
+    if isinstance(merged.get("branding"), Mapping):  # the file's [branding]
+        try:
+            merged["branding"] = Branding(**merged["branding"])
+        except TypeError as exc:  # an unknown key (config.load names those in a file)
+            raise ConfigError(f"branding: {exc}") from None
     return MailSettings(**merged)
 
 
+def _from_file(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The MailSettings values among a config file's."""
+    found = {"sender" if k == "from" else k: v for k, v in values.get("email", {}).items()}
+    for key in ("template_dir", "branding"):
+        if key in values:
+            found[key] = values[key]
+    return found
+
+
+def _address(value: Any) -> Any:
+    """A plausible address as ``check_address`` writes it; anything else as given, for
+    ``MailSettings`` to name with the other problems."""
+    try:
+        return check_address(value) if value else value
+    except MailError:
+        return value
+
+
 def _check_settings(s: MailSettings) -> list[str]:
-    problems: list[str] = []
-    for what, value in [("--from", s.sender), *(("--to", t) for t in s.to)]:
-        try:
-            check_address(value, what)
-        except MailError as exc:
-            problems.append(str(exc))
-    if not s.to:
-        problems.append("no recipient (--to)")
+    problems = _check_people(s) + _check_types(s)
     if s.tls not in TLS_MODES:
         problems.append(f"tls must be one of {', '.join(TLS_MODES)}, not {s.tls!r}")
-    if s.smtp_port is not None and not (isinstance(s.smtp_port, int) and 0 < s.smtp_port < 65536):
-        problems.append(f"smtp_port must be a port number, not {s.smtp_port!r}")
-    if s.subject is not None and _breaks_a_header(s.subject):
+    port = s.smtp_port
+    if port is not None and not (_is_number(port, int) and 0 < port < 65536):
+        problems.append(f"smtp_port must be a port number, not {port!r}")
+    if isinstance(s.subject, str) and _breaks_a_header(s.subject):
         problems.append(
             "the subject must be one line of text, without line breaks or control characters"
         )
@@ -220,59 +188,54 @@ def _check_settings(s: MailSettings) -> list[str]:
             f"--smtp-user {s.smtp_user} needs a password: set {PASSWORD_ENV} or "
             "[email] smtp_password in the config"
         )
-    if s.attempts < 1 or s.retry_delay < 0 or s.timeout <= 0 or s.deadline <= 0:
+    if not all(_is_number(n, float) for n in (s.attempts, s.retry_delay, s.timeout, s.deadline)):
+        problems.append("attempts, retry_delay, timeout and deadline must be numbers (seconds)")
+    elif s.attempts < 1 or s.retry_delay < 0 or s.timeout <= 0 or s.deadline <= 0:
         problems.append("attempts must be at least 1, retry_delay, timeout and deadline positive")
-    problems.extend(_branding_problems(s.branding))
+    if isinstance(s.branding, Branding):
+        problems.extend(branding_problems(s.branding))
+    else:
+        problems.append("branding must be a config.Branding")
     return problems
 
 
-def _branding_problems(branding: Branding) -> list[str]:
-    """Branding goes into CSS, so it gets the same validation as a run's (Config checks it)."""
-    try:
-        Config(input=Path("."), branding=branding)
-    except ConfigError as exc:
-        return [str(exc)]
-    return []
+def _check_people(s: MailSettings) -> list[str]:
+    """Sender and recipients: given, and plausible addresses."""
+    problems: list[str] = []
+    if not s.sender:
+        problems.append("no sender: pass --from ADDR or set [email] from in the config")
+    if not s.to:
+        problems.append("no recipient: pass --to ADDR or set [email] to in the config")
+    given = [("--from", s.sender)] if s.sender else []
+    for what, value in [*given, *(("--to", t) for t in s.to)]:
+        try:
+            check_address(value, what)
+        except MailError as exc:
+            problems.append(str(exc))
+    return problems
 
 
-def _branding(values: Mapping[str, Any], base: Path) -> Branding:
-    known = {f.name for f in fields(Branding)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError("; ".join(f"[branding] has unknown key '{key}'" for key in unknown))
-    clean = dict(values)
-    if isinstance(clean.get("logo"), str):
-        clean["logo"] = (base / clean["logo"]).resolve()
-    branding = Branding(**clean)
-    problems = _branding_problems(branding)
-    if problems:
-        raise ConfigError("; ".join(problems))
-    return branding
+def _check_types(s: MailSettings) -> list[str]:
+    """Values of the wrong kind (from a config file: ``attach_pdf = "yes"``), said by key;
+    the password's value is never echoed."""
+    texts = ("subject", "smtp_host", "smtp_user", "smtp_password")
+    problems = [
+        f"{name} must be text"
+        for name in texts
+        if not isinstance(getattr(s, name), (str, type(None)))
+    ]
+    if not isinstance(s.attach_pdf, bool):
+        problems.append("attach_pdf must be true or false")
+    for name in ("eml", "template_dir"):
+        if not isinstance(getattr(s, name), (Path, type(None))):
+            problems.append(f'{name} must be a path written as text, e.g. "brand"')
+    return problems
 
 
-def _check_email_value(key: str, value: Any) -> str | None:
-    """What is wrong with one [email] value, or None (the value itself is never echoed for
-    smtp_password)."""
-    if key == "to":
-        ok = isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        )
-        return None if ok else "must be an address or a list of addresses"
-    if key == "smtp_port":
-        ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
-        return None if ok else "must be a port number"
-    if key == "attach_pdf":
-        return None if isinstance(value, bool) else "must be true or false"
-    if key == "tls":
-        return None if value in TLS_MODES else f"must be one of {', '.join(TLS_MODES)}"
-    if key == "deadline":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-        return None if ok else "must be a number of seconds"
-    return None if isinstance(value, str) else "must be a string"
-
-
-def _email_value(key: str, value: Any) -> Any:
-    return tuple([value] if isinstance(value, str) else value) if key == "to" else value
+def _is_number(value: Any, kind: type) -> bool:
+    """``value`` is an int (``kind=int``) or an int or float (``kind=float``), not a bool."""
+    allowed = (int, float) if kind is float else (int,)
+    return isinstance(value, allowed) and not isinstance(value, bool)
 
 
 # ------------------------------------------------------------------------------------------
