@@ -1,18 +1,18 @@
 """Changes since the baseline in a few plain lines, for the terminal and the email.
 
-Built from ``summary.json``'s ``comparison`` (a mapping), not from the stage objects, so that
-``reportgen email`` can tell a folder's changes long after the run, and the terminal and the
-email say the same thing in the same words.  Only what changed gets a line of its own: new,
-vanished, split, merged, shrank and grew segments; the survivors share one line.
+Built from ``summary.json``'s ``comparison`` (``summary.SummaryComparison``), not from the
+stage objects, so that ``reportgen email`` can tell a folder's changes long after the run, and
+the terminal and the email say the same thing in the same words.  Only what changed gets a
+line of its own: new, vanished, split, merged, shrank and grew segments; the survivors share
+one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from reportgen.comparison import REFIT_ADVICE, customers
+from reportgen.summary import SummaryChange, SummaryComparison
 
 _HOW = {
     "assign": "Customers were scored with the {p} model (--mode assign): segments keep their "
@@ -49,22 +49,18 @@ class ChangeDigest:
     advice: str  # the refit advice when the comparison gives it, else ""
 
 
-def digest(comparison: Mapping[str, Any]) -> ChangeDigest:
+def digest(comparison: SummaryComparison) -> ChangeDigest:
     """The digest of summary.json's ``comparison``."""
-    period = str(comparison.get("previous_period") or "the baseline")
-    mode = str(comparison.get("mode") or "")
-    rows = [s for s in comparison.get("segments") or () if isinstance(s, Mapping)]
-    drift = [str(a) for a in comparison.get("drift") or ()]
+    period = comparison.previous_period or "the baseline"
+    rows, drift = comparison.segments, comparison.drift
     return ChangeDigest(
         previous_period=period,
-        mode=mode,
-        how=_HOW[mode].format(p=period) if mode in _HOW else "",
+        mode=comparison.mode,
+        how=_HOW[comparison.mode].format(p=period) if comparison.mode in _HOW else "",
         customers=_customers(comparison),
-        segments=tuple(_changed(s, period) for s in rows if s.get("status") != "survived"),
+        segments=tuple(_changed(s, period) for s in rows if s.status != "survived"),
         survived=", ".join(
-            f"{s.get('id')} ({_int(s, 'size_then'):,} -> {_int(s, 'size_now'):,})"
-            for s in rows
-            if s.get("status") == "survived"
+            f"{s.id} ({s.size_then:,} -> {s.size_now:,})" for s in rows if s.status == "survived"
         ),
         alerts=tuple(a for a in drift if a != REFIT_ADVICE),
         advice=REFIT_ADVICE if REFIT_ADVICE in drift else "",
@@ -77,20 +73,18 @@ def kept_k(k: int, period: str) -> str:
     return f"k = {k}, kept from the baseline model{where}"
 
 
-def _customers(comparison: Mapping[str, Any]) -> str:
-    new, gone = comparison.get("new_customers"), comparison.get("gone_customers")
+def _customers(comparison: SummaryComparison) -> str:
+    new, gone = comparison.new_customers, comparison.gone_customers
     if new is None or gone is None:
         return "Without a customer id column, customers cannot be followed between periods."
-    migration = comparison.get("migration")
-    both = migration.get("customers_in_both") if isinstance(migration, Mapping) else None
-    tail = f", {both:,} in both periods" if isinstance(both, int) else ""
+    migration = comparison.migration
+    tail = f", {migration.customers_in_both:,} in both periods" if migration is not None else ""
     plural = "" if new == 1 else "s"
-    return f"{int(new):,} new customer{plural}, {int(gone):,} gone{tail}."
+    return f"{new:,} new customer{plural}, {gone:,} gone{tail}."
 
 
-def _changed(s: Mapping[str, Any], period: str) -> ChangedSegment:
-    status, note = str(s.get("status") or ""), str(s.get("note") or "")
-    then, now = _int(s, "size_then"), _int(s, "size_now")
+def _changed(s: SummaryChange, period: str) -> ChangedSegment:
+    status, note, then, now = s.status, s.note, s.size_then, s.size_now
     if status in ("shrank", "grew") and then:
         detail = f"{status} from {then:,} to {customers(now)} ({(now - then) / then:+.0%})"
     elif status == "vanished":
@@ -101,9 +95,4 @@ def _changed(s: Mapping[str, Any], period: str) -> ChangedSegment:
         detail = f"{note or status} ({customers(then)} in {period}, {customers(now)} now)"
     else:
         detail = f"{note or status}, {customers(now)}"
-    return ChangedSegment(int(s.get("id") or 0), str(s.get("name") or ""), status, detail)
-
-
-def _int(s: Mapping[str, Any], key: str) -> int:
-    value = s.get(key)
-    return int(value) if isinstance(value, (int, float)) else 0
+    return ChangedSegment(s.id, s.name, status, detail)

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,9 @@ from reportgen import __version__
 from reportgen.cli_common import one_line_errors
 from reportgen.cli_email import email_command
 from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH, percent
+
+if TYPE_CHECKING:
+    from reportgen.summary import SummaryComparison
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -311,14 +314,14 @@ class _Printer:
         self("read", (result.dataset, result.transactions))
         self._short = shortener(result.dataset, result.profile, result.segments, self._limit)
         self("features", result.features)
-        comparison = result.summary.get("comparison")
-        previous = str(comparison.get("previous_period")) if comparison else None
+        comparison = result.summary.comparison
+        previous = comparison.previous_period if comparison is not None else None
         if "segments" not in self._done:
             self._done.add("segments")
             _print_segments(
                 result.selection, result.segmentation, result.segments, previous, self.echo
             )
-        if comparison:
+        if comparison is not None:
             _print_changes(comparison, self.echo)
         self.echo(f"Wrote {result.out}: {', '.join(result.files)}")
 
@@ -362,7 +365,7 @@ def _k_line(sel: Any, previous_period: str | None) -> str:
     return f"k = {sel.k}: {sel.rationale}"
 
 
-def _print_changes(comparison: dict[str, Any], echo: Callable[[str], None] = click.echo) -> None:
+def _print_changes(comparison: SummaryComparison, echo: Callable[[str], None] = click.echo) -> None:
     """A monthly run's changes since the baseline, one line per item (as in the email)."""
     from reportgen.changes import digest
 

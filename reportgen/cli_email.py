@@ -1,9 +1,11 @@
 """The ``reportgen email`` command: a thin click layer over ``reportgen.mail.send_report``.
 
 Registered on the main group with ``main.add_command(email_command, "email")``.  Same rules as
-``cli.py``: a ``ReportgenError`` is one line on stderr and exit code 1, bad usage is exit code
-2, ``--debug`` shows the traceback, and heavy modules are imported inside the command.  The SMTP
-password is deliberately not an option: command lines end up in shell history and ``ps``.
+``cli.py``: the library checks the settings (``mail.load_settings``), and a ``ReportgenError``
+is one line on stderr and exit code 1; click's own usage errors (an unknown flag, two TLS
+modes) are exit code 2; ``--debug`` shows the traceback, and heavy modules are imported inside
+the command.  The SMTP password is deliberately not an option: command lines end up in shell
+history and ``ps``.
 """
 
 from __future__ import annotations
@@ -27,23 +29,6 @@ The SMTP password is read from the environment variable REPORTGEN_SMTP_PASSWORD 
 smtp_password in the [email] table of --config, never from the command line."""
 
 
-def _address(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from reportgen.mail import MailError, check_address
-
-    if value is None:
-        return None
-    try:
-        return check_address(value, "")
-    except MailError as exc:
-        raise click.BadParameter(str(exc).strip()) from None
-
-
-def _addresses(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    return tuple(a for a in (_address(ctx, param, v) for v in values) if a)
-
-
 @click.command(
     "email",
     epilog=_EPILOG,
@@ -55,14 +40,12 @@ def _addresses(
     "to",
     multiple=True,
     metavar="ADDR",
-    callback=_addresses,
     help="Recipient; repeat for several. Required here or as [email] to in the config.",
 )
 @click.option(
     "--from",
     "sender",
     metavar="ADDR",
-    callback=_address,
     help="Sender address, e.g. 'Analytics <analytics@example.com>'. Required here or as "
     "[email] from.",
 )
@@ -162,9 +145,7 @@ def email_command(
     with one_line_errors(debug):
         from reportgen import mail
 
-        file_values = mail.read_mail_config(config_file) if config_file else {}
-        _require(file_values, flags, preview)
-        settings = mail.make_settings(file_values, {**flags, "tls": tls}, os.environ)
+        settings = mail.load_settings(config_file, {**flags, "tls": tls}, os.environ)
         result = mail.send_report(folder, settings, preview=preview, force=force)
     echo_result(result, quiet=quiet)
 
@@ -176,19 +157,6 @@ def _tls(starttls: bool, use_ssl: bool, no_tls: bool) -> str | None:
     if len(chosen) > 1:
         raise click.UsageError("use only one of --starttls, --ssl and --no-tls")
     return chosen[0] if chosen else None
-
-
-def _require(file_values: dict[str, Any], flags: dict[str, Any], preview: Path | None) -> None:
-    """Usage errors (exit 2) for what neither the flags nor the config give."""
-    given = {**file_values, **{k: v for k, v in flags.items() if v not in (None, ())}}
-    if not given.get("sender"):
-        raise click.UsageError("--from is required (or [email] from in the config)")
-    if not given.get("to"):
-        raise click.UsageError("--to is required (or [email] to in the config)")
-    if not (given.get("smtp_host") or given.get("eml") or preview):
-        raise click.UsageError(
-            "nothing to do: give --smtp-host to send the summary, --eml FILE to write it, or both"
-        )
 
 
 def echo_result(result: Any, *, quiet: bool = False) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reportgen.errors import ConfigError
 from reportgen.formatting import MAX_TEXT_LIMIT, MIN_TEXT_LENGTH
@@ -21,6 +21,7 @@ from reportgen.options import FORMATS, Branding, Clustering, Report, Transaction
 
 ENGINES = ("local", "spark")
 PAPERS = ("A4", "letter")
+T = TypeVar("T")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[\w \-,'\"]+$")
 
@@ -95,8 +96,27 @@ _RUN_KEYS = {
     *(set(REPORT_KEYS) - _REPORT_KEYS),
     *TRANSACTION_KEYS,
 }
+# [email]: read here with the rest of the file, turned into mail.MailSettings by reportgen.mail
+EMAIL_KEYS = (
+    "from",
+    "to",
+    "subject",
+    "smtp_host",
+    "smtp_port",
+    "smtp_user",
+    "smtp_password",
+    "tls",
+    "attach_pdf",
+    "deadline",
+)
 _BRANDING_KEYS = {f.name for f in fields(Branding)}
 _PATH_KEYS = {"template_dir", "logo", "playbook", "baseline"}
+_SECTIONS = {
+    "run": _RUN_KEYS,
+    "report": _REPORT_KEYS,
+    "branding": _BRANDING_KEYS,
+    "email": set(EMAIL_KEYS),
+}
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -112,27 +132,55 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder)."""
+    """Read ``reportgen.toml`` into flat Config keyword values (paths resolved from its folder),
+    ``branding`` and ``email`` as tables of their own."""
     values, problems = _read_sections(path)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return values
 
 
+def load(
+    path: Path | None,
+    flags: Mapping[str, Any],
+    make: Callable[[dict[str, Any], Mapping[str, Any]], T],
+    also: Callable[[Mapping[str, Any]], list[str]] | None = None,
+) -> T:
+    """``make(file values, flags)`` (defaults < file < flags: ``make_config`` for a run,
+    ``mail.make_settings`` for the email) with every problem of the file and of the values in
+    one ConfigError: unknown keys, wrong values, and what ``also`` finds in the merged values."""
+    values, problems = _read_sections(path) if path is not None else ({}, [])
+    made = None
+    try:
+        made = make(values, flags)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if also is not None:
+        problems += also(merge(values, flags))
+    if problems:
+        raise ConfigError((f"{path}: " if path is not None else "") + "; ".join(problems))
+    assert made is not None
+    return made
+
+
 def load_config(path: Path | None, flags: Mapping[str, Any]) -> Config:
     """The run's Config from a config file (or none) and flags, with every problem of the file
     and the values in one ConfigError: unknown keys, wrong values, paths that do not exist."""
-    values, problems = _read_sections(path) if path is not None else ({}, [])
-    config = None
-    try:
-        config = make_config(values, flags)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    problems += _missing_paths({**values, **{k: v for k, v in flags.items() if v is not None}})
-    if problems:
-        raise ConfigError((f"{path}: " if path is not None else "") + "; ".join(problems))
-    assert config is not None
-    return config
+    return load(path, flags, make_config, also=_missing_paths)
+
+
+def merge(
+    file_values: Mapping[str, Any], flags: Mapping[str, Any], *, empty_given: Collection[str] = ()
+) -> dict[str, Any]:
+    """Config file < flags, for settings whose dataclass holds the defaults: a flag that is
+    None, or an empty repeatable flag, was not given (unless named in ``empty_given``:
+    ``formats=()`` is ``--format none``)."""
+    merged = dict(file_values)
+    for key, value in flags.items():
+        if value is None or (value == () and key not in empty_given):
+            continue
+        merged[key] = value
+    return merged
 
 
 def _missing_paths(values: Mapping[str, Any]) -> list[str]:
@@ -160,7 +208,7 @@ def _read_sections(path: Path) -> tuple[dict[str, Any], list[str]]:
     data = read_toml(path)
     problems: list[str] = []
     values: dict[str, Any] = {}
-    branding: dict[str, Any] = {}
+    tables: dict[str, dict[str, Any]] = {}  # [run] and [report] flat, [branding] and [email] apart
     for section, content in data.items():
         if section == "roles" and isinstance(content, dict):
             values["roles"] = content
@@ -171,38 +219,34 @@ def _read_sections(path: Path) -> tuple[dict[str, Any], list[str]]:
                 for name, spec in content.items()
             }
             continue
-        if section == "email":  # read by `reportgen email` (reportgen.mail)
+        allowed = _SECTIONS.get(section)
+        if allowed is not None and not isinstance(content, dict):
+            problems.append(f"[{section}] must be a table")
             continue
-        allowed = {"run": _RUN_KEYS, "report": _REPORT_KEYS, "branding": _BRANDING_KEYS}.get(
-            section
-        )
         if allowed is None or not isinstance(content, dict):
             problems.append(
-                f"unknown section [{section}] (use [run], [report], [branding], [roles], [columns])"
+                f"unknown section [{section}] (use [run], [report], [branding], [email], [roles], "
+                "[columns])"
             )
             continue
         for key, value in content.items():
             if key not in allowed:
-                problems.append(f"[{section}] has unknown key '{key}'")
+                hint = f" (use {', '.join(EMAIL_KEYS)})" if section == "email" else ""
+                problems.append(f"[{section}] has unknown key '{key}'{hint}")
                 continue
             if key in _PATH_KEYS and isinstance(value, str):
                 value = (path.parent / value).resolve()
-            target = branding if section == "branding" else values
-            target[key] = value
-    if branding:
-        values["branding"] = branding
-    return values, problems
+            tables.setdefault(section, {})[key] = value
+    values.update(tables.pop("run", {}), **tables.pop("report", {}))
+    return {**values, **tables}, problems
 
 
 def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Config:
     """Merge defaults < config file < flags (flags that are None, or empty repeatable flags,
     are not given; ``formats=()`` is ``--format none`` and is given)."""
-    merged: dict[str, Any] = dict(file_values)
+    merged = merge(file_values, flags, empty_given={"formats"})
     branding = dict(merged.pop("branding", {}))
-    for key, value in flags.items():
-        if value is None or (value == () and key != "formats"):
-            continue
-        merged[key] = value
+    merged.pop("email", None)  # reportgen.mail's
     for key in ("features", "exclude", "formats"):
         if key in merged and isinstance(merged[key], (list, str)):
             value = merged[key]
@@ -249,7 +293,7 @@ def _validate(config: Config) -> list[str]:
         _validate_clustering(config.clustering)
         + _validate_report(config.report)
         + _validate_run(config)
-        + _validate_branding(config.branding)
+        + branding_problems(config.branding)
         + _validate_roles(config.roles)
         + _validate_columns(config.columns)
         + _validate_transactions(config.transactions)
@@ -448,7 +492,8 @@ def _validate_roles(roles: Mapping[str, str]) -> list[str]:
     ]
 
 
-def _validate_branding(branding: Branding) -> list[str]:
+def branding_problems(branding: Branding) -> list[str]:
+    """What is wrong with branding values, which go into CSS (the report's and the email's)."""
     problems = []
     for name in ("primary_color", "accent_color"):
         value = getattr(branding, name)

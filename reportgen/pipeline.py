@@ -72,7 +72,7 @@ class RunResult:
     segmentation: clustering.Segmentation
     segments: describing.SegmentProfiles
     narratives: narrative.Narratives
-    summary: dict[str, Any]
+    summary: summarising.Summary
     timings: dict[str, float] = field(default_factory=dict)
     transactions: logs.TransactionLog | None = None  # None unless INPUT was a transaction log
 
@@ -185,7 +185,7 @@ def report(
                 files.update(
                     _segments_files(folder, a.matrix, a.segmentation, names, a.comparison, log)
                 )
-            files["summary.json"] = _write(folder / "summary.json", outputs.to_json(summary))
+            files["summary.json"] = _write(folder / "summary.json", summary.to_json())
             model = _model(config, a.dataset, a.matrix, a.segmentation, a.profiles)
             files["model.json"] = _write(folder / "model.json", saved_model.to_json(model))
     out = prepared.target.out
@@ -207,8 +207,12 @@ def report(
 
 def _summary(
     config: Config, a: Analysis, stories: narrative.Narratives, parameters: dict[str, Any]
-) -> tuple[dict[str, Any], logs.TransactionLog | None]:
+) -> tuple[summarising.Summary, logs.TransactionLog | None]:
     """summary.json's content, and the transaction log (with its RFM map) if one was read."""
+    log = a.log
+    if log is not None and log.detected:
+        names = {s.id: s.name for s in a.profiles.segments}
+        log = replace(log, rfm_map=logs.rfm_map(log, a.segmentation.labels, names))
     summary = summarising.build(
         a.dataset,
         config.source,
@@ -219,22 +223,13 @@ def _summary(
         a.profiles,
         stories,
         parameters,
-    )
-    summary["report"] = {
-        "title": config.report.title,
-        "period": views.period(config),
-        "max_text_length": config.report.max_text_length,  # the email shows names as the report did
-    }
-    if a.comparison is not None:
-        summary["comparison"] = summarising.comparison(a.comparison)
-    log = a.log
-    if log is not None and log.detected:
-        names = {s.id: s.name for s in a.profiles.segments}
-        log = replace(log, rfm_map=logs.rfm_map(log, a.segmentation.labels, names))
-    summary["transactions"] = (
-        summarising.transactions(log)
-        if log is not None
-        else {"detected": False, "how": "not checked", "reason": "read as a customer table"}
+        report=summarising.SummaryReport(
+            title=config.report.title,
+            period=views.period(config),
+            max_text_length=config.report.max_text_length,  # the email cuts names as the report did
+        ),
+        comparison=a.comparison,
+        log=log,
     )
     return summary, log if log is not None and log.detected else None
 

@@ -1,21 +1,265 @@
-"""``summary.json``: the run's facts for machines (dashboards, monthly comparisons, tests).
+"""``summary.json``: the run's facts for machines (dashboards, monthly comparisons, the email).
 
-It holds no timestamps, so the same input and seed give a byte-identical file.
+The schema is the ``Summary`` dataclass below, shared by the writer (``build``, then
+``Summary.to_json``) and every reader (``Summary.from_json``: ``reportgen email``, the monthly
+changes), so a key cannot be written under one name and read under another.  The parts nobody
+reads back (profile alerts, feature steps, k candidates...) are typed as plain mappings.  It
+holds no timestamps, so the same input and seed give a byte-identical file.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from reportgen import __version__
-from reportgen.clustering import Segmentation
-from reportgen.features import FeatureMatrix
-from reportgen.io import Dataset
-from reportgen.narrative import Narratives
-from reportgen.profile import Profile
-from reportgen.segments import SegmentProfiles
-from reportgen.selection import KSelection
+from reportgen.errors import ReportgenError
+from reportgen.outputs import to_json as json_text
+from reportgen.schema import KEY, OMIT_NONE, REST, SchemaError, from_plain, to_plain
+
+if TYPE_CHECKING:
+    from reportgen.clustering import Segmentation
+    from reportgen.comparison import Comparison
+    from reportgen.features import FeatureMatrix, FeatureSpec
+    from reportgen.io import Dataset
+    from reportgen.narrative import Narratives
+    from reportgen.profile import ColumnProfile, Profile
+    from reportgen.segments import SegmentProfile, SegmentProfiles
+    from reportgen.selection import KSelection
+    from reportgen.transactions import TransactionLog
+
+Plain = Mapping[str, Any]  # a JSON object nobody reads back field by field
+
+
+class SummaryError(ReportgenError):
+    """A summary.json that reportgen did not write: not JSON, or a key missing or mistyped."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryInput:
+    """``input``: the table that was read and how."""
+
+    path: str  # the file name
+    sha256: str | None  # None: not computed (Spark engine)
+    engine: str
+    rows: int  # a transaction log's customers: see ``transactions``
+    columns: int
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    id_column: str | None
+    notes: tuple[str, ...]  # how the table was found (e.g. the sheet chosen, why)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryColumn:
+    """``profile.columns[i]``: ``profile.ColumnProfile`` as written."""
+
+    name: str
+    role: str
+    role_reason: str
+    dtype: str
+    n_missing: int
+    missing_share: float
+    n_distinct: int
+    stats: Plain
+    skew: float | None
+    n_outliers: int
+    n_extreme: int
+    top_values: tuple[tuple[str, int], ...]  # (value, count)
+    meaning: str
+    meaning_reason: str
+    meaning_detail: str
+    sentinel: Plain | None
+    pseudo_levels: tuple[Plain, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryProfile:
+    """``profile``: every column of the input, the alerts, the duplicate rows."""
+
+    columns: tuple[SummaryColumn, ...]
+    alerts: tuple[Plain, ...]
+    duplicate_rows: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryKSelection:
+    """``k_selection``: the k chosen, how and why."""
+
+    k: int
+    method: str
+    rationale: str
+    ambiguous: bool
+    alternatives: tuple[int, ...]
+    votes: Plain  # criterion -> the k it favours
+    elbow: int | None
+    sample_size: int
+    silhouette_sample: int
+    candidates: tuple[Plain, ...]  # the scores of each k swept
+    structure: Plain | None
+    outliers: int
+    k_range: tuple[int, ...]  # (first, last) k swept
+    extended: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryTrait:
+    """``segments[i].traits[j]``: a feature where the segment stands out."""
+
+    feature: str
+    role: str | None
+    direction: str  # "high" or "low"
+    value: float  # the segment's mean
+    overall: float  # everyone's mean
+    pct_diff: float | None  # None when the overall mean is 0
+    z: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryRecommendation:
+    """``segments[i].recommendations[j]``: a playbook action."""
+
+    rank: int
+    objective: str
+    offer: str
+    channel: str
+    tone: str
+    kpi: str
+    trigger: str
+    matched: bool
+    strength: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummarySegment:
+    """``segments[i]``: one segment, its traits, story and actions."""
+
+    id: int
+    name: str
+    size: int
+    share: float
+    centroid: Plain  # feature -> mean, original units
+    median: Plain
+    traits: tuple[SummaryTrait, ...]  # strongest first
+    category_skews: tuple[Plain, ...]
+    outcomes: tuple[Plain, ...]
+    profiled: Plain
+    tightness: str
+    story: str
+    recommendations: tuple[SummaryRecommendation, ...]
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryReport:
+    """``report``: how the report was titled and cut (the email says it the same way)."""
+
+    title: str
+    period: str
+    max_text_length: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryChange:
+    """``comparison.segments[i]``: one segment then and now."""
+
+    id: int
+    name: str
+    status: str  # "survived", "shrank", "grew", "new", "vanished", "split", "merged"
+    note: str
+    size_then: int
+    share_then: float
+    size_now: int
+    share_now: float
+    moves: Plain  # feature -> {"then": mean, "now": mean}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryMigration:
+    """``comparison.migration``: customers in both periods, from-segment to to-segment."""
+
+    from_ids: tuple[int, ...] = field(metadata={KEY: "from"})
+    to_ids: tuple[int, ...] = field(metadata={KEY: "to"})
+    counts: tuple[tuple[int, ...], ...]
+    customers_in_both: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryComparison:
+    """``comparison``: the same facts as the report's "Changes since" section."""
+
+    previous_period: str
+    mode: str  # "assign" or "refit"
+    segments: tuple[SummaryChange, ...]
+    migration: SummaryMigration | None
+    new_customers: int | None  # None when customers cannot be followed (no id column)
+    gone_customers: int | None
+    drift: tuple[str, ...]  # alerts, plain sentences
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummaryTransactions:
+    """``transactions``: whether INPUT was read as a transaction log; if so, the rest says
+    what was set aside and why and how the customers spread over the RFM grid."""
+
+    detected: bool
+    how: str
+    reason: str
+    details: Plain = field(default_factory=dict, metadata={REST: True})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    """The whole of summary.json, in the order of its keys."""
+
+    reportgen_version: str
+    input: SummaryInput
+    conversions: tuple[Plain, ...]
+    profile: SummaryProfile
+    features: tuple[Plain, ...]
+    dropped_columns: tuple[Plain, ...]
+    described_columns: tuple[str, ...]
+    outcomes: tuple[Plain, ...]
+    profiled: tuple[Plain, ...]
+    k_selection: SummaryKSelection
+    silhouette: float | None
+    silhouette_sample: int
+    parameters: Plain
+    summary: str  # the executive summary
+    segments: tuple[SummarySegment, ...]
+    report: SummaryReport | None = field(default=None, metadata={OMIT_NONE: True})
+    comparison: SummaryComparison | None = field(default=None, metadata={OMIT_NONE: True})
+    transactions: SummaryTransactions
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json's content as JSON values."""
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    def to_json(self) -> str:
+        """summary.json's text."""
+        return json_text(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: str | Mapping[str, Any], source: str = "summary.json") -> Summary:
+        """A summary from summary.json's text (or its parsed content); ``source`` names the
+        file in the one-line SummaryError raised when it is not a reportgen summary."""
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as exc:
+                raise SummaryError(f"{source} cannot be read ({exc})") from None
+        if not isinstance(data, Mapping) or not isinstance(data.get("segments"), list):
+            raise SummaryError(f"{source} is not a reportgen summary (no segments)")
+        try:
+            return from_plain(cls, dict(data))
+        except SchemaError as exc:
+            what = f"no {exc.where}" if exc.problem == "is missing" else str(exc)
+            raise SummaryError(f"{source} is not a reportgen summary ({what})") from None
 
 
 def build(
@@ -28,61 +272,69 @@ def build(
     profiles: SegmentProfiles,
     narratives: Narratives,
     parameters: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "reportgen_version": __version__,
-        "input": _input(dataset, input_label, profile, parameters),
-        "conversions": [asdict(c) for c in dataset.conversions],
-        "profile": {
-            "columns": [_column(c) for c in profile.columns],
-            "alerts": [asdict(a) for a in profile.alerts],
-            "duplicate_rows": profile.n_duplicate_rows,
-        },
-        "features": [_feature(s) for s in features.specs],
-        "dropped_columns": [asdict(d) for d in features.dropped],
-        "described_columns": list(features.described),
-        "outcomes": [
-            {
-                "column": o.column,
-                "label": o.label,
-                "level": o.level,
-                "how": o.how,
-                "overall": _rate(o.values),
-            }
-            for o in features.descriptors.outcomes
-        ],
-        "profiled": [
+    *,
+    report: SummaryReport,
+    comparison: Comparison | None = None,
+    log: TransactionLog | None = None,
+) -> Summary:
+    """The run's summary, its numbers as summary.json holds them (so that reading the file
+    back gives an equal Summary); ``log`` is None when INPUT was not checked for one."""
+    draft = Summary(
+        reportgen_version=__version__,
+        input=_input(dataset, input_label, profile, parameters),
+        conversions=tuple(asdict(c) for c in dataset.conversions),
+        profile=SummaryProfile(
+            columns=tuple(_column(c) for c in profile.columns),
+            alerts=tuple(asdict(a) for a in profile.alerts),
+            duplicate_rows=profile.n_duplicate_rows,
+        ),
+        features=tuple(_feature(s) for s in features.specs),
+        dropped_columns=tuple(asdict(d) for d in features.dropped),
+        described_columns=tuple(features.described),
+        outcomes=tuple(_outcome(o) for o in features.descriptors.outcomes),
+        profiled=tuple(
             {"name": name, "overall": overall, "note": profiles.profiled_notes.get(name, "")}
             for name, overall in profiles.profiled_overall.items()
-        ],
-        "k_selection": _k_selection(selection),
-        "silhouette": segmentation.silhouette,
-        "silhouette_sample": segmentation.silhouette_rows,
-        "parameters": parameters,
-        "summary": narratives.summary,
-        "segments": [_segment(s, narratives) for s in profiles.segments],
-    }
+        ),
+        k_selection=_k_selection(selection),
+        silhouette=segmentation.silhouette,
+        silhouette_sample=segmentation.silhouette_rows,
+        parameters=parameters,
+        summary=narratives.summary,
+        segments=tuple(_segment(s, narratives) for s in profiles.segments),
+        report=report,
+        comparison=_comparison(comparison) if comparison is not None else None,
+        transactions=transactions(log),
+    )
+    return from_plain(Summary, draft.to_dict())  # numpy numbers as plain, rounded ones
 
 
 def _input(
     dataset: Dataset, input_label: str, profile: Profile, parameters: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "path": input_label,
-        "sha256": dataset.sha256 or None,  # None: not computed (Spark engine)
-        "engine": parameters.get("engine", "local"),
-        "rows": profile.n_rows,  # a transaction log's customers: see "transactions"
-        "columns": profile.n_columns,
-        "format": dataset.format,
-        "encoding": dataset.encoding,
-        "delimiter": dataset.delimiter,
-        "sheet": dataset.sheet,
-        "id_column": profile.id_column,
-        "notes": list(dataset.notes),  # how the table was found (e.g. the sheet chosen, why)
-    }
+) -> SummaryInput:
+    return SummaryInput(
+        path=input_label,
+        sha256=dataset.sha256 or None,
+        engine=parameters.get("engine", "local"),
+        rows=profile.n_rows,
+        columns=profile.n_columns,
+        format=dataset.format,
+        encoding=dataset.encoding,
+        delimiter=dataset.delimiter,
+        sheet=dataset.sheet,
+        id_column=profile.id_column,
+        notes=tuple(dataset.notes),
+    )
 
 
-def _feature(s: Any) -> dict[str, Any]:
+def _column(c: ColumnProfile) -> SummaryColumn:
+    data = asdict(c)
+    data["top_values"] = tuple(tuple(v) for v in c.top_values)
+    data["pseudo_levels"] = tuple(data["pseudo_levels"])
+    return SummaryColumn(**data)
+
+
+def _feature(s: FeatureSpec) -> Plain:
     return {
         "name": s.name,
         "column": s.column,
@@ -96,60 +348,64 @@ def _feature(s: Any) -> dict[str, Any]:
     }
 
 
-def _k_selection(selection: KSelection) -> dict[str, Any]:
+def _outcome(o: Any) -> Plain:
     return {
-        "k": selection.k,
-        "method": selection.method,
-        "rationale": selection.rationale,
-        "ambiguous": selection.ambiguous,
-        "alternatives": list(selection.alternatives),
-        "votes": selection.votes,
-        "elbow": selection.elbow,
-        "sample_size": selection.sample_size,
-        "silhouette_sample": selection.silhouette_sample,
-        "candidates": [asdict(c) for c in selection.candidates],
-        "structure": selection.structure.as_dict() if selection.structure else None,
-        "outliers": selection.outliers,
-        "k_range": list(selection.k_range),
-        "extended": selection.extended,
+        "column": o.column,
+        "label": o.label,
+        "level": o.level,
+        "how": o.how,
+        "overall": _rate(o.values),
     }
 
 
-def _column(c: Any) -> dict[str, Any]:
-    data = asdict(c)
-    data["top_values"] = [list(v) for v in c.top_values]
-    return data
+def _k_selection(selection: KSelection) -> SummaryKSelection:
+    return SummaryKSelection(
+        k=selection.k,
+        method=selection.method,
+        rationale=selection.rationale,
+        ambiguous=selection.ambiguous,
+        alternatives=tuple(selection.alternatives),
+        votes=selection.votes,
+        elbow=selection.elbow,
+        sample_size=selection.sample_size,
+        silhouette_sample=selection.silhouette_sample,
+        candidates=tuple(asdict(c) for c in selection.candidates),
+        structure=selection.structure.as_dict() if selection.structure else None,
+        outliers=selection.outliers,
+        k_range=tuple(selection.k_range),
+        extended=selection.extended,
+    )
 
 
-def _segment(s: Any, narratives: Narratives) -> dict[str, Any]:
+def _segment(s: SegmentProfile, narratives: Narratives) -> SummarySegment:
     story = narratives.for_segment(s.id)
-    return {
-        "id": s.id,
-        "name": s.name,
-        "size": s.size,
-        "share": s.share,
-        "centroid": s.centroid,
-        "median": s.median,
-        "traits": [
-            {
-                "feature": t.feature,
-                "role": t.role,
-                "direction": t.direction,
-                "value": t.segment_value,
-                "overall": t.overall_value,
-                "pct_diff": t.pct_diff,
-                "z": t.z,
-            }
+    return SummarySegment(
+        id=s.id,
+        name=s.name,
+        size=s.size,
+        share=s.share,
+        centroid=s.centroid,
+        median=s.median,
+        traits=tuple(
+            SummaryTrait(
+                feature=t.feature,
+                role=t.role,
+                direction=t.direction,
+                value=t.segment_value,
+                overall=t.overall_value,
+                pct_diff=t.pct_diff,
+                z=t.z,
+            )
             for t in s.traits
-        ],
-        "category_skews": [asdict(k) for k in s.skews],
-        "outcomes": [asdict(o) for o in s.outcomes],
-        "profiled": s.profiled,
-        "tightness": s.tightness,
-        "story": story.story,
-        "recommendations": [asdict(r) for r in story.recommendations],
-        "kpis": list(story.kpis),
-    }
+        ),
+        category_skews=tuple(asdict(k) for k in s.skews),
+        outcomes=tuple(asdict(o) for o in s.outcomes),
+        profiled=s.profiled,
+        tightness=s.tightness,
+        story=story.story,
+        recommendations=tuple(SummaryRecommendation(**asdict(r)) for r in story.recommendations),
+        kpis=tuple(story.kpis),
+    )
 
 
 def _rate(values: Any) -> float | None:
@@ -157,16 +413,24 @@ def _rate(values: Any) -> float | None:
     return float(known.mean()) if len(known) else None
 
 
-def transactions(log: Any) -> dict[str, Any]:
+def transactions(log: TransactionLog | None) -> SummaryTransactions:
     """The ``transactions`` object: whether INPUT was read as a transaction log, and if so
     what was set aside and why, and how the customers spread over the RFM grid."""
+    if log is None:
+        return SummaryTransactions(
+            detected=False, how="not checked", reason="read as a customer table"
+        )
     if not log.detected:
-        return {"detected": False, "how": log.how, "reason": log.reason}
+        return SummaryTransactions(detected=False, how=log.how, reason=log.reason)
+    return SummaryTransactions(
+        detected=True, how=log.how, reason=log.reason, details=_log_details(log)
+    )
+
+
+def _log_details(log: TransactionLog) -> Plain:
     rfm = log.rfm_map
+    assert log.columns is not None and log.dates is not None  # a detected log has both
     return {
-        "detected": True,
-        "how": log.how,
-        "reason": log.reason,
         "columns": log.columns.as_dict(),
         "columns_given": list(log.columns.given),
         "as_of": log.as_of,
@@ -204,36 +468,34 @@ def transactions(log: Any) -> dict[str, Any]:
     }
 
 
-def comparison(c: Any) -> dict[str, Any]:
-    """The ``comparison`` object: the same facts as the report's "Changes since" section."""
-    migration = None
-    if c.migration is not None:
-        m = c.migration
-        migration = {
-            "from": list(m.from_ids),
-            "to": list(m.to_ids),
-            "counts": m.counts.tolist(),
-            "customers_in_both": m.n_both,
-        }
-    return {
-        "previous_period": c.previous_period,
-        "mode": c.mode,
-        "segments": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "status": s.status,
-                "note": s.note,
-                "size_then": s.size_then,
-                "share_then": s.share_then,
-                "size_now": s.size_now,
-                "share_now": s.share_now,
-                "moves": {f: {"then": a, "now": b} for f, (a, b) in s.moves.items()},
-            }
+def _comparison(c: Comparison) -> SummaryComparison:
+    m = c.migration
+    return SummaryComparison(
+        previous_period=c.previous_period,
+        mode=c.mode,
+        segments=tuple(
+            SummaryChange(
+                id=s.id,
+                name=s.name,
+                status=s.status,
+                note=s.note,
+                size_then=s.size_then,
+                share_then=s.share_then,
+                size_now=s.size_now,
+                share_now=s.share_now,
+                moves={f: {"then": a, "now": b} for f, (a, b) in s.moves.items()},
+            )
             for s in c.changes
-        ],
-        "migration": migration,
-        "new_customers": c.n_new_customers,
-        "gone_customers": c.n_gone_customers,
-        "drift": list(c.drift),
-    }
+        ),
+        migration=None
+        if m is None
+        else SummaryMigration(
+            from_ids=tuple(m.from_ids),
+            to_ids=tuple(m.to_ids),
+            counts=tuple(tuple(row) for row in m.counts.tolist()),
+            customers_in_both=m.n_both,
+        ),
+        new_customers=c.n_new_customers,
+        gone_customers=c.n_gone_customers,
+        drift=tuple(c.drift),
+    )

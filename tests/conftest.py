@@ -88,14 +88,12 @@ class DefaultRun:
 
     def fingerprint(self) -> dict[str, str]:
         """A digest of every file in ``out`` and of the result's summary."""
-        from reportgen import outputs
-
         found = {
             str(p.relative_to(self.out)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(self.out.rglob("*"))
             if p.is_file()
         }
-        found["RunResult.summary"] = outputs.to_json(self.result.summary)
+        found["RunResult.summary"] = self.result.summary.to_json()
         return found
 
 

@@ -313,7 +313,7 @@ def test_a_run_says_what_it_read_as_codes(tmp_path: Path) -> None:
     result = reportgen.run(
         reportgen.Config.build(input=source, out=tmp_path / "out", k=3, formats=())
     )
-    summary = result.summary
+    summary = result.summary.to_dict()
     assert "pdays = -1 (never)" in summary["described_columns"]
     assert "pdays" not in [f["column"] for f in summary["features"]]
     columns = {c["name"]: c for c in summary["profile"]["columns"]}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import Config, make_config, read_config_file
+from reportgen.config import Config, load_config, make_config, merge, read_config_file
 from reportgen.errors import ConfigError
 
 
@@ -186,3 +186,44 @@ def test_problems_inside_the_logo_playbook_and_templates_come_together(tmp_path:
     error = _cli_error(str(MALL), "--config", str(path), "--out", str(tmp_path / "o"))
     assert "not a valid PNG image" in error and "rule 1 (line 1) lacks direction" in error
     assert not (tmp_path / "o").exists()
+
+
+def test_the_run_and_the_email_read_one_config_file_one_way(tmp_path: Path) -> None:
+    """``read_config_file`` reads every section once; ``make_config`` takes the run's values,
+    ``mail.make_settings`` the email's, both through ``config.merge`` (file < flags)."""
+    from reportgen.mail import load_settings, make_settings
+
+    (tmp_path / "brand").mkdir()
+    path = tmp_path / "reportgen.toml"
+    path.write_text(
+        '[run]\nk = 3\ntemplate_dir = "brand"\n[branding]\ncompany = "Acme"\n'
+        '[email]\nfrom = "a@example.com"\nto = "b@example.com"\ntls = "ssl"\n',
+        encoding="utf-8",
+    )
+    values = read_config_file(path)
+    assert values["email"] == {"from": "a@example.com", "to": "b@example.com", "tls": "ssl"}
+    config = make_config(values, {"input": "x.csv", "k": None})
+    assert (config.clustering.k, config.report.template_dir, config.branding.company) == (
+        3,
+        tmp_path / "brand",
+        "Acme",
+    )
+    settings = make_settings(values, {"to": ("c@example.com",), "subject": None, "tls": None}, {})
+    assert (settings.sender, settings.to, settings.tls) == (
+        "a@example.com",
+        ("c@example.com",),
+        "ssl",
+    )
+    assert (settings.template_dir, settings.branding.company) == (tmp_path / "brand", "Acme")
+    assert merge({"a": 1, "b": (1,)}, {"a": None, "b": (), "c": 2}) == {"a": 1, "b": (1,), "c": 2}
+
+    path.write_text('[email]\ncolour = "red"\nport = 25\n[run]\nk = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as run_problems:
+        load_config(path, {"input": "x.csv"})
+    with pytest.raises(ConfigError) as email_problems:
+        load_settings(path, {"sender": "a@example.com", "to": ("b@example.com",)}, {})
+    for message in (str(run_problems.value), str(email_problems.value)):
+        assert message.startswith(f"{path}: [email] has unknown key 'colour' (use from, to, ")
+        assert "[email] has unknown key 'port'" in message
+    assert "k must be a whole number" in str(run_problems.value)
+    assert "k must" not in str(email_problems.value)  # [run] values are the run's to check

@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,15 +23,18 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.cli_email import email_command
+from reportgen.config import EMAIL_KEYS, read_config_file
+from reportgen.errors import ConfigError
 from reportgen.mail import (
     PASSWORD_ENV,
     MailError,
     MailSettings,
+    load_settings,
     make_settings,
-    read_mail_config,
     report_labels,
     send_report,
 )
+from reportgen.summary import Summary, SummaryReport
 from tests.conftest import MALL, DefaultRun
 
 SENDER = "analytics@example.com"
@@ -293,20 +297,25 @@ def test_config_problems_are_reported_together(tmp_path: Path) -> None:
         '[branding]\nprimary_color = "red"\n',
         encoding="utf-8",
     )
-    with pytest.raises(Exception) as caught:
-        read_mail_config(config)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, {}, {})
     message = str(caught.value)
     for part in ("tls must be one of", "smtp_port must be a port", "unknown key 'colour'", "hex"):
         assert part in message
+    assert message.startswith(f"{config}: ") and "no sender" in message
     assert PASSWORD not in message
 
 
 def test_title_and_period_come_from_summary_then_report_html(
     report: Path, summary: dict[str, Any], tmp_path: Path
 ) -> None:
-    with_report = {**summary, "report": {"title": "Mall segments", "period": "Q4"}}
+    typed = Summary.from_json(summary)
+    with_report = replace(
+        typed, report=SummaryReport(title="Mall segments", period="Q4", max_text_length=80)
+    )
     assert report_labels(tmp_path, with_report) == ("Mall segments", "Q4")
-    bare = {key: value for key, value in summary.items() if key != "report"}
+    bare = Summary.from_json({key: value for key, value in summary.items() if key != "report"})
+    assert bare.report is None and "report" not in bare.to_dict()
     assert report_labels(report, bare) == ("Customer segmentation report", _period(report))
     assert report_labels(tmp_path, bare) == ("Customer segmentation report", "")
 
@@ -375,10 +384,40 @@ def test_html_over_100_kb_warns_in_one_line(report: Path, tmp_path: Path) -> Non
         (["--to", "not-an-address", "--from", SENDER], "not an email address"),
         (["--to", "a@example.com, b@example.com", "--from", SENDER], "one address"),
         (["--to", "a@example.com", "--from", "me"], "not an email address"),
-        (["--to", "a@example.com"], "--from is required"),
-        (["--from", SENDER], "--to is required"),
+        (["--to", "a@example.com"], "no sender: pass --from ADDR"),
+        (["--from", SENDER], "no recipient: pass --to ADDR"),
         (["--to", "a@example.com", "--from", SENDER, "--smtp-user", "bot"], "nothing to do"),
+        (["--to", "x", "--from", "me", "--eml", "m.eml"], "--from 'me' is not an email"),
+    ],
+)
+def test_a_bad_setting_exits_1_in_one_line_as_run_does(
+    report: Path, args: list[str], message: str
+) -> None:
+    """Settings are the library's to check (``mail.load_settings``): one line, exit 1."""
+    code, out, err = invoke(str(report), *args)
+    assert message in one_line_error(code, err) and "Traceback" not in err + out
+
+
+def test_a_bad_setting_in_the_config_file_exits_1_naming_the_file(
+    report: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "reportgen.toml"
+    config.write_text('[email]\nfrom = "me"\nattach_pdf = "yes"\ndeadline = "soon"\n')
+    code, out, err = invoke(
+        str(report), "--config", str(config), "--to", "a@example.com", "--eml", "m.eml"
+    )
+    line = one_line_error(code, err)
+    assert line.startswith(f"Error: {config}: ") and "Traceback" not in err + out
+    for part in ("--from 'me' is not an email", "attach_pdf must be true or false", "deadline"):
+        assert part in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
         (["--to", "a@example.com", "--from", SENDER, "--ssl", "--no-tls"], "only one of"),
+        (["--to", "a@example.com", "--from", SENDER, "--smtp-port", "0"], "--smtp-port"),
+        (["--to", "a@example.com", "--from", SENDER, "--colour", "red"], "No such option"),
     ],
 )
 def test_bad_usage_exits_2(report: Path, args: list[str], message: str) -> None:
@@ -539,7 +578,7 @@ def test_password_stays_out_of_repr_and_settings_merge(tmp_path: Path) -> None:
         f'smtp_user = "bot"\nsmtp_password = "from-file"\ntls = "ssl"\n',
         encoding="utf-8",
     )
-    values = read_mail_config(config)
+    values = read_config_file(config)
     settings = make_settings(values, {"smtp_port": 2465}, {PASSWORD_ENV: PASSWORD})
     assert settings.smtp_password == PASSWORD, "the environment wins over the file"
     assert PASSWORD not in repr(settings)
@@ -697,4 +736,4 @@ def test_a_server_that_drips_bytes_is_cut_at_the_deadline(report: Path, tmp_path
         send_report(report, settings)
     assert time.monotonic() - started < 10
     server.close()
-    assert read_mail_config  # the [email] deadline key is documented with the others
+    assert "deadline" in EMAIL_KEYS  # the [email] deadline key is documented with the others

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.formatting import percent
+from reportgen.summary import Summary
 from tests.conftest import MALL, blobs
 
 ID = "CustomerID"
@@ -202,8 +203,12 @@ def test_terminal_email_and_report_say_what_changed(mall: dict[str, Path], mode:
         + ", ".join(f"{i} ({e.then[i]} -> {e.now[i]})" for i in e.survived()),
         *(f"{i}. {e.names[i]}: new, {_customers(int(e.now[i]))}" for i in e.fresh()),
     ]
-    summary = json.loads((out / "summary.json").read_text())
+    text = (out / "summary.json").read_text(encoding="utf-8")
+    summary = json.loads(text)
     drift = summary["comparison"]["drift"]
+    typed = Summary.from_json(text)  # the comparison typed, and written back byte for byte
+    assert typed.comparison is not None and typed.comparison.mode == mode
+    assert Summary.from_json(typed.to_json()) == typed and typed.to_json() == text
     assert set(alerts) <= set(drift)  # and the feature shifts the code found besides
     advice = "A refit is advisable: run with --mode refit to let the segments follow the data."
     assert (advice in drift) == (mode == "assign")
@@ -286,34 +291,38 @@ def test_a_small_segment_losing_most_customers_is_flagged_below_the_share_thresh
 def test_digest_lines_for_every_status_and_a_table_without_ids() -> None:
     """Each status gets its line with the counts; without ids the customer line says why."""
     from reportgen.changes import digest
+    from reportgen.summary import SummaryChange, SummaryComparison
 
-    def seg(id: int, status: str, then: int, now: int, note: str = "") -> dict[str, object]:
-        return {
-            "id": id,
-            "name": f"S{id}",
-            "status": status,
-            "note": note,
-            "size_then": then,
-            "size_now": now,
-        }
+    def seg(id: int, status: str, then: int, now: int, note: str = "") -> SummaryChange:
+        return SummaryChange(
+            id=id,
+            name=f"S{id}",
+            status=status,
+            note=note,
+            size_then=then,
+            share_then=then / 1091,
+            size_now=now,
+            share_now=now / 991,
+            moves={},
+        )
 
     d = digest(
-        {
-            "previous_period": "2026-10",
-            "mode": "refit",
-            "segments": [
+        SummaryComparison(
+            previous_period="2026-10",
+            mode="refit",
+            segments=(
                 seg(1, "survived", 500, 520),
                 seg(2, "grew", 40, 100, "40 -> 100 customers, +150%"),
                 seg(3, "split", 300, 150, "split into 3 and 7"),
                 seg(4, "vanished", 1, 0, "no segment matches it now"),
                 seg(6, "merged", 0, 220, "merged from 5 and 6"),
                 seg(7, "new", 0, 1, "no earlier segment matches it"),
-            ],
-            "migration": None,
-            "new_customers": None,
-            "gone_customers": None,
-            "drift": [],
-        }
+            ),
+            migration=None,
+            new_customers=None,
+            gone_customers=None,
+            drift=(),
+        )
     )
     assert (
         d.customers == "Without a customer id column, customers cannot be followed between periods."
