@@ -61,6 +61,7 @@ EXPORTED = (
     "custom.css",
     "playbook.toml",
     "text/story.txt",
+    "partials/profile_table.html",
 )
 
 
@@ -289,6 +290,24 @@ def test_one_block_override_changes_only_that_block(tmp_path: Path, mall: Report
     assert without_method(page) == without_method(mall.html)
 
 
+def test_every_block_and_partial_is_named_in_the_readme() -> None:
+    """Each table is a partial included from the block of its name (the RFM grid from the
+    log's partial); the README names every block; charts are drawn by the figure macro."""
+    folder = default_template_dir()
+    files = [folder / "base.html", *sorted((folder / "partials").glob("*.html"))]
+    pages = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in files}
+    base = pages["base.html"]
+    included = re.findall(r'{% include "partials/(\w+)\.html" %}', "".join(pages.values()))
+    assert sorted(included) == sorted(p.stem for p in files[1:])
+    from_blocks = re.findall(r'{% block (\w+)(?: scoped)? %}(?:{% if \w+ %})?{% include "', base)
+    assert from_blocks == [name for name in included if name != "rfm_table"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("Templates: `base.html`", 1)[1].split("`macros.html`", 1)[0]
+    named = set(re.findall(r"`(\w+)`", paragraph))
+    assert set(re.findall(r"{% block (\w+)", base)) - named == set()
+    assert [name for name, text in pages.items() if "<figure" in text] == []
+
+
 # --------------------------------------------------------------------------------------------
 # 3. the template context contract
 
@@ -406,6 +425,20 @@ def test_fields_documented_before_the_views_still_reach_templates() -> None:
     documented = context.documented()
     for cls, names in DOCUMENTED_BEFORE.items():
         assert names <= documented[cls].keys(), (cls.__name__, names - documented[cls].keys())
+
+
+def test_a_partial_in_the_template_folder_replaces_only_its_table(
+    tmp_path: Path, mall_report: DefaultRun
+) -> None:
+    brand = tmp_path / "brand"
+    (brand / "partials").mkdir(parents=True)
+    (brand / "partials" / "k_table.html").write_text("<p>Our k table</p>", encoding="utf-8")
+    page = templating.render(templating.environment(brand), "report.html", mall_report.received)
+    mall = templating.render(templating.environment(), "report.html", mall_report.received)
+    assert "<p>Our k table</p>" in page and 'class="k-table"' not in page
+    assert page.replace("<p>Our k table</p>", "") == re.sub(
+        r'<div class="table-wrap"><table class="k-table">.*?</table></div>', "", mall, flags=re.S
+    )
 
 
 def test_the_changes_section_shows_each_move_with_its_change(mall_report: DefaultRun) -> None:
