@@ -218,7 +218,7 @@ def transactions(log: logs.TransactionLog | None) -> TransactionsView | None:
     """How a transaction log became the customer table; None for a customer table."""
     if log is None or not log.detected:
         return None
-    assert log.columns and log.dates and log.as_of and log.first_date and log.last_date
+    assert log.columns is not None and log.dates is not None  # a detected log has both
     found = log.columns.as_dict()
     read = log.rows_read
     return TransactionsView(
@@ -230,9 +230,9 @@ def transactions(log: logs.TransactionLog | None) -> TransactionsView | None:
             if (column := found[part])
         ),
         dates=DatesView(log.dates.column, log.dates.order, log.dates.detail),
-        first_date=log.first_date,
-        last_date=log.last_date,
-        as_of=log.as_of,
+        first_date=log.first_date or "",
+        last_date=log.last_date or "",
+        as_of=log.as_of or "",
         rows_read=read,
         set_aside=tuple(
             SetAsideView(s.reason, s.explanation, s.rows, s.rows / read if read else 0.0)
