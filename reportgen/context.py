@@ -477,11 +477,14 @@ def context_table() -> str:
             text = " ".join((cls.__doc__ or "").split()).replace("``", "`")
             out += ["", f"#### `{cls.__name__}`", "", text]
         out += ["", "| field | type | content |", "|---|---|---|"]
-        out += [
-            f"| `{name}` | {kind(hint)} | {doc.replace('|', chr(92) + '|')} |"
-            for name, (hint, doc) in described.items()
-        ]
+        out += [_row(name, hint, doc) for name, (hint, doc) in described.items()]
     return "\n".join(out)
+
+
+def _row(name: str, hint: Any, doc: str) -> str:
+    """A field's row; a ``|`` in its documentation is escaped so the table holds."""
+    escaped = doc.replace("|", "\\|")
+    return f"| `{name}` | {kind(hint)} | {escaped} |"
 
 
 def with_table(readme: str) -> str:
