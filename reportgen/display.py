@@ -7,9 +7,10 @@ the PDF take minutes.  The report, the terminal and the email show a long name o
 segments.csv and model.json keep the full text.
 
 Charts, the narrative and the template filters cut the names they print themselves.  The
-stage objects a template receives hold full names, in fields and inside sentences ("X: 3
-values are missing"); ``Shortener`` gives the template copies of them in which every long
-name or value is cut wherever it appears, so a user's own template shows short names too.
+views a template receives (``reportgen.context``) hold full names, in fields and inside
+sentences ("X: 3 values are missing"); ``Shortener`` gives the template copies of them in
+which every long name or value is cut wherever it appears, so a user's own template shows
+short names too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from reportgen.formatting import ELLIPSIS, MAX_TEXT_LENGTH, clip
 
 if TYPE_CHECKING:  # the email imports this module too, without the report's renderer
-    from reportgen.render import ReportContext
+    from reportgen.context import ReportContext
 
 T = TypeVar("T")
 LONGEST_WORD = 40  # a run without spaces longer than this (and the limit) is a value, not a word

@@ -1,7 +1,7 @@
-"""Stage 9, render: the report context, the HTML page and the PDF.
+"""Stage 9, render: the HTML page and the PDF.
 
-``ReportContext`` is the public template API: every field is documented here and in the README,
-and a test checks that templates receive exactly these fields.  The HTML embeds every chart and
+Templates receive a ``context.ReportContext`` (the public template API, documented there and
+in the README; ``views.report_context`` builds it from a run).  The HTML embeds every chart and
 the logo as ``data:`` URIs, so it is one self-contained file; WeasyPrint gets a URL fetcher that
 serves ``data:`` URIs only, so neither a template nor a data value can make it fetch anything.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 
 from reportgen.charts import Chart
+from reportgen.context import ChartView, ReportContext
 from reportgen.errors import ConfigError, RenderError
 from reportgen.options import Branding, Report
 from reportgen.templating import render
@@ -30,91 +31,6 @@ LOGO_TYPES = {
 }
 LOGO_LIMIT = 5 * 1024 * 1024  # bytes: the logo is embedded in every report and email
 _LOGO_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """A chart as templates use it: ``<img src="{{ c.src }}" alt="{{ c.alt }}">``."""
-
-    key: str
-    title: str
-    alt: str
-    src: str  # data: URI of the PNG
-    width: float  # inches at print size
-    height: float
-
-
-@dataclass(frozen=True)
-class ColumnView:
-    """One input column: what reportgen took it to mean, why, and what it did with it."""
-
-    name: str
-    meaning: str  # e.g. "money", "calendar (month)", "contact (phone)"
-    why: str  # the reason, from the column's name and values
-    use: str  # "clustered: ...", "described per segment", "left out: ...", ...
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    """One segment with its story and actions, in the order of the report."""
-
-    id: int
-    name: str
-    size: int
-    share: float
-    color: str  # the segment's colour in every chart
-    traits: tuple[Any, ...]  # segments.Trait
-    skews: tuple[Any, ...]  # segments.CategorySkew
-    centroid: dict[str, float]
-    z: dict[str, float]
-    tightness: str
-    story: str
-    recommendations: tuple[Any, ...]  # narrative.Recommendation
-    kpis: tuple[str, ...]
-    note: str
-    chart: ChartView | None  # how the segment differs from the average
-    outcomes: tuple[Any, ...] = ()  # segments.OutcomeRate: label, level, rate, overall, count
-    profiled: tuple[tuple[str, float, float], ...] = ()  # (label, segment mean, overall mean)
-
-
-@dataclass(frozen=True)
-class ReportContext:
-    """Everything a report template receives (the template API; see the README)."""
-
-    title: str  # report title
-    period: str  # period label, e.g. "2026-11"
-    generated: str  # date the report was generated (YYYY-MM-DD)
-    company: str  # branding company name ("" if none)
-    logo: str | None  # data: URI of the logo, or None
-    footer: str  # branding footer text
-    paper: str  # "A4" or "letter"
-    css: str  # theme CSS (branding variables filled in) followed by custom.css
-    source: dict[str, Any]  # file name, format, encoding, delimiter, sha256, rows, columns
-    summary: str  # executive summary paragraph
-    segments: tuple[SegmentView, ...]
-    k: int
-    selection: Any  # selection.KSelection
-    silhouette: float  # final fit, on a sample (see method)
-    columns: tuple[Any, ...]  # profile.ColumnProfile per input column
-    column_uses: tuple[ColumnView, ...]  # per input column: meaning, why, what was done
-    alerts: tuple[Any, ...]  # profile.Alert
-    conversions: tuple[Any, ...]  # io.Conversion: how text values were read
-    features: tuple[Any, ...]  # features.FeatureSpec used for clustering
-    dropped: tuple[Any, ...]  # features.DroppedColumn with reasons
-    described: tuple[str, ...]  # categorical columns described per segment
-    charts: dict[str, ChartView]  # every chart by key (k_selection, sizes, map, heatmap, ...)
-    mix_charts: tuple[ChartView, ...]  # one per charted categorical column
-    uncharted: tuple[str, ...]  # categorical columns not charted, each with why (too many values)
-    distribution_charts: tuple[ChartView, ...]
-    method: dict[str, Any]  # parameters, seed, library versions, input checksum
-    comparison: Any  # comparison.Comparison with the baseline, or None
-    transactions: Any  # transactions.TransactionLog when INPUT was a transaction log, else None
-    playbook: str  # where the recommendations came from
-    reportgen_version: str
-
-
-def context_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(ReportContext))
 
 
 def chart_view(chart: Chart) -> ChartView:

@@ -2,7 +2,8 @@
 input, the column uses, and the shortener that cuts long names for the reader.
 
 ``pipeline.report`` calls ``report_context`` once the charts are drawn; templates receive the
-``render.ReportContext`` it returns (see the README's template context table).
+``context.ReportContext`` it returns, views of plain values (``stageviews`` turns each stage's
+result into one), as the README's template context table lists them.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from reportgen import io as loader
 from reportgen import profile as profiling
 from reportgen import segments as describing
 from reportgen import selection as choosing
+from reportgen import stageviews as staged
 from reportgen import transactions as logs
 from reportgen.analysis import Analysis
 from reportgen.config import Config
+from reportgen.context import ChartView, ColumnView, ReportContext, SegmentView, SourceView
 
 
 def report_context(
@@ -30,15 +33,12 @@ def report_context(
     logo: str | None,
     parameters: dict[str, Any],
     css: str,
-) -> render.ReportContext:
+) -> ReportContext:
     """The template context; ``log`` is the detected transaction log with its RFM map."""
     dataset, profile, matrix = analysis.dataset, analysis.profile, analysis.matrix
-    selection, segmentation = analysis.selection, analysis.segmentation
-    profiles, comparison = analysis.profiles, analysis.comparison
+    profiles = analysis.profiles
     views = {key: render.chart_view(chart) for key, chart in drawn.items()}
-    segment_views = _segment_views(profiles, stories, colors, views)
-    method = _method_table(config, analysis, log, parameters)
-    return render.ReportContext(
+    return ReportContext(
         title=config.report.title,
         period=period(config),
         generated=date.today().isoformat(),
@@ -49,16 +49,16 @@ def report_context(
         css=css,
         source=_source(config, dataset, profile),
         summary=stories.summary,
-        segments=segment_views,
-        k=selection.k,
-        selection=selection,
-        silhouette=segmentation.silhouette,
-        columns=profile.columns,
+        segments=_segment_views(profiles, stories, colors, views),
+        k=analysis.selection.k,
+        selection=staged.selection(analysis.selection),
+        silhouette=analysis.segmentation.silhouette,
+        columns=staged.columns(profile),
         column_uses=column_uses(profile, matrix),
-        alerts=profile.alerts,
-        conversions=dataset.conversions,
-        features=matrix.specs,
-        dropped=matrix.dropped,
+        alerts=staged.alerts(profile),
+        conversions=staged.conversions(dataset),
+        features=staged.feature_views(matrix),
+        dropped=staged.dropped(matrix),
         described=matrix.described,
         charts=views,
         mix_charts=tuple(v for k, v in views.items() if k.startswith("mix_")),
@@ -66,9 +66,9 @@ def report_context(
             p.note for p in charts.category_plans(profiles, distinct(profile)) if not p.charted
         ),
         distribution_charts=tuple(v for k, v in views.items() if k.startswith("distributions")),
-        method=method,
-        comparison=comparison,
-        transactions=log,
+        method=_method_table(config, analysis, log, parameters),
+        comparison=staged.comparison(analysis.comparison),
+        transactions=staged.transactions(log),
         playbook=stories.playbook,
         reportgen_version=__version__,
     )
@@ -78,27 +78,27 @@ def _segment_views(
     profiles: describing.SegmentProfiles,
     stories: narrative.Narratives,
     colors: charts.Palette,
-    views: dict[str, render.ChartView],
-) -> tuple[render.SegmentView, ...]:
+    views: dict[str, ChartView],
+) -> tuple[SegmentView, ...]:
     """Each segment as the templates see it: its profile, story, actions and chart."""
     return tuple(
-        render.SegmentView(
+        SegmentView(
             id=s.id,
             name=s.name,
             size=s.size,
             share=s.share,
             color=colors.segment(s.id),
-            traits=s.traits,
-            skews=s.skews,
+            traits=staged.traits(s),
+            skews=staged.skews(s),
             centroid=s.centroid,
             z=s.z,
             tightness=s.tightness,
             story=stories.for_segment(s.id).story,
-            recommendations=stories.for_segment(s.id).recommendations,
+            recommendations=staged.recommendations(stories.for_segment(s.id)),
             kpis=stories.for_segment(s.id).kpis,
             note=stories.for_segment(s.id).note,
             chart=views.get(f"profile_{s.id}"),
-            outcomes=s.outcomes,
+            outcomes=staged.outcomes(s),
             profiled=tuple(
                 (name, value, profiles.profiled_overall.get(name, float("nan")))
                 for name, value in s.profiled.items()
@@ -149,25 +149,25 @@ def _method_table(
     }
 
 
-def _source(config: Config, dataset: loader.Dataset, profile: profiling.Profile) -> dict[str, Any]:
+def _source(config: Config, dataset: loader.Dataset, profile: profiling.Profile) -> SourceView:
     """What the input was: name, format, encoding, delimiter, size."""
-    return {
-        "name": config.source,
-        "format": dataset.format,
-        "encoding": dataset.encoding,
-        "delimiter": dataset.delimiter,
-        "delimiter_name": dataset.delimiter_name,
-        "sheet": dataset.sheet,
-        "sha256": dataset.sha256,
-        "rows": profile.n_rows,
+    return SourceView(
+        name=config.source,
+        format=dataset.format,
+        encoding=dataset.encoding,
+        delimiter=dataset.delimiter,
+        delimiter_name=dataset.delimiter_name,
+        sheet=dataset.sheet,
+        sha256=dataset.sha256,
+        rows=profile.n_rows,
         # the input's own columns: dates joined from year/month columns are extra
-        "columns": profile.n_columns - len({c.name for c in profile.columns} & set(dataset.joined)),
-    }
+        columns=profile.n_columns - len({c.name for c in profile.columns} & set(dataset.joined)),
+    )
 
 
 def column_uses(
     profile: profiling.Profile, matrix: features.FeatureMatrix
-) -> tuple[render.ColumnView, ...]:
+) -> tuple[ColumnView, ...]:
     """Each column's meaning, the reason, and what the run did with it, for the data section."""
     specs = {s.column: s for s in matrix.specs}
     dropped = {d.name: d.reason for d in matrix.dropped}
@@ -194,7 +194,7 @@ def column_uses(
         flag = c.sentinel.flag if c.sentinel else None
         if flag and flag in matrix.described and flag not in use:
             use += f"; the flag '{flag}' is described per segment"
-        views.append(render.ColumnView(c.name, meaning, c.meaning_reason or c.role_reason, use))
+        views.append(ColumnView(c.name, meaning, c.meaning_reason or c.role_reason, use))
     return tuple(views)
 
 

@@ -85,6 +85,7 @@ class DefaultRun:
     out: Path
     printed: str  # what the command printed
     result: Any  # the RunResult the command got from reportgen.pipeline.run
+    received: dict[str, Any]  # what report.html received: the context's fields by name
 
     def fingerprint(self) -> dict[str, str]:
         """A digest of every file in ``out`` and of the result's summary."""
@@ -113,23 +114,29 @@ class DefaultRuns:
     def _run(self, table: Path) -> DefaultRun:
         from click.testing import CliRunner
 
-        from reportgen import pipeline
+        from reportgen import pipeline, render
         from reportgen.cli import main
 
         out = self._factory.mktemp(f"shared-{table.stem}") / "out"
-        results = []
-        real = pipeline.run
+        results, received = [], []
+        real, real_render = pipeline.run, render.render
 
         def recording(*args: Any, **kwargs: Any) -> Any:
             results.append(real(*args, **kwargs))
             return results[-1]
 
+        def rendering(env: Any, name: str, values: dict[str, Any]) -> str:
+            if name == "report.html":
+                received.append(values)
+            return real_render(env, name, values)
+
         with pytest.MonkeyPatch.context() as patch:  # the CLI looks up pipeline.run per call
             patch.setattr(pipeline, "run", recording)
+            patch.setattr(render, "render", rendering)  # render.html's call of the template
             outcome = CliRunner().invoke(main, ["run", str(table), "--out", str(out)])
         assert outcome.exit_code == 0, outcome.stderr + outcome.stdout
-        assert len(results) == 1
-        return DefaultRun(out, outcome.stdout, results[0])
+        assert len(results) == 1 and len(received) == 1
+        return DefaultRun(out, outcome.stdout, results[0], received[0])
 
     def check_unchanged(self) -> None:
         changed = [

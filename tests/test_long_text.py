@@ -28,10 +28,10 @@ from pypdf import PdfReader
 from reportgen import charts, codes, labels, meanings, roles, transactions
 from reportgen.cli import main
 from reportgen.cli_email import email_command
+from reportgen.context import ChartView
 from reportgen.display import Shortener
 from reportgen.formatting import clip
 from reportgen.narrative import Recommendation
-from reportgen.render import ChartView
 from tests.conftest import MALL
 
 # Shapes that made one call take seconds at 10,000 characters (quadratic); at 100,000 they

@@ -7,22 +7,47 @@ the HTML use ``--format html``, and the template error cases run on a small synt
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import struct
+import types
+import typing
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from reportgen import render
+from reportgen import comparison, context, stageviews, templating, transactions
 from reportgen.cli import main
+from reportgen.context import (
+    ChartView,
+    ColumnView,
+    ComparisonView,
+    ReportContext,
+    RfmMapView,
+    SegmentView,
+    SourceView,
+    StatusView,
+    TransactionsView,
+)
 from reportgen.templating import default_template_dir
-from tests.conftest import MALL, PERSONALITY, ROOT, DefaultRun, DefaultRuns, blobs, pdf_text
+from tests.conftest import (
+    MALL,
+    PERSONALITY,
+    ROOT,
+    SUPERSTORE,
+    TELCO,
+    DefaultRun,
+    DefaultRuns,
+    blobs,
+    pdf_text,
+)
 
 TITLE = "Customer segmentation report"
 DEFAULT_PRIMARY = "#1f4e79"
@@ -36,6 +61,7 @@ EXPORTED = (
     "custom.css",
     "playbook.toml",
     "text/story.txt",
+    "partials/profile_table.html",
 )
 
 
@@ -264,44 +290,164 @@ def test_one_block_override_changes_only_that_block(tmp_path: Path, mall: Report
     assert without_method(page) == without_method(mall.html)
 
 
+def test_every_block_and_partial_is_named_in_the_readme() -> None:
+    """Each table is a partial included from the block of its name (the RFM grid from the
+    log's partial); the README names every block; charts are drawn by the figure macro."""
+    folder = default_template_dir()
+    files = [folder / "base.html", *sorted((folder / "partials").glob("*.html"))]
+    pages = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in files}
+    base = pages["base.html"]
+    included = re.findall(r'{% include "partials/(\w+)\.html" %}', "".join(pages.values()))
+    assert sorted(included) == sorted(p.stem for p in files[1:])
+    from_blocks = re.findall(r'{% block (\w+)(?: scoped)? %}(?:{% if \w+ %})?{% include "', base)
+    assert from_blocks == [name for name in included if name != "rfm_table"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("Templates: `base.html`", 1)[1].split("`macros.html`", 1)[0]
+    named = set(re.findall(r"`(\w+)`", paragraph))
+    assert set(re.findall(r"{% block (\w+)", base)) - named == set()
+    assert [name for name, text in pages.items() if "<figure" in text] == []
+
+
 # --------------------------------------------------------------------------------------------
 # 3. the template context contract
 
 
-def readme_table(heading: str) -> list[list[str]]:
-    """The cells of the first Markdown table after ``heading`` in the README."""
-    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
-    rows: list[list[str]] = []
-    for line in lines[start + 1 :]:
-        if not line.startswith("|"):
-            if rows:
-                break
-            continue
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        rows.append(cells)
-    assert len(rows) > 2, f"no table under {heading!r}"
-    return rows[2:]  # skip the header and the |---| line
+# what the README documented before the views (0.x): each still reaches templates
+DOCUMENTED_BEFORE = {
+    ReportContext: {f.name for f in fields(ReportContext)},
+    SourceView: {"name", "format", "encoding", "delimiter", "sheet", "sha256", "rows", "columns"},
+    SegmentView: {"id", "name", "size", "share", "color", "traits", "skews", "centroid", "z"}
+    | {"tightness", "story", "recommendations", "kpis", "note", "chart", "outcomes", "profiled"},
+    ColumnView: {"name", "meaning", "why", "use"},
+    ChartView: {"key", "title", "alt", "src", "width", "height"},
+    ComparisonView: {"previous_period", "mode", "changes", "migration", "n_new_customers"}
+    | {"n_gone_customers", "drift"},
+    TransactionsView: {"how", "reason", "columns", "dates", "as_of", "first_date", "last_date"}
+    | {"rows_read", "set_aside", "rows_used", "return_rows", "customers_only_returns"}
+    | {"frequency_basis", "status", "features", "scores", "rfm_map"},
+    StatusView: {"column", "set_aside", "kept"},
+    RfmMapView: {"segments", "names", "counts", "totals"},
+}
 
 
-def test_readme_lists_exactly_the_context_fields() -> None:
-    rows = readme_table("### Template context")
-    listed: list[str] = []
-    for cells in rows:
-        first = cells[0]
-        assert re.fullmatch(r"`\w+`(, `\w+`)*", first), f"unexpected first cell {first!r}"
-        listed += re.findall(r"`(\w+)`", first)
-    assert len(listed) == len(set(listed)), "a field is listed twice"
-    assert render.context_fields() == tuple(f.name for f in fields(render.ReportContext))
-    assert set(listed) == set(render.context_fields())
+def readme_context_table() -> str:
+    """The README's text between the context table's markers."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split(context.START, 1)[1].split(context.END, 1)[0].strip("\n")
 
 
-def test_readme_lists_the_segment_and_chart_fields() -> None:
-    rows = {cells[0]: cells[1] for cells in readme_table("### Template context")}
-    segment_fields = re.findall(r"`(\w+)`", rows["`segments`"])
-    assert segment_fields == [f.name for f in fields(render.SegmentView)]
-    chart_row = next(v for k, v in rows.items() if "`charts`" in k)
-    assert re.findall(r"`(\w+)`", chart_row) == [f.name for f in fields(render.ChartView)]
+def check_value(value: Any, hint: Any, where: str, met: set[str]) -> None:
+    """Fail unless ``value`` is of its documented type ``hint``, views included field by
+    field (never a stage's object, a numpy number or an array); ``met`` collects each
+    ``View.field`` seen."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType:
+        if value is None:
+            assert type(None) in args, f"{where} is None"
+            return
+        (hint,) = [a for a in args if a is not type(None)]
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple:
+        assert type(value) is tuple, f"{where}: {type(value).__name__}, not a tuple"
+        items = args[:1] * len(value) if args[1:] == (Ellipsis,) else args
+        assert len(items) == len(value), f"{where}: {len(value)} items, not {len(items)}"
+        for i, (item, item_hint) in enumerate(zip(value, items, strict=True)):
+            check_value(item, item_hint, f"{where}[{i}]", met)
+    elif origin is dict:
+        assert type(value) is dict, f"{where}: {type(value).__name__}, not a dict"
+        for key, item in value.items():
+            check_value(key, args[0], f"{where} key", met)
+            check_value(item, args[1], f"{where}[{key!r}]", met)
+    elif dataclasses.is_dataclass(hint):
+        assert type(value) is hint, f"{where}: {type(value).__name__}, not {hint.__name__}"
+        for name, (field_hint, _) in context.documented(hint)[hint].items():
+            met.add(f"{hint.__name__}.{name}")
+            check_value(getattr(value, name), field_hint, f"{where}.{name}", met)
+    else:
+        assert type(value) is hint or (hint is float and type(value) is int), (
+            f"{where}: {type(value).__name__} {value!r:.60}, not {hint.__name__}"
+        )
+
+
+def test_the_readme_context_table_is_written_from_the_views() -> None:
+    assert readme_context_table() == context.context_table(), (
+        "the README's context table is out of date: python -m reportgen.context --readme README.md"
+    )
+
+
+def test_templates_receive_exactly_the_documented_fields(
+    mall_report: DefaultRun, default_run: DefaultRuns
+) -> None:
+    """What report.html received in the session's runs of the mall, personality and telco
+    tables and of the Superstore log, plus what a run with --baseline and a log with a status
+    column add: every documented field of every view, each of its documented type, and
+    nothing else."""
+    page = (mall_report.out / "report.html").read_text(encoding="utf-8")
+    assert templating.render(templating.environment(), "report.html", mall_report.received) == page
+    documented = {
+        f"{cls.__name__}.{name}" for cls, found in context.documented().items() for name in found
+    }
+    hints = {name: hint for name, (hint, _) in context.documented()[ReportContext].items()}
+    met: set[str] = set()
+    for run in (mall_report, *map(default_run, (PERSONALITY, TELCO, SUPERSTORE))):
+        assert run.received.keys() == hints.keys()
+        for name, value in run.received.items():
+            check_value(value, hints[name], name, met)
+    check_value(compared_with_itself(mall_report), hints["comparison"], "comparison", met)
+    check_value(log_with_status(default_run(SUPERSTORE)), hints["transactions"], "log", met)
+    expected = documented - {f"ReportContext.{name}" for name in hints}
+    assert met == expected, sorted(met ^ expected)
+
+
+def compared_with_itself(run: DefaultRun) -> ComparisonView | None:
+    """The mall run compared with its own output folder, as a --baseline run would see it."""
+    r = run.result
+    return stageviews.comparison(
+        comparison.compare(
+            comparison.load_baseline(run.out),
+            "assign",
+            r.dataset.frame,
+            r.features.ids,
+            r.segmentation,
+            {s.id: s.name for s in r.segments.segments},
+            {s.id: s.centroid for s in r.segments.segments},
+        )
+    )
+
+
+def log_with_status(run: DefaultRun) -> TransactionsView | None:
+    """The Superstore log as if a status column had set lines aside."""
+    status = transactions.StatusReading("Status", (("Disputed", "disputed", 3),), (("OK", 9),))
+    return stageviews.transactions(replace(run.result.transactions, status=status))
+
+
+def test_fields_documented_before_the_views_still_reach_templates() -> None:
+    documented = context.documented()
+    for cls, names in DOCUMENTED_BEFORE.items():
+        assert names <= documented[cls].keys(), (cls.__name__, names - documented[cls].keys())
+
+
+def test_a_partial_in_the_template_folder_replaces_only_its_table(
+    tmp_path: Path, mall_report: DefaultRun
+) -> None:
+    brand = tmp_path / "brand"
+    (brand / "partials").mkdir(parents=True)
+    (brand / "partials" / "k_table.html").write_text("<p>Our k table</p>", encoding="utf-8")
+    page = templating.render(templating.environment(brand), "report.html", mall_report.received)
+    mall = templating.render(templating.environment(), "report.html", mall_report.received)
+    assert "<p>Our k table</p>" in page and 'class="k-table"' not in page
+    assert page.replace("<p>Our k table</p>", "") == re.sub(
+        r'<div class="table-wrap"><table class="k-table">.*?</table></div>', "", mall, flags=re.S
+    )
+
+
+def test_the_changes_section_shows_each_move_with_its_change(mall_report: DefaultRun) -> None:
+    values = {**mall_report.received, "comparison": compared_with_itself(mall_report)}
+    page = templating.render(templating.environment(), "report.html", values)
+    moves = re.search(r'<table class="moves-table">.*?</table>', page, re.S)
+    assert moves and "<h2>Changes since " in page
+    changes = re.findall(r'<td class="num">([^<]*)</td></tr>', moves.group())
+    assert changes and set(changes) == {"+0%"}  # the same run: no centre moved
 
 
 def test_a_name_outside_the_context_stops_the_run(tmp_path: Path, small_table: Path) -> None:
