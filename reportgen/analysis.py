@@ -87,6 +87,5 @@ def choose_k(
         silhouette_sample=config.silhouette_sample,
         n_init=config.n_init,
         stability_resamples=config.stability_resamples,
-        source=config.source,
         progress=(lambda d, t: progress("select k", d, t)) if progress else None,
     )

@@ -239,10 +239,17 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     """Read a customer table and convert its values, recording every decision taken.
 
     ``sheet`` picks the worksheet of an Excel workbook.  Every problem the user can fix
-    raises :class:`InputError` with a one-line message naming the file.
+    raises :class:`InputError` with a one-line message naming the file (in its own words, so
+    its ``where`` says so and no engine names the file again).
     """
-    name = str(path)
-    file_path = Path(path)
+    try:
+        return _load(str(path), Path(path), sheet)
+    except InputError as exc:
+        exc.where = exc.where or str(path)  # every message of the loader starts with the name
+        raise
+
+
+def _load(name: str, file_path: Path, sheet: str | None) -> Dataset:
     raw = _read_bytes(file_path, name)
     digest = hashlib.sha256(raw).hexdigest()
     kind = _detect_format(file_path, raw)
@@ -951,7 +958,7 @@ def _finish(
         try:
             converted = _convert_column(str(column), series, delimiter)
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise exc.at(str(path)) from None
         columns[column] = converted.values
         conversions.extend(converted.conversions)
         if converted.date_format:

@@ -291,9 +291,7 @@ class TransactionLog:
 # --------------------------------------------------------------------------- public API
 
 
-def derive(
-    dataset: Dataset, options: TransactionOptions | None = None, *, source: str = "input"
-) -> TransactionLog:
+def derive(dataset: Dataset, options: TransactionOptions | None = None) -> TransactionLog:
     """Recognise a transaction log and derive one row per customer from it.
 
     Returns ``detected=False`` (with the reason) for a customer table; raises ``InputError``
@@ -305,11 +303,11 @@ def derive(
         return TransactionLog(False, "turned off", "read as a customer table (--no-transactions)")
     forced = options.enabled is True or bool(options.named()) or options.as_of is not None
     for role, name in options.named().items():
-        _check_column(frame, name, f"--{role}-col", source)
-    columns, why, dates = _choose_columns(dataset, options, source, forced)
+        _check_column(frame, name, f"--{role}-col")
+    columns, why, dates = _choose_columns(dataset, options, forced)
     if columns is None or dates is None:
         return TransactionLog(False, "not detected", why)
-    return _derive(frame, columns, dates, options, source, "forced" if forced else "detected", why)
+    return _derive(frame, columns, dates, options, "forced" if forced else "detected", why)
 
 
 def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap | None:
@@ -329,7 +327,7 @@ def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> R
 # --------------------------------------------------------------------------- columns
 
 
-def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> None:
+def _check_column(frame: pd.DataFrame, name: str, flag: str) -> None:
     columns = [str(c) for c in frame.columns]
     if name in columns:
         return
@@ -339,7 +337,7 @@ def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> Non
         if close
         else "columns are: " + ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
     )
-    raise InputError(f"{source}: {flag} '{name}' is not a column; {hint}")
+    raise InputError(f"{flag} '{name}' is not a column; {hint}")
 
 
 def _words(name: str) -> set[str]:
@@ -394,7 +392,7 @@ def _is_number(series: pd.Series) -> bool:
 
 
 def _choose_columns(
-    dataset: Dataset, options: TransactionOptions, source: str, forced: bool
+    dataset: Dataset, options: TransactionOptions, forced: bool
 ) -> tuple[Columns | None, str, _Dates | None]:
     """The columns of each part: the user's choice, else a guess from names and values.
 
@@ -407,7 +405,7 @@ def _choose_columns(
 
     def fail(message: str, hint: str) -> tuple[None, str, None]:
         if forced:
-            raise InputError(f"{source}: {message}; {hint}")
+            raise InputError(f"{message}; {hint}")
         return None, f"not a transaction log: {message}", None
 
     unnamed = _unnamed(names)  # a file without a header row: columns are told by their values
@@ -421,7 +419,7 @@ def _choose_columns(
     if not forced and n_customers > REPEAT_SHARE * n_lines:
         return fail(f"{customer} does not repeat ({n_customers:,} values on {n_lines:,} rows)", "")
 
-    date_col, dates = _pick_dates(dataset, options.date, names, taken, source, forced)
+    date_col, dates = _pick_dates(dataset, options.date, names, taken, forced)
     if date_col is None or dates is None:
         return fail("no column holds purchase dates", "name it with --date-col")
     taken.add(date_col)
@@ -469,20 +467,19 @@ def _pick_dates(
     named: str | None,
     names: list[str],
     taken: set[str],
-    source: str,
     forced: bool,
 ) -> tuple[str | None, _Dates | None]:
     """The purchase date column: the one named, else the first candidate that reads as dates
     (with flags, the first candidate's problem is said when none reads)."""
     if named is not None:
-        return named, _read_dates(dataset, named, source, strict=True)
+        return named, _read_dates(dataset, named, strict=True)
     candidates = _date_candidates(dataset.frame, names, taken)
     for candidate in candidates:
-        dates = _read_dates(dataset, candidate, source, strict=False)
+        dates = _read_dates(dataset, candidate, strict=False)
         if dates is not None:
             return candidate, dates
     if forced and candidates:
-        _read_dates(dataset, candidates[0], source, strict=True)  # says what is wrong
+        _read_dates(dataset, candidates[0], strict=True)  # says what is wrong
     return None, None
 
 
@@ -658,7 +655,7 @@ class _Dates:
     example_unreadable: str | None
 
 
-def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> _Dates | None:
+def _read_dates(dataset: Dataset, column: str, *, strict: bool) -> _Dates | None:
     """The date column as datetimes, however it was written; None (or an error when
     ``strict``) if it does not hold dates."""
     series = dataset.frame[column]
@@ -682,7 +679,7 @@ def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> 
     if _is_number(series):
         dates = _compact_numbers(series, column)
     else:
-        dates = _text_dates(series, column, source)
+        dates = _text_dates(series, column)
     present = int(series.notna().sum())
     if dates is not None and dates.n_unreadable <= (1 - READABLE_SHARE) * present:
         return dates
@@ -690,7 +687,7 @@ def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> 
         return None
     example = dates.example_unreadable if dates else _first_value(series)
     raise InputError(
-        f"{source}: cannot read the dates in column '{column}' (e.g. '{example}'); "
+        f"cannot read the dates in column '{column}' (e.g. '{example}'); "
         "name the date column with --date-col or fix its values"
     )
 
@@ -725,7 +722,7 @@ def _compact_numbers(series: pd.Series, column: str) -> _Dates | None:
     return _Dates(values, reading, int(bad.sum()), example)
 
 
-def _text_dates(series: pd.Series, column: str, source: str) -> _Dates | None:
+def _text_dates(series: pd.Series, column: str) -> _Dates | None:
     """Text dates in one or several formats, parsed format by format on distinct values.
 
     Day-first or month-first is decided per separator from the data, as the loader does:
@@ -741,7 +738,7 @@ def _text_dates(series: pd.Series, column: str, source: str) -> _Dates | None:
     left = np.ones(len(distinct), dtype=bool)
     counts = np.bincount(codes, minlength=len(distinct))
     found: list[tuple[str, int, str, int]] = []  # (format, lines, order, first distinct value)
-    for label, order, mask, values in _formats(distinct, column, source):
+    for label, order, mask, values in _formats(distinct, column):
         mask = mask & left
         if not mask.any():
             continue
@@ -778,9 +775,7 @@ def _overall_order(orders: list[str]) -> str:
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
-def _formats(
-    distinct: pd.Series, column: str, source: str
-) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+def _formats(distinct: pd.Series, column: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
     """(format label, order, values of that shape, their parse) for every shape present."""
     result: list[tuple[str, str, np.ndarray, np.ndarray]] = []
     ymd = distinct.str.fullmatch(_YMD.pattern).to_numpy(dtype=bool)
@@ -798,7 +793,7 @@ def _formats(
     for sep, pattern in _DAY_MONTH.items():
         mask = distinct.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)
         if mask.any():
-            result.append(_day_month(distinct, mask, sep, column, source))
+            result.append(_day_month(distinct, mask, sep, column))
     named = distinct.str.fullmatch(_MONTH_NAME.pattern).to_numpy(dtype=bool)
     if named.any():
         clean = distinct.where(named, "").str.replace(r"[-,.]+", " ", regex=True)
@@ -811,7 +806,7 @@ def _formats(
 
 
 def _day_month(
-    distinct: pd.Series, mask: np.ndarray, sep: str, column: str, source: str
+    distinct: pd.Series, mask: np.ndarray, sep: str, column: str
 ) -> tuple[str, str, np.ndarray, np.ndarray]:
     values = distinct[mask]
     parts = values.str.extract(rf"^(\d{{1,2}}){re.escape(sep)}(\d{{1,2}}){re.escape(sep)}")
@@ -821,7 +816,7 @@ def _day_month(
         a = values[(first > 12).to_numpy()].iloc[0]
         b = values[(second > 12).to_numpy()].iloc[0]
         raise InputError(
-            f"{source}: column '{column}' mixes day-first and month-first dates "
+            f"column '{column}' mixes day-first and month-first dates "
             f"('{a}' and '{b}'); export the dates in one format"
         )
     order = "day-first" if first_big else "month-first" if second_big else _DEFAULT_ORDER[sep]
@@ -881,7 +876,7 @@ def _to_datetime(values: pd.Series, fmt: str, *, times: bool = False) -> np.ndar
 # --------------------------------------------------------------------------- cleaning
 
 
-def _numbers(series: pd.Series, column: str, source: str) -> np.ndarray:
+def _numbers(series: pd.Series, column: str) -> np.ndarray:
     """A numeric column as floats (NaN missing); text is read where it holds numbers."""
     if _is_number(series):
         return series.to_numpy(dtype=float, na_value=np.nan)
@@ -892,7 +887,7 @@ def _numbers(series: pd.Series, column: str, source: str) -> np.ndarray:
     if bad.sum() > (1 - READABLE_SHARE) * max(int(series.notna().sum()), 1):
         example = text[bad].iloc[0]
         raise InputError(
-            f"{source}: column '{column}' does not hold numbers (e.g. '{example}'); "
+            f"column '{column}' does not hold numbers (e.g. '{example}'); "
             "choose the amount columns with --amount-col, or --quantity-col and --price-col"
         )
     return numbers
@@ -1018,15 +1013,14 @@ def _derive(
     columns: Columns,
     dates: _Dates,
     options: TransactionOptions,
-    source: str,
     how: str,
     why: str,
 ) -> TransactionLog:
-    quantity, price, amount = _money(frame, columns, source)
+    quantity, price, amount = _money(frame, columns)
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
     known = days[~np.isnat(days)]
-    as_of = _as_of(known, options.as_of, columns.date, source)
+    as_of = _as_of(known, options.as_of, columns.date)
     status, marked = _status(frame, columns)
     masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of, marked)
     set_aside = tuple(
@@ -1035,7 +1029,7 @@ def _derive(
     )
     used = ~np.logical_or.reduce(list(masks.values()), initial=False)
     returned = masks["cancellation"] | masks["return"]
-    _check_some_used(used, set_aside, len(frame), columns, source)
+    _check_some_used(used, set_aside, len(frame), columns)
     if amount is None:
         items = quantity if quantity is not None else np.ones(len(frame))
         table, extra, basis = _visitors(frame, columns, customer, ids, days, items, used, as_of)
@@ -1045,7 +1039,7 @@ def _derive(
         table, extra, n_only_returns, basis = _customers(
             frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
         )
-    _check_enough_customers(len(table), int(used.sum()), len(frame), source)
+    _check_enough_customers(len(table), int(used.sum()), len(frame))
     rfm_counts = table[RFM_COLUMN].value_counts() if RFM_COLUMN in table else pd.Series(dtype=int)
     if amount is None:
         why += _no_amounts(frame, columns)
@@ -1072,47 +1066,45 @@ def _derive(
     )
 
 
-def _as_of(known: np.ndarray, given: str | None, column: str, source: str) -> np.datetime64:
+def _as_of(known: np.ndarray, given: str | None, column: str) -> np.datetime64:
     """The day recency is counted to: the one given, else the day after the last purchase."""
     if known.size == 0:
-        raise InputError(f"{source}: no readable date in column '{column}'")
+        raise InputError(f"no readable date in column '{column}'")
     if given:
         return np.datetime64(given, "D")
     return known.max() + np.timedelta64(1, "D")  # type: ignore[no-any-return]
 
 
-def _check_enough_customers(n_customers: int, n_used: int, n_lines: int, source: str) -> None:
+def _check_enough_customers(n_customers: int, n_used: int, n_lines: int) -> None:
     if n_customers < MIN_CUSTOMERS:
         raise InputError(
-            f"{source}: only {n_customers} customers with purchases after cleaning "
+            f"only {n_customers} customers with purchases after cleaning "
             f"({n_used:,} of {n_lines:,} lines used); segmenting needs at least {MIN_CUSTOMERS}"
         )
 
 
 def _money(
-    frame: pd.DataFrame, columns: Columns, source: str
+    frame: pd.DataFrame, columns: Columns
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Quantity, price and amount of each line; the amount is quantity x price when the log
     has no amount column, and None when it has neither (a log without amounts)."""
-    quantity = (
-        _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
-    )
-    price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    quantity = _numbers(frame[columns.quantity], columns.quantity) if columns.quantity else None
+    price = _numbers(frame[columns.price], columns.price) if columns.price else None
     amount: np.ndarray | None = None
     if columns.amount:
-        amount = _numbers(frame[columns.amount], columns.amount, source)
+        amount = _numbers(frame[columns.amount], columns.amount)
     elif quantity is not None and price is not None:
         amount = quantity * price
     return quantity, price, amount
 
 
 def _check_some_used(
-    used: np.ndarray, set_aside: tuple[SetAside, ...], n: int, columns: Columns, source: str
+    used: np.ndarray, set_aside: tuple[SetAside, ...], n: int, columns: Columns
 ) -> None:
     if not used.any():
         counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
         raise InputError(
-            f"{source}: no usable purchase lines after cleaning ({n:,} lines read; "
+            f"no usable purchase lines after cleaning ({n:,} lines read; "
             f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
         )
 
