@@ -91,7 +91,7 @@ def parse(values: pd.Series) -> Dates:
     text = _as_text(values)
     present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
     codes, uniques = pd.factorize(text[present])
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    distinct = pd.Series(uniques).astype("str")
     counts = np.bincount(codes, minlength=len(distinct))
     parsed, formats, conflict = _read(distinct, counts)
     full = np.full(len(text), np.datetime64("NaT"), dtype=parsed.dtype)
@@ -170,15 +170,18 @@ def _read(
 
 
 def _iso(values: pd.Series) -> tuple[np.ndarray, Format]:
-    parts = values.str.extract(r"^(\d{4})([-/.])(\d{1,2})[-/.](\d{1,2})(.*)$")
-    iso = parts[0] + "-" + parts[2].str.zfill(2) + "-" + parts[3].str.zfill(2) + parts[4]
+    iso = values
+    if not values.str.match(r"^\d{4}-\d{2}-\d{2}").all():  # 2024/3/5: written as 2024-03-05
+        parts = values.str.extract(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(.*)$")
+        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2) + parts[3]
     zoned = bool(values.str.contains(_ZONED, regex=True).any())
     parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=zoned)
     if zoned:
         parsed = parsed.dt.tz_convert(None)
     dates = parsed.to_numpy().astype(_UNIT["iso"])
-    label = "yyyy-mm-dd" + _time_label(values)
-    return dates, Format("iso", "iso", label, one_writing=parts[1].nunique() == 1, zoned=zoned)
+    label = "yyyy-mm-dd" + _time_label(_colons(values))
+    one_writing = values.str.slice(4, 5).nunique() == 1  # one separator
+    return dates, Format("iso", "iso", label, one_writing=one_writing, zoned=zoned)
 
 
 def _compact(values: pd.Series) -> tuple[np.ndarray, Format]:
@@ -191,9 +194,9 @@ def _compact(values: pd.Series) -> tuple[np.ndarray, Format]:
 def _orders(values: pd.Series, sep: str) -> tuple[str, bool, tuple[str, str] | None]:
     """The order of day and month for the values with this separator, whether it was
     assumed, and a day-first and a month-first value when both orders are needed."""
-    parts = values.str.extract(rf"^(\d{{1,2}})\{sep}(\d{{1,2}})\{sep}")
-    first_big = (parts[0].astype(int) > 12).to_numpy()
-    second_big = (parts[1].astype(int) > 12).to_numpy()
+    big = "(?:1[3-9]|[2-9][0-9])"  # a part above 12
+    first_big = values.str.match(rf"^{big}\{sep}").to_numpy(dtype=bool)
+    second_big = values.str.match(rf"^[0-9]{{1,2}}\{sep}{big}\{sep}").to_numpy(dtype=bool)
     if first_big.any() and second_big.any():
         both = (str(values[first_big].iloc[0]), str(values[second_big].iloc[0]))
         return "", False, both
@@ -204,14 +207,15 @@ def _orders(values: pd.Series, sep: str) -> tuple[str, bool, tuple[str, str] | N
 
 def _day_month(values: pd.Series, sep: str, order: str, assumed: bool) -> tuple[np.ndarray, Format]:
     a, b = ("%d", "%m") if order == "day-first" else ("%m", "%d")
-    normal = values.str.replace(r" ?([AaPp][Mm])$", r" \1", regex=True).str.replace("T", " ")
+    normal, colons, ampm = _clock(values)
     short = normal.str.match(rf"^\d{{1,2}}\{sep}\d{{1,2}}\{sep}\d{{2}}(?:\D|$)").to_numpy(bool)
     dates = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
     for year, pick in (("%Y", ~short), ("%y", short)):
         if pick.any():
-            dates[pick] = _with_times(normal[pick], f"{a}{sep}{b}{sep}{year}")
+            fmt = f"{a}{sep}{b}{sep}{year}"
+            dates[pick] = _with_times(normal[pick], fmt, colons[pick], ampm[pick])
     d, m = ("d", "m") if order == "day-first" else ("m", "d")
-    label = f"{d}{sep}{m}{sep}yyyy" + _time_label(values) + " (order assumed)" * assumed
+    label = f"{d}{sep}{m}{sep}yyyy" + _time_label(colons) + " (order assumed)" * assumed
     years = _years(short)
     found = Format("day-month", order, label, separator=sep, assumed=assumed, years=years)
     return dates, replace(found, one_writing=years != "both")
@@ -221,17 +225,16 @@ def _month_name(values: pd.Series) -> tuple[np.ndarray, Format]:
     parts = values.str.extract(_MONTH_NAME_PARTS)
     short = (parts[2].str.len() == 2).to_numpy(dtype=bool)
     clean = values.str.replace(r"[-/,.]+", " ", regex=True).str.replace(r"\s+", " ", regex=True)
-    clean = clean.str.replace(r"(\d)T(\d)", r"\1 \2", regex=True)
-    clean = clean.str.replace(r" ?([AaPp][Mm])$", r" \1", regex=True).str.strip()
+    clean, colons, ampm = _clock(clean.str.strip())
     dates = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
     for year, pick in (("%Y", ~short), ("%y", short)):
-        if pick.any():
-            dates[pick] = _with_times(clean[pick], f"%d %b {year}")
-            unread = pick & np.isnat(dates)
-            if unread.any():  # full month names
-                dates[unread] = _with_times(clean[unread], f"%d %B {year}")
+        for month in ("%b", "%B"):  # short month names, then full ones
+            pick = pick & np.isnat(dates)
+            if pick.any():
+                fmt = f"%d {month} {year}"
+                dates[pick] = _with_times(clean[pick], fmt, colons[pick], ampm[pick])
     writing = parts[0] + parts[1] + parts[2].str.len().astype(str)
-    label = "d Mon " + ("yy" if short.all() else "yyyy") + _time_label(values)
+    label = "d Mon " + ("yy" if short.all() else "yyyy") + _time_label(colons)
     found = Format("month-name", "month-name", label, years=_years(short))
     return dates, replace(found, one_writing=writing.nunique() == 1)
 
@@ -243,19 +246,38 @@ def _years(short: np.ndarray) -> str:
     return "yy" if short.all() else "both" if short.any() else "yyyy"
 
 
-def _time_label(values: pd.Series) -> str:
-    colons = values.str.count(":")
+def _time_label(colons: np.ndarray) -> str:
+    """ " H:M:S", " H:M" or nothing, as the values with most colons have."""
     if (colons >= 2).any():
         return " H:M:S"
     return " H:M" if (colons == 1).any() else ""
 
 
-def _with_times(values: pd.Series, fmt: str) -> np.ndarray:
+def _clock(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The values as the formats read their times ("8:26 PM" for 8:26PM, a space for the T
+    of 2010T08:26), the colons of each time and which times have AM or PM."""
+    ampm = np.zeros(len(values), dtype=bool)
+    if values.str.contains(r"\dT\d|[AaPp][Mm]$", regex=True).any():
+        values = values.str.replace(r"(\d)T(\d)", r"\1 \2", regex=True)
+        values = values.str.replace(r" ?([AaPp][Mm])$", r" \1", regex=True)
+        ampm = values.str.contains(r"[AaPp][Mm]$", regex=True).to_numpy(dtype=bool)
+    return values, _colons(values), ampm
+
+
+def _colons(values: pd.Series) -> np.ndarray:
+    """The colons of each value's time: 0 (no time), 1 (H:M) or 2 (H:M:S); ``str.count``
+    would cost more than parsing the dates."""
+    one = values.str.contains(":", regex=False).to_numpy(dtype=bool)
+    if not one.any():
+        return np.zeros(len(values), dtype=np.int64)
+    two = values.str.contains(r":\d+:", regex=True).to_numpy(dtype=bool)
+    return one.astype(np.int64) + two
+
+
+def _with_times(values: pd.Series, fmt: str, colons: np.ndarray, ampm: np.ndarray) -> np.ndarray:
     """Parse with one explicit format and its with-time variants (H:M, H:M:S, with AM/PM);
     NaT where a value does not fit."""
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    colons = values.str.count(":").to_numpy()
-    ampm = values.str.contains(r"[AaPp][Mm]$", regex=True).to_numpy(dtype=bool)
     for n_colons, clock in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
         for is_ampm in (False, True):
             pick = (colons == n_colons) & (ampm == is_ampm)
