@@ -88,13 +88,10 @@ class Dates:
 def parse(values: pd.Series) -> Dates:
     """Read ``values`` (text, or numbers written as yyyymmdd) as dates; see the module
     docstring for the shapes.  Missing and blank values are NaT and not unreadable."""
-    text = _as_text(values)
-    present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(text[present])
-    distinct = pd.Series(uniques).astype("str")
+    present, codes, distinct = _distinct(values)
     counts = np.bincount(codes, minlength=len(distinct))
     parsed, formats, conflict = _read(distinct, counts)
-    full = np.full(len(text), np.datetime64("NaT"), dtype=parsed.dtype)
+    full = np.full(len(values), np.datetime64("NaT"), dtype=parsed.dtype)
     full[present] = parsed[codes]
     bad = np.isnat(parsed)
     example = str(distinct[bad].iloc[0]) if bad.any() else None
@@ -110,17 +107,21 @@ def shaped(values: pd.Series) -> np.ndarray:
     return found
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Text as written (trimmed); whole numbers as their digits, other numbers as written."""
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Which values are present (not missing, not blank), the code of each present value and
+    the distinct values as text, in order of appearance: text trimmed, whole numbers as their
+    digits (19970101), other numbers as written (12.5)."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(numbers) & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**53)
-        written = [
-            str(int(v)) if w else (None if np.isnan(v) else str(v))
-            for v, w in zip(numbers, whole, strict=True)
-        ]
-        return pd.Series(written, index=values.index, dtype="str")
-    return values.astype("str").str.strip()
+        present = ~np.isnan(numbers)
+        codes, uniques = pd.factorize(numbers[present])
+        whole = np.isfinite(uniques) & (np.mod(uniques, 1) == 0) & (np.abs(uniques) < 2**53)
+        digits = pd.Series(np.where(whole, uniques, 0).astype(np.int64)).astype("str")
+        return present, codes, digits.where(whole, pd.Series(uniques).astype("str"))
+    text = values.astype("str").str.strip()
+    present = (text.notna() & text.ne("")).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(text[present])
+    return present, codes, pd.Series(uniques).astype("str")
 
 
 def _day_month_shape(sep: str) -> str:
