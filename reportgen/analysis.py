@@ -82,6 +82,5 @@ def choose_k(
     return choosing.select_k(
         matrix.X,
         options,
-        source=config.source,
         progress=(lambda d, t: progress("select k", d, t)) if progress else None,
     )

@@ -92,12 +92,12 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(model, path, previous)
 
 
-def check_columns(frame: pd.DataFrame, specs: tuple[FeatureSpec, ...], source: str) -> None:
+def check_columns(frame: pd.DataFrame, specs: tuple[FeatureSpec, ...]) -> None:
     """Every column the baseline model needs must be in the new table."""
     missing = [s.column for s in specs if s.column not in frame.columns]
     if missing:
         raise InputError(
-            f"{source}: the baseline model needs the column(s) {', '.join(missing)}, which "
+            f"the baseline model needs the column(s) {', '.join(missing)}, which "
             "are missing or renamed; restore them or run with --mode refit"
         )
 

@@ -139,17 +139,15 @@ def build(
     *,
     features: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    source: str = "input",
 ) -> FeatureMatrix:
     """Pick, clean, transform and standardize the clustering features."""
-    _check_names(frame, [*features, *exclude], source)
-    chosen, dropped = _choose(profile, features, exclude, source)
+    _check_names(frame, [*features, *exclude])
+    chosen, dropped = _choose(profile, features, exclude)
     specs = tuple(
         _fit_spec(
             frame[name],
             name,
             profile.column(name).role,
-            source,
             _meaning(profile, name),
             _codes(profile.column(name)),
         )
@@ -164,9 +162,9 @@ def build(
         kept, redundant = _without_redundant(frame, kept)
         dropped += redundant
     if not kept:
-        _explain_nothing_to_cluster(frame, profile, source)
+        _explain_nothing_to_cluster(frame, profile)
     described, derived = _described_columns(profile, [*chosen, *exclude], exclude)
-    ids, id_label = _ids(frame, profile.id_column, source)
+    ids, id_label = _ids(frame, profile.id_column)
     raws = [_raw(frame[s.column], s) for s in kept]  # read each column once for X and values
     return FeatureMatrix(
         specs=kept,
@@ -183,7 +181,7 @@ def build(
 
 
 def from_specs(
-    frame: pd.DataFrame, profile: Profile, specs: Sequence[FeatureSpec], source: str = "input"
+    frame: pd.DataFrame, profile: Profile, specs: Sequence[FeatureSpec]
 ) -> FeatureMatrix:
     """The features of a saved model, applied unchanged to a new table."""
     used = {s.column for s in specs}
@@ -243,14 +241,12 @@ def _codes(col: ColumnProfile) -> tuple[float, ...]:
     return (col.sentinel.code,) if col.sentinel is not None else ()
 
 
-def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: str) -> None:
+def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile) -> None:
     if len(frame) > 1 and not frame.duplicated(keep="first").iloc[1:].eq(False).any():
-        raise InputError(
-            f"{source}: all {len(frame)} rows are identical; there is nothing to segment"
-        )
+        raise InputError(f"all {len(frame)} rows are identical; there is nothing to segment")
     if len(frame.columns) == 1:
         raise InputError(
-            f"{source} has a single column ('{frame.columns[0]}'); a customer table needs "
+            f"a single column ('{frame.columns[0]}'); a customer table needs "
             "numeric measures: check the delimiter or export the other columns too"
         )
     empty = [
@@ -258,19 +254,19 @@ def _explain_nothing_to_cluster(frame: pd.DataFrame, profile: Profile, source: s
     ]
     if empty and not profile.by_role("numeric"):
         raise InputError(
-            f"{source}: {', '.join(empty[:5])} hold no usable values (all missing or infinite); "
+            f"{', '.join(empty[:5])} hold no usable values (all missing or infinite); "
             "there is nothing to segment"
         )
     constant = profile.by_role("constant")
     if constant and not profile.by_role("numeric"):
         raise InputError(
-            f"{source}: every numeric column is constant "
+            f"every numeric column is constant "
             f"({', '.join(constant[:5])}); there is nothing to segment"
         )
     read = [f"{c.name} {_as_what(c)}" for c in profile.columns[:6]]
     more = ", ..." if len(profile.columns) > 6 else ""
     raise InputError(
-        f"{source}: no column describes how customers behave ({'; '.join(read)}{more}), so "
+        f"no column describes how customers behave ({'; '.join(read)}{more}), so "
         "there is nothing to segment on; if a column was misread, set its meaning in "
         "[columns] of reportgen.toml, or choose columns with --feature"
     )
@@ -318,7 +314,7 @@ def _values(raws: list[np.ndarray], specs: Sequence[FeatureSpec], index: pd.Inde
     return pd.DataFrame({s.name: raw for s, raw in zip(specs, raws, strict=True)}, index=index)
 
 
-def _check_names(frame: pd.DataFrame, names: Sequence[str], source: str) -> None:
+def _check_names(frame: pd.DataFrame, names: Sequence[str]) -> None:
     columns = [str(c) for c in frame.columns]
     for name in names:
         if name not in columns:
@@ -330,11 +326,11 @@ def _check_names(frame: pd.DataFrame, names: Sequence[str], source: str) -> None
                 + ", ".join(columns[:12])
                 + (", ..." if len(columns) > 12 else "")
             )
-            raise InputError(f"{source}: no column named '{name}'; {hint}")
+            raise InputError(f"no column named '{name}'; {hint}")
 
 
 def _choose(
-    profile: Profile, features: Sequence[str], exclude: Sequence[str], source: str
+    profile: Profile, features: Sequence[str], exclude: Sequence[str]
 ) -> tuple[list[str], list[DroppedColumn]]:
     chosen: list[str] = []
     dropped: list[DroppedColumn] = []
@@ -344,7 +340,7 @@ def _choose(
             dropped.append(DroppedColumn(col.name, "excluded with --exclude"))
         elif features:
             if col.name in features:
-                _check_chosen(col.name, col.role, col.role_reason, source)
+                _check_chosen(col.name, col.role, col.role_reason)
                 chosen.append(col.name)
             else:
                 dropped.append(DroppedColumn(col.name, "not among the chosen --feature columns"))
@@ -374,16 +370,14 @@ def _mostly_missing(col: ColumnProfile, n_rows: int) -> str:
     return f"{said}: too few values left to cluster; the flag '{s.flag}' is described per segment"
 
 
-def _check_chosen(name: str, role: str, reason: str, source: str) -> None:
+def _check_chosen(name: str, role: str, reason: str) -> None:
     if role in ("categorical", "text"):
         raise InputError(
-            f"{source}: column '{name}' holds text ({reason}) and cannot be "
+            f"column '{name}' holds text ({reason}) and cannot be "
             "clustered; leave it out of --feature (it is described per segment)"
         )
     if role == "constant":
-        raise InputError(
-            f"{source}: column '{name}' is constant ({reason}); leave it out of --feature"
-        )
+        raise InputError(f"column '{name}' is constant ({reason}); leave it out of --feature")
 
 
 def _meaning(profile: Profile, name: str) -> str:
@@ -394,7 +388,6 @@ def _fit_spec(
     series: pd.Series,
     name: str,
     role: str,
-    source: str = "input",
     meaning: str = "measure",
     missing_codes: tuple[float, ...] = (),
 ) -> FeatureSpec:
@@ -408,7 +401,7 @@ def _fit_spec(
     largest = float(np.nanmax(np.abs(raw))) if (~np.isnan(raw)).any() else 0.0
     if largest > HUGE:
         raise InputError(
-            f"{source}: column '{name}' has values up to {largest:.3g}, too large for a customer "
+            f"column '{name}' has values up to {largest:.3g}, too large for a customer "
             "measure; check the export, or leave the column out with --exclude"
         )
     missing = np.isnan(raw)
@@ -599,28 +592,24 @@ def _transformed(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return steps.transformed(raw, spec, steps.NUMPY)  # type: ignore[no-any-return]
 
 
-def _ids(
-    frame: pd.DataFrame, id_column: str | None, source: str = "input"
-) -> tuple[pd.Series, str]:
+def _ids(frame: pd.DataFrame, id_column: str | None) -> tuple[pd.Series, str]:
     if id_column is not None:
         ids = frame[id_column].reset_index(drop=True)
         repeated = ids[ids.duplicated(keep="first") & ids.notna()]
         if len(repeated):
             examples = [str(v) for v in repeated.drop_duplicates().head(3)]
-            raise repeated_ids(source, id_column, repeated.nunique(), examples)
+            raise repeated_ids(id_column, repeated.nunique(), examples)
         return ids, id_column
     return pd.Series(np.arange(1, len(frame) + 1), name="row"), "row"
 
 
-def repeated_ids(
-    source: str, id_column: str, n: int, examples: list[str], logs: bool = True
-) -> InputError:
+def repeated_ids(id_column: str, n: int, examples: list[str], logs: bool = True) -> InputError:
     """The error for a customer id that appears more than once (any engine; ``logs``: the
     engine reads transaction logs, so that is worth suggesting)."""
     fixes = "remove the duplicates, choose another --id-column"
     fixes += ", or use --transactions if this is an order log" if logs else ""
     return InputError(
-        f"{source}: {id_column} repeats {n:,} customer id(s) (e.g. {', '.join(examples)}); "
+        f"{id_column} repeats {n:,} customer id(s) (e.g. {', '.join(examples)}); "
         f"each customer must appear once: {fixes}"
     )
 

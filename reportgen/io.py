@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import dateparts
+from reportgen import dates as text_dates
 from reportgen.errors import InputError
 from reportgen.formatting import clip, spell_date
 
@@ -198,25 +199,6 @@ _COMMA_CORE = (
 )
 _INTEGER = "[-+]?[0-9]+"
 
-# Date shapes.
-_ZONE = "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"  # ISO 8601 UTC or offset: Z, +00:00, -0500, +02
-_ISO_DATE = (
-    "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    f"(?:[ T][0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\\.[0-9]+)?)?{_ZONE}?)?"
-)
-_TIME = "(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
-_DATE_SEPARATORS = ("-", "/", ".")
-_DATE_ORDER_DEFAULT = MappingProxyType({"-": "day-first", ".": "day-first", "/": "month-first"})
-_DAY_MONTH_SHAPES = tuple(
-    (sep, f"[0-9]{{1,2}}{re.escape(sep)}[0-9]{{1,2}}{re.escape(sep)}[0-9]{{4}}{_TIME}")
-    for sep in _DATE_SEPARATORS
-)
-_MONTH_NAME_SEPARATORS = ("-", " ", "/")  # 11-Feb-13, 11 Feb 2013, 11/Feb/2013
-_MONTH_NAME_SHAPES = tuple(
-    (f"name{sep}", f"[0-9]{{1,2}}{sep}[A-Za-z]{{3,9}}{sep}(?:[0-9]{{4}}|[0-9]{{2}}){_TIME}")
-    for sep in _MONTH_NAME_SEPARATORS
-)
-_DATE_SHAPES = (("iso", _ISO_DATE), *_DAY_MONTH_SHAPES, *_MONTH_NAME_SHAPES)
 _DATES_MAJORITY = 0.95  # dates among other values: the share that still makes a date column
 #                        (a log's date column must be as readable: transactions.READABLE_SHARE)
 _MIXED_EXAMPLES = 3  # odd values shown with their rows
@@ -239,10 +221,17 @@ def load(path: str | Path, *, sheet: str | None = None) -> Dataset:
     """Read a customer table and convert its values, recording every decision taken.
 
     ``sheet`` picks the worksheet of an Excel workbook.  Every problem the user can fix
-    raises :class:`InputError` with a one-line message naming the file.
+    raises :class:`InputError` with a one-line message naming the file (in its own words, so
+    its ``where`` says so and no engine names the file again).
     """
-    name = str(path)
-    file_path = Path(path)
+    try:
+        return _load(str(path), Path(path), sheet)
+    except InputError as exc:
+        exc.where = exc.where or str(path)  # every message of the loader starts with the name
+        raise
+
+
+def _load(name: str, file_path: Path, sheet: str | None) -> Dataset:
     raw = _read_bytes(file_path, name)
     digest = hashlib.sha256(raw).hexdigest()
     kind = _detect_format(file_path, raw)
@@ -951,7 +940,7 @@ def _finish(
         try:
             converted = _convert_column(str(column), series, delimiter)
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise exc.at(str(path)) from None
         columns[column] = converted.values
         conversions.extend(converted.conversions)
         if converted.date_format:
@@ -1018,9 +1007,9 @@ def _convert_column(column: str, series: pd.Series, delimiter: str | None) -> _C
         out = pd.Series(full.astype(np.int64) if integral else full, index=text.index)
         return _Converted(out, conversions)
 
-    dates = _convert_dates(column, values)
-    if dates is not None:
-        parsed_dates, conversion, label = dates
+    as_dates = _convert_dates(column, values)
+    if as_dates is not None:
+        parsed_dates, conversion, label = as_dates
         return _Converted(_spread(parsed_dates, present, text.index), (conversion,), label)
 
     _refuse_stray_words(column, values, delimiter)
@@ -1289,43 +1278,62 @@ def _number_wording(
     return kind, f"read '{example}' style values as numbers ({', '.join(features)})"
 
 
-# ----- dates
+# ----- dates (read by reportgen.dates; the loader's policy: a column clearly of dates)
 
 
 def _convert_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion, str] | None:
-    """Parse a column of non-empty strings as dates with one explicit format, or None.
+    """A column of non-empty strings as dates when it clearly holds dates, or None.
 
-    The shape is found on the first values, then every distinct value must have it and
-    parse: one odd value keeps the column text.  Day-first versus month-first is decided
-    from all values (see :func:`_day_month_dates`).
+    Clearly: every value read in one format written one way (see :func:`_clear`); one odd
+    value keeps the column text.  The first values are tried first, so a text column costs
+    little.  Day-first versus month-first is decided from all values.
     """
-    sample = values.head(_SAMPLE)
-    shape = next(((key, rx) for key, rx in _DATE_SHAPES if sample.str.fullmatch(rx).all()), None)
-    if shape is None:
+    if _clear(text_dates.parse(values.head(_SAMPLE))) is None:
         return None
-    key, pattern = shape
-    codes, uniques = pd.factorize(values)
-    distinct = pd.Series(uniques, dtype="str")
-    if not distinct.str.fullmatch(pattern).all():
+    read = text_dates.parse(values)
+    found = _clear(read)
+    if found is None:
         return None
-    read = _read_shape(key, distinct)
-    if read is None:
+    return read.values, Conversion(column, "date", _date_detail(found, read)), found.order
+
+
+def _clear(read: text_dates.Dates, unreadable: bool = False) -> text_dates.Format | None:
+    """The one format of a column that holds dates: one format written one way, day and
+    month in one order, every value read (``unreadable``: some may be other values); never
+    yyyymmdd numbers (:func:`_convert_compact_dates` decides those) nor two-digit years with
+    a numeric day and month (01/02/03 could be any of them)."""
+    if len(read.formats) != 1 or read.conflict is not None:
         return None
-    parsed, label, before, after = read
-    example = f"{values.iloc[0]} = {spell_date(pd.Timestamp(parsed[codes[0]]))}"
-    return parsed[codes], Conversion(column, "date", before + example + after), label
+    found = read.formats[0]
+    if read.n_unreadable and not unreadable or not found.one_writing:
+        return None
+    if found.kind == "yyyymmdd" or (found.kind == "day-month" and found.years != "yyyy"):
+        return None
+    return found
 
 
-_DateRead = tuple[np.ndarray, str, str, str]  # dates, label, detail around the example
+def _date_detail(found: text_dates.Format, read: text_dates.Dates) -> str:
+    """How the dates were read, in words, with the first value as an example."""
+    example = f"{found.example} = {spell_date(found.example_date)}"
+    if found.kind == "iso":
+        return f"read as dates (ISO year-month-day, {example})" + (_UTC_NOTE * found.zoned)
+    if found.kind == "month-name":
+        note = ""
+        if found.years == "yy":
+            years = read.values[~np.isnat(read.values)].astype("datetime64[Y]").astype(int) + 1970
+            note = f"; two-digit years read as {years.min()} to {years.max()}"
+        return f"read as dates with month names ({example}){note}"
+    words = "day first" if found.order == "day-first" else "month first"
+    note = ""
+    if found.assumed:
+        note = (
+            f"; the order was ambiguous (no part above 12), so {words} was assumed "
+            f"as usual for '{found.separator}' dates"
+        )
+    return f"read as dates, {words} ({example}){note}"
 
 
-def _read_shape(key: str, distinct: pd.Series) -> _DateRead | None:
-    """Distinct values of one date shape read by that shape's reader."""
-    if key == "iso":
-        return _iso_dates(distinct)
-    if key.startswith("name"):
-        return _month_name_dates(distinct, key.removeprefix("name"))
-    return _day_month_dates(distinct, key)
+_UTC_NOTE = "; times with a time zone (Z or an offset such as +02:00) were converted to UTC"
 
 
 def _mixed_dates(
@@ -1334,133 +1342,48 @@ def _mixed_dates(
     """Dates with other values among them (Excel day numbers such as ``45123``, ``12.5``),
     or None when the column is not made of dates and numbers.
 
-    The date format is the one most values have; when its dates are at least 95% of the
-    values they are read and the rest set aside as missing, else (dates and plain numbers
-    making up the column) the column stays ``text``.  Either way the :class:`MixedColumn`
-    says so, for an alert: a reading that drops values, or a column that drops out, must
-    not go unnoticed.  Dates in a second format (``2023-01-05`` and ``05/01/2023`` or
-    ``20230105``) are not odd values to drop: such a column stays text, as before, and a
-    transaction log reads every format (reportgen.transactions).
+    When the dates (in one format) are at least 95% of the values they are read and the rest
+    set aside as missing, else (dates and plain numbers making up the column) the column
+    stays ``text``.  Either way the :class:`MixedColumn` says so, for an alert: a reading
+    that drops values, or a column that drops out, must not go unnoticed.  Dates in a second
+    format (``2023-01-05`` and ``05/01/2023`` or ``20230105``) are not odd values to drop:
+    such a column stays text, as before, and a transaction log reads every format
+    (reportgen.transactions).
     """
     if not _looks_dated(values):
         return None  # free text, or numbers without dates: cheaply passed over
-    codes, uniques = pd.factorize(values)
-    distinct = pd.Series(uniques, dtype="str")
-    weights = np.bincount(codes, minlength=len(distinct))
-    masks = [(key, distinct.str.fullmatch(rx).to_numpy(dtype=bool)) for key, rx in _DATE_SHAPES]
-    key, is_date = max(masks, key=lambda found: int(weights[found[1]].sum()))
-    n_dates = int(weights[is_date].sum())
-    if n_dates == 0:
-        return None
-    elsewise = distinct.str.fullmatch(_COMPACT_DATE).to_numpy(dtype=bool, copy=True)
-    for other, mask in masks:
-        if other != key:
-            elsewise |= mask
-    if (elsewise & ~is_date).any():
-        return None  # dates in several formats
-    read = _read_shape(key, distinct[is_date])
-    if read is None:
-        return None  # the date-shaped values do not share one format themselves
-    is_number = ~is_date & distinct.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)
-    n_numbers = int(weights[is_number].sum())
+    read = text_dates.parse(values)
+    found = _clear(read, unreadable=True)
+    if found is None:
+        return None  # no dates, or dates in several formats
+    is_date = ~np.isnat(read.values)
+    n_dates = int(is_date.sum())
+    is_number = ~is_date & values.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)
+    n_numbers = int(is_number.sum())
     n_other = len(values) - n_dates - n_numbers
     as_dates = n_dates >= _DATES_MAJORITY * len(values)
     if not as_dates and (n_numbers == 0 or n_dates + n_numbers < _DATES_MAJORITY * len(values)):
         return None
-    odd = ~is_date[codes]
     examples = tuple(
-        (int(row) + 1, str(value)) for row, value in values[odd].head(_MIXED_EXAMPLES).items()
+        (int(row) + 1, str(value)) for row, value in values[~is_date].head(_MIXED_EXAMPLES).items()
     )
-    found = MixedColumn(column, n_dates, n_numbers, n_other, examples, as_dates)
+    mixed = MixedColumn(column, n_dates, n_numbers, n_other, examples, as_dates)
     if not as_dates:
-        return _Converted(text, mixed=found)
-    parsed, label, before, after = read
-    dates = np.full(len(distinct), np.datetime64("NaT"), dtype=parsed.dtype)
-    dates[is_date] = parsed
-    first = int(np.argmax(is_date[codes]))
-    example = f"{values.iloc[first]} = {spell_date(pd.Timestamp(dates[codes[first]]))}"
-    n = found.n_set_aside
+        return _Converted(text, mixed=mixed)
+    n = mixed.n_set_aside
     aside = f"; {n:,} {'value that is not a date' if n == 1 else 'values that are not dates'}"
-    aside += f" ({found.where}) set aside as missing"
-    conversion = Conversion(column, "date", before + example + after + aside)
-    return _Converted(_spread(dates[codes], present, text.index), (conversion,), label, found)
+    aside += f" ({mixed.where}) set aside as missing"
+    conversion = Conversion(column, "date", _date_detail(found, read) + aside)
+    return _Converted(_spread(read.values, present, text.index), (conversion,), found.order, mixed)
 
 
 def _looks_dated(values: pd.Series) -> bool:
     """A sample spread over the column (it may be sorted) holds dates, and dates and plain
     numbers make up most of it."""
     sample = values.iloc[:: max(1, len(values) // _SAMPLE)]
-    dated = pd.Series(False, index=sample.index)
-    for _, pattern in _DATE_SHAPES:
-        dated |= sample.str.fullmatch(pattern)
-    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern)
+    dated = text_dates.shaped(sample)
+    shaped = dated | sample.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)
     return bool(dated.any()) and float(shaped.mean()) >= _DATES_MAJORITY
-
-
-def _iso_dates(distinct: pd.Series) -> _DateRead | None:
-    """Year-month-day, with or without a time: no order to decide.
-
-    Times with a zone (``2024-03-05T14:22:01Z``, ``+02:00``) are taken to UTC and the zone
-    dropped, as for time-zone-aware Parquet columns: one column, one clock.
-    """
-    zoned = bool(distinct.str.contains(f":[0-9]{{2}}(?:\\.[0-9]+)?{_ZONE}$", regex=True).any())
-    parsed = pd.to_datetime(distinct, format="ISO8601", errors="coerce", utc=zoned)
-    if parsed.isna().any():
-        return None
-    if zoned:
-        parsed = parsed.dt.tz_convert(None)
-        return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", _UTC_NOTE
-    return parsed.to_numpy(), "iso", "read as dates (ISO year-month-day, ", ")"
-
-
-_UTC_NOTE = "); times with a time zone (Z or an offset such as +02:00) were converted to UTC"
-
-
-def _day_month_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
-    """A first part above 12 anywhere in the column means day first, a second part above
-    12 month first (both: not one format); if neither occurs the usual order for the
-    separator is assumed and the detail says so."""
-    esc = re.escape(sep)
-    first_big = bool(distinct.str.match(f"(?:1[3-9]|[2-9][0-9]){esc}").any())
-    second_big = bool(distinct.str.match(f"[0-9]{{1,2}}{esc}(?:1[3-9]|[2-9][0-9]){esc}").any())
-    if first_big and second_big:
-        return None  # neither order fits every value
-    order = "day-first" if first_big else "month-first" if second_big else _DATE_ORDER_DEFAULT[sep]
-    date_format = f"%d{sep}%m{sep}%Y" if order == "day-first" else f"%m{sep}%d{sep}%Y"
-    parsed = _parse_formatted(distinct, date_format)
-    if np.isnat(parsed).any():
-        return None  # e.g. 31-02-2012: not a date column after all
-    words = "day first" if order == "day-first" else "month first"
-    note = ""
-    if not (first_big or second_big):
-        note = (
-            f"; the order was ambiguous (no part above 12), so {words} was assumed "
-            f"as usual for '{sep}' dates"
-        )
-    return parsed, order, f"read as dates, {words} (", f"){note}"
-
-
-def _month_name_dates(distinct: pd.Series, sep: str) -> _DateRead | None:
-    """Day, month name (Feb or February, any case), year: 11-Feb-13.  Two-digit years
-    follow the usual pivot (69-99 are 19xx, 00-68 20xx); the detail gives the years read."""
-    four = distinct.str.fullmatch(f"[0-9]{{1,2}}{sep}[A-Za-z]+{sep}[0-9]{{4}}{_TIME}")
-    if four.all():
-        year = "%Y"
-    elif not four.any():
-        year = "%y"
-    else:
-        return None  # two- and four-digit years: not one format
-    parsed = _parse_formatted(distinct, f"%d{sep}%b{sep}{year}")
-    unread = np.isnat(parsed)
-    if unread.any():  # full month names
-        parsed[unread] = _parse_formatted(distinct[unread], f"%d{sep}%B{sep}{year}")
-    if np.isnat(parsed).any():
-        return None
-    note = ""
-    if year == "%y":
-        years = parsed.astype("datetime64[Y]").astype(int) + 1970
-        note = f"; two-digit years read as {years.min()} to {years.max()}"
-    return parsed, "month-name", "read as dates with month names (", f"){note}"
 
 
 def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, Conversion] | None:
@@ -1476,36 +1399,21 @@ def _convert_compact_dates(column: str, values: pd.Series) -> tuple[np.ndarray, 
     named = bool(words & _DATE_WORDS) or any(w.endswith(_DATE_ENDINGS) for w in words)
     if not named and words & _ID_WORDS:
         return None
-    codes, uniques = pd.factorize(values)
-    if not named and len(uniques) < _COMPACT_MIN_DISTINCT:
+    if not named and values.nunique() < _COMPACT_MIN_DISTINCT:
         return None
-    parsed = pd.to_datetime(pd.Series(uniques, dtype="str"), format="%Y%m%d", errors="coerce")
-    if parsed.isna().any() or not parsed.dt.year.between(1900, 2100).all():
+    read = text_dates.parse(values)
+    if len(read.formats) != 1 or read.n_unreadable or read.formats[0].kind != "yyyymmdd":
         return None
-    first = values.iloc[0]
+    found = read.formats[0]
     detail = (
-        f"read as dates written yyyymmdd ({first} = {spell_date(parsed.iloc[codes[0]])}); "
-        f"every value is a valid date, {spell_date(parsed.min())} to "
-        f"{spell_date(parsed.max())}"
+        f"read as dates written yyyymmdd ({found.example} = {spell_date(found.example_date)}); "
+        f"every value is a valid date, {spell_date(read.values.min())} to "
+        f"{spell_date(read.values.max())}"
     )
-    dates = parsed.to_numpy().astype("datetime64[s]")[codes]
-    return dates, Conversion(column, "date", detail)
+    return read.values, Conversion(column, "date", detail)
 
 
 def _name_words(name: str) -> set[str]:
     """Lower-case words of a column name: OrderDate, order_date and "Order date" alike."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     return {word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word}
-
-
-def _parse_formatted(distinct: pd.Series, date_format: str) -> np.ndarray:
-    """Parse with one explicit format (with and without time), never per-value guessing;
-    NaT where a value does not fit."""
-    colons = distinct.str.count(":").to_numpy()
-    result = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
-    for n_colons, suffix in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
-        mask = colons == n_colons
-        if mask.any():
-            parsed = pd.to_datetime(distinct[mask], format=date_format + suffix, errors="coerce")
-            result[mask] = parsed.to_numpy().astype("datetime64[s]")
-    return result

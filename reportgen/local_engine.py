@@ -23,6 +23,7 @@ from reportgen import selection as choosing
 from reportgen import transactions as logs
 from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, choose_k
 from reportgen.config import Config
+from reportgen.errors import naming
 
 
 @contextmanager
@@ -31,11 +32,16 @@ def analyse(
 ) -> Iterator[tuple[Analysis, Assignments | None]]:
     """The analysis of ``config.input``; no assignments writer (segments.csv comes from the
     matrix)."""
-    source = config.source
+    with naming(config.source):  # the stages' errors say what is wrong, this says where
+        analysis = _analysis(config, stage, progress, notify)
+    yield analysis, None
+
+
+def _analysis(config: Config, stage: Stage, progress: Progress | None, notify: Notify) -> Analysis:
     with stage("load"):
         dataset = loader.load(config.input, sheet=config.sheet)
     with stage("transactions", announce=False):  # timed apart from "load", announced with it
-        log = logs.derive(dataset, config.transactions, source=source)
+        log = logs.derive(dataset, config.transactions)
     notify("read", (dataset, log if log.detected else None))
     # a transaction log is segmented through the customer table derived from it
     table = log.table if log.table is not None else dataset.frame
@@ -45,11 +51,11 @@ def analyse(
     assign = baseline if baseline and config.mode == "assign" else None
     with stage("features"):
         if assign:
-            comparing.check_columns(table, assign.model.features, source)
+            comparing.check_columns(table, assign.model.features)
             matrix = features.from_specs(table, profile, assign.model.features)
         else:
             matrix = features.build(
-                table, profile, features=config.features, exclude=config.exclude, source=source
+                table, profile, features=config.features, exclude=config.exclude
             )
     notify("features", matrix)
     with stage("select k"):
@@ -68,10 +74,7 @@ def analyse(
         )
         comparison = _compare(config, baseline, table, matrix, segmentation, profiles)
     notify("segments", (selection, segmentation, profiles, comparison))
-    yield (
-        Analysis(dataset, profile, matrix, selection, segmentation, profiles, comparison, log),
-        None,
-    )
+    return Analysis(dataset, profile, matrix, selection, segmentation, profiles, comparison, log)
 
 
 def _profile(

@@ -78,19 +78,19 @@ def load(path: Path) -> Model:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path}: no such model file") from None
+        raise InputError("no such model file").at(str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{path}: not a reportgen model (not readable JSON)") from None
+        raise InputError("not a reportgen model (not readable JSON)").at(str(path)) from None
     except RecursionError:
-        raise InputError(f"{path}: not a reportgen model (JSON nested too deeply)") from None
+        raise InputError("not a reportgen model (JSON nested too deeply)").at(str(path)) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{path}: not a reportgen model file")
+        raise InputError("not a reportgen model file").at(str(path))
     if data.get("version") != VERSION:
         raise InputError(
-            f"{path}: model format version {data.get('version')} was written by "
+            f"model format version {data.get('version')} was written by "
             f"reportgen {data.get('reportgen_version', '?')}; this reportgen "
             f"({__version__}) reads version {VERSION}; refit with --mode refit"
-        )
+        ).at(str(path))
     try:
         features = tuple(_spec(f) for f in data["features"])
         centers = np.array(data["centers"], dtype=float)
@@ -107,10 +107,12 @@ def load(path: Path) -> Model:
             {str(k): [float(v) for v in edges] for k, edges in data["reference"].items()},
         )
     except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: damaged reportgen model ({exc})") from None
+        raise InputError(f"damaged reportgen model ({exc})").at(str(path)) from None
     problem = _problem(model)
     if problem:
-        raise InputError(f"{path}: damaged reportgen model ({problem}); refit with --mode refit")
+        raise InputError(f"damaged reportgen model ({problem}); refit with --mode refit").at(
+            str(path)
+        )
     return model
 
 

@@ -347,7 +347,11 @@ _FEW_LEVELS = 20  # levels handed to the meaning rules
 _SAMPLE_TEXTS = 200  # text values they may look at
 
 
-def _check_corrections(corrections: Mapping[str, object], names: Sequence[str]) -> None:
+def _check_names(
+    corrections: Mapping[str, object], id_column: str | None, names: Sequence[str]
+) -> None:
+    """The columns ``[columns]`` and ``--id-column`` name are in the table; the messages
+    name the section or flag, which the user wrote the name in, not the file."""
     for name in corrections:
         if name not in names:
             close = difflib.get_close_matches(name, names, n=1)
@@ -355,8 +359,15 @@ def _check_corrections(corrections: Mapping[str, object], names: Sequence[str]) 
                 f"did you mean '{close[0]}'?" if close else f"columns are: {_list_columns(names)}"
             )
             raise InputError(
-                f"[columns] names '{name}', which is not a column of the table; {hint}"
+                f"[columns] names '{name}', which is not a column of the table; {hint}",
+                where="[columns]",
             )
+    if id_column is not None and id_column not in names:
+        raise InputError(
+            f"--id-column '{id_column}' is not a column of the table; "
+            f"columns are: {_list_columns(names)}",
+            where="--id-column",
+        )
 
 
 def _corrected(
@@ -1062,12 +1073,7 @@ def _profile(
     mixed: Sequence[MixedColumn],
 ) -> Profile:
     names = [str(c) for c in frame.columns]
-    _check_corrections(corrections, names)
-    if id_column is not None and id_column not in names:
-        raise InputError(
-            f"--id-column '{id_column}' is not a column of the table; "
-            f"columns are: {_list_columns(names)}"
-        )
+    _check_names(corrections, id_column, names)
     year = today_year if today_year is not None else _dt.date.today().year
     formats = dict(date_formats or {})
     n_rows = len(frame)

@@ -160,7 +160,6 @@ def select_k(
     X: np.ndarray,
     options: Clustering,
     *,
-    source: str = "input",
     progress: Progress | None = None,
 ) -> KSelection:
     """Sweep k on a sample, test for structure and choose k by consensus (or take
@@ -175,7 +174,7 @@ def select_k(
     k_max_given, sample_size = options.stops_at_k_max, options.sample_size
     n = len(X)
     distinct = _distinct_rows(X)
-    _check_size(n, distinct, k, source)
+    _check_size(n, distinct, k)
     limit = min(distinct - 1, n // 5)  # at least five customers a segment on average
     asked = list(range(k_min, min(k_max, limit) + 1)) or [min(k_min, distinct)]
     ks = [k] if k is not None else asked
@@ -315,17 +314,16 @@ def _distinct_rows(X: np.ndarray) -> int:
     return len(np.unique(X[:200_000], axis=0)) if len(X) <= 200_000 else 200_000
 
 
-def _check_size(n: int, distinct: int, k: int | None, source: str) -> None:
+def _check_size(n: int, distinct: int, k: int | None) -> None:
     if n < MIN_ROWS:
-        raise InputError(f"{source}: only {n} rows; segmenting needs at least {MIN_ROWS} customers")
+        raise InputError(f"only {n} rows; segmenting needs at least {MIN_ROWS} customers")
     if distinct < 2:
         raise InputError(
-            f"{source}: all {n} rows are identical in the clustering columns; "
-            "there is nothing to segment"
+            f"all {n} rows are identical in the clustering columns; there is nothing to segment"
         )
     if k is not None and k > distinct:
         raise InputError(
-            f"{source}: --k {k} asks for more segments than the {distinct} "
+            f"--k {k} asks for more segments than the {distinct} "
             "distinct customers; choose a smaller k"
         )
 

@@ -31,7 +31,7 @@ from reportgen import profile as profiling
 from reportgen import segments as describing
 from reportgen.analysis import Analysis, Assignments, Notify, Progress, Stage, choose_k
 from reportgen.config import Config
-from reportgen.errors import ConfigError, InputError
+from reportgen.errors import ConfigError, InputError, naming
 from reportgen.fences import EXTREME, OUTLIER, fences
 from reportgen.options import Clustering
 
@@ -73,60 +73,67 @@ def analyse(
 ) -> Iterator[tuple[Analysis, Assignments]]:
     """The analysis with Spark doing the work that touches every row; the session lives until
     the report is written, since the per-customer file is written from Spark's rows."""
+    with ExitStack() as cleanup:  # on success and on errors: free the cache, stop our session
+        with naming(config.source):  # the stages' errors say what is wrong, this says where
+            analysis, writer = _analysis(config, stage, progress, notify, cleanup)
+        yield analysis, writer
+
+
+def _analysis(
+    config: Config, stage: Stage, progress: Progress | None, notify: Notify, cleanup: ExitStack
+) -> tuple[Analysis, Assignments]:
+    """The stages, up to the segment descriptions; ``cleanup`` stops a session started here
+    and frees the cached features when the run ends."""
     files, kind = resolve(config.input)
     with stage("spark start"):  # session() quiets pyspark itself
         spark, owned = session(config.spark_master)
-    with ExitStack() as cleanup:  # on success and on errors: free the cache, stop our session
-        if owned:
-            cleanup.callback(spark.stop)
-        with stage("load"), _quiet():
-            table = read(spark, files, kind, seed=config.clustering.seed)
-        notify("read", (_dataset(table), None))
-        with stage("profile"), _quiet():
-            sample_profile = profiling.profile(
-                table.sample, id_column=config.id_column, corrections=config.columns
-            )
-            profile = profiling.with_totals(
-                sample_profile, table.n_rows, totals(table.frame, sample_profile)
-            )
-        with stage("features"), _quiet():
-            data, matrix = _features(config, table, sample_profile, profile)
-            cleanup.callback(data.unpersist)
-        notify("features", matrix)
-        with stage("select k"):
-            selection = choose_k(config, matrix, progress)
-            selection = replace(selection, n_rows=table.n_rows)
-        with stage("fit"), _quiet():
-            model, order, starts = _fit(
-                data, selection.k, config.clustering.seed, matrix.X, selection.centroids
-            )
-            segmentation, cost = _segmentation(model, order, matrix.X, config.clustering)
-        with stage("describe"):
-            described = describing.describe(
-                matrix,
-                segmentation,
-                table.sample,
-                role_overrides=config.roles,
-                column_roles={c.name: c.role for c in profile.columns},
-            )
-            profiles = _with_sizes(described, segmentation.sizes, table.n_rows)
-        notify("segments", (selection, segmentation, profiles, None))
-        analysis = Analysis(
-            _dataset(table),
-            profile,
+    if owned:
+        cleanup.callback(spark.stop)
+    with stage("load"), _quiet():
+        table = read(spark, files, kind, seed=config.clustering.seed)
+    notify("read", (_dataset(table), None))
+    with stage("profile"), _quiet():
+        sample_profile = profiling.profile(
+            table.sample, id_column=config.id_column, corrections=config.columns
+        )
+        profile = profiling.with_totals(
+            sample_profile, table.n_rows, totals(table.frame, sample_profile)
+        )
+    with stage("features"), _quiet():
+        data, matrix = _features(config, table, sample_profile, profile)
+        cleanup.callback(data.unpersist)
+    notify("features", matrix)
+    with stage("select k"):
+        selection = choose_k(config, matrix, progress)
+        selection = replace(selection, n_rows=table.n_rows)
+    with stage("fit"), _quiet():
+        model, order, starts = _fit(
+            data, selection.k, config.clustering.seed, matrix.X, selection.centroids
+        )
+        segmentation, cost = _segmentation(model, order, matrix.X, config.clustering)
+    with stage("describe"):
+        described = describing.describe(
             matrix,
-            selection,
             segmentation,
-            profiles,
-            engine_rows=_method_rows(spark, table, cost),
-            parameters=_parameters(config, starts),
+            table.sample,
+            role_overrides=config.roles,
+            column_roles={c.name: c.role for c in profile.columns},
         )
-        yield (
-            analysis,
-            lambda folder, names: _write_segments(
-                data, model, order, names, matrix.id_label, folder
-            ),
-        )
+        profiles = _with_sizes(described, segmentation.sizes, table.n_rows)
+    notify("segments", (selection, segmentation, profiles, None))
+    analysis = Analysis(
+        _dataset(table),
+        profile,
+        matrix,
+        selection,
+        segmentation,
+        profiles,
+        engine_rows=_method_rows(spark, table, cost),
+        parameters=_parameters(config, starts),
+    )
+    return analysis, lambda folder, names: _write_segments(
+        data, model, order, names, matrix.id_label, folder
+    )
 
 
 def _features(
@@ -141,9 +148,8 @@ def _features(
         sample_profile,
         features=config.features,
         exclude=config.exclude,
-        source=config.source,
     )
-    _check_unique_ids(table.frame, drafted.id_label, config.source)
+    _check_unique_ids(table.frame, drafted.id_label)
     return _featurize(table.frame, drafted, profile)
 
 
@@ -281,7 +287,7 @@ def resolve(input: str | Path) -> tuple[tuple[str, ...], str]:
     if any(ch in text for ch in "*?["):
         found = sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not found:
-            raise InputError(f"{text}: no files match this pattern")
+            raise InputError("no files match this pattern").at(text)
     elif Path(text).is_dir():
         found = sorted(
             str(p)
@@ -289,23 +295,23 @@ def resolve(input: str | Path) -> tuple[tuple[str, ...], str]:
             if p.is_file() and not p.name.startswith(("_", ".")) and not p.name.endswith(".crc")
         )
         if not found:
-            raise InputError(f"{text}: the folder holds no data files")
+            raise InputError("the folder holds no data files").at(text)
     elif Path(text).is_file():
         found = [text]
     else:
-        raise InputError(f"{text}: no such file or folder")
+        raise InputError("no such file or folder").at(text)
     kinds = {}
     for name in found:
         lower = name.lower()
         kind = "parquet" if lower.endswith(_PARQUET) else "csv" if lower.endswith(_CSV) else None
         if kind is None:
             raise InputError(
-                f"{name}: not a CSV or Parquet file; the Spark engine reads .csv, .tsv, .txt "
+                "not a CSV or Parquet file; the Spark engine reads .csv, .tsv, .txt "
                 "(optionally .gz) and .parquet files"
-            )
+            ).at(name)
         kinds[name] = kind
     if len(set(kinds.values())) > 1:
-        raise InputError(f"{text}: mixes CSV and Parquet files; point at one kind of file")
+        raise InputError("mixes CSV and Parquet files; point at one kind of file").at(text)
     return tuple(found), next(iter(kinds.values()))
 
 
@@ -324,9 +330,9 @@ def read(spark: SparkSession, files: Sequence[str], kind: str, *, seed: int) -> 
             )
         n_rows = frame.count()
     except Exception as exc:
-        raise InputError(f"{files[0]}: Spark cannot read it ({_short(exc)})") from None
+        raise InputError(f"Spark cannot read it ({_short(exc)})").at(files[0]) from None
     if n_rows == 0:
-        raise InputError(f"{files[0]}: no data rows; export the table again")
+        raise InputError("no data rows; export the table again").at(files[0])
     # exact decimals would reach pandas as Python objects; measures are floats here
     decimals = [f.name for f in frame.schema.fields if isinstance(f.dataType, DecimalType)]
     if decimals:
@@ -558,7 +564,7 @@ def _as_sample_text(value: str) -> str:
 # ----------------------------------------------------------------------------------- features
 
 
-def _check_unique_ids(frame: DataFrame, id_label: str, source: str) -> None:
+def _check_unique_ids(frame: DataFrame, id_label: str) -> None:
     """Each customer once, over all rows (the sample would miss most repeats)."""
     from pyspark.sql import functions as F
 
@@ -573,7 +579,7 @@ def _check_unique_ids(frame: DataFrame, id_label: str, source: str) -> None:
     examples = repeated.orderBy("id").limit(3).collect()
     if examples:
         shown = [str(r["id"]) for r in examples]
-        raise features.repeated_ids(source, id_label, repeated.count(), shown, logs=False)
+        raise features.repeated_ids(id_label, repeated.count(), shown, logs=False)
 
 
 def _featurize(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from reportgen import dates as text_dates
 from reportgen.errors import InputError
 from reportgen.formatting import spell_date
 from reportgen.io import Dataset
@@ -141,20 +142,6 @@ _STATUS_REASONS = {  # the reasons when only the status column set the lines asi
 }
 MAX_STATUS_VALUES = 30  # a status column has a few values; US states and free text have more
 
-# Date shapes, tried in this order on the distinct values of a text column.
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_AMPM = r"(?: ?[AaPp][Mm])?"
-_YMD = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}" + _TIME + r"(?:Z|[+-]\d{2}:?\d{2})?")
-_COMPACT = re.compile(r"\d{8}")
-_MONTH_NAME = re.compile(r"\d{1,2}[ -][A-Za-z]{3,9}\.?[ -,]+\d{4}" + _TIME)
-_DAY_MONTH = {
-    sep: re.compile(
-        rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}(?:\d{{4}}|\d{{2}})" + _TIME + _AMPM
-    )
-    for sep in ("/", "-", ".")
-}
-_DEFAULT_ORDER = {"/": "month-first", "-": "day-first", ".": "day-first"}
-
 
 @dataclass(frozen=True)
 class Columns:
@@ -184,7 +171,7 @@ class DateReading:
     """How the date column was read, for the report."""
 
     column: str
-    order: str  # "iso", "day-first", "month-first", "yyyymmdd", "month name" or "mixed"
+    order: str  # "iso", "day-first", "month-first", "yyyymmdd", "month-name" or "mixed"
     formats: tuple[tuple[str, int], ...]  # (format, lines), e.g. ("m/d/yyyy H:M", 41250)
     detail: str  # plain words with an example
 
@@ -272,9 +259,7 @@ class TransactionLog:
 # --------------------------------------------------------------------------- public API
 
 
-def derive(
-    dataset: Dataset, options: TransactionOptions | None = None, *, source: str = "input"
-) -> TransactionLog:
+def derive(dataset: Dataset, options: TransactionOptions | None = None) -> TransactionLog:
     """Recognise a transaction log and derive one row per customer from it.
 
     Returns ``detected=False`` (with the reason) for a customer table; raises ``InputError``
@@ -286,11 +271,11 @@ def derive(
         return TransactionLog(False, "turned off", "read as a customer table (--no-transactions)")
     forced = options.enabled is True or bool(options.named()) or options.as_of is not None
     for role, name in options.named().items():
-        _check_column(frame, name, f"--{role}-col", source)
-    columns, why, dates = _choose_columns(dataset, options, source, forced)
+        _check_column(frame, name, f"--{role}-col")
+    columns, why, dates = _choose_columns(dataset, options, forced)
     if columns is None or dates is None:
         return TransactionLog(False, "not detected", why)
-    return _derive(frame, columns, dates, options, source, "forced" if forced else "detected", why)
+    return _derive(frame, columns, dates, options, "forced" if forced else "detected", why)
 
 
 def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> RfmMap | None:
@@ -310,7 +295,7 @@ def rfm_map(log: TransactionLog, labels: np.ndarray, names: dict[int, str]) -> R
 # --------------------------------------------------------------------------- columns
 
 
-def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> None:
+def _check_column(frame: pd.DataFrame, name: str, flag: str) -> None:
     columns = [str(c) for c in frame.columns]
     if name in columns:
         return
@@ -320,7 +305,7 @@ def _check_column(frame: pd.DataFrame, name: str, flag: str, source: str) -> Non
         if close
         else "columns are: " + ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
     )
-    raise InputError(f"{source}: {flag} '{name}' is not a column; {hint}")
+    raise InputError(f"{flag} '{name}' is not a column; {hint}")
 
 
 def _words(name: str) -> set[str]:
@@ -375,7 +360,7 @@ def _is_number(series: pd.Series) -> bool:
 
 
 def _choose_columns(
-    dataset: Dataset, options: TransactionOptions, source: str, forced: bool
+    dataset: Dataset, options: TransactionOptions, forced: bool
 ) -> tuple[Columns | None, str, _Dates | None]:
     """The columns of each part: the user's choice, else a guess from names and values.
 
@@ -388,7 +373,7 @@ def _choose_columns(
 
     def fail(message: str, hint: str) -> tuple[None, str, None]:
         if forced:
-            raise InputError(f"{source}: {message}; {hint}")
+            raise InputError(f"{message}; {hint}")
         return None, f"not a transaction log: {message}", None
 
     unnamed = _unnamed(names)  # a file without a header row: columns are told by their values
@@ -402,7 +387,7 @@ def _choose_columns(
     if not forced and n_customers > REPEAT_SHARE * n_lines:
         return fail(f"{customer} does not repeat ({n_customers:,} values on {n_lines:,} rows)", "")
 
-    date_col, dates = _pick_dates(dataset, options.date, names, taken, source, forced)
+    date_col, dates = _pick_dates(dataset, options.date, names, taken, forced)
     if date_col is None or dates is None:
         return fail("no column holds purchase dates", "name it with --date-col")
     taken.add(date_col)
@@ -450,20 +435,19 @@ def _pick_dates(
     named: str | None,
     names: list[str],
     taken: set[str],
-    source: str,
     forced: bool,
 ) -> tuple[str | None, _Dates | None]:
     """The purchase date column: the one named, else the first candidate that reads as dates
     (with flags, the first candidate's problem is said when none reads)."""
     if named is not None:
-        return named, _read_dates(dataset, named, source, strict=True)
+        return named, _read_dates(dataset, named, strict=True)
     candidates = _date_candidates(dataset.frame, names, taken)
     for candidate in candidates:
-        dates = _read_dates(dataset, candidate, source, strict=False)
+        dates = _read_dates(dataset, candidate, strict=False)
         if dates is not None:
             return candidate, dates
     if forced and candidates:
-        _read_dates(dataset, candidates[0], source, strict=True)  # says what is wrong
+        _read_dates(dataset, candidates[0], strict=True)  # says what is wrong
     return None, None
 
 
@@ -639,7 +623,7 @@ class _Dates:
     example_unreadable: str | None
 
 
-def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> _Dates | None:
+def _read_dates(dataset: Dataset, column: str, *, strict: bool) -> _Dates | None:
     """The date column as datetimes, however it was written; None (or an error when
     ``strict``) if it does not hold dates."""
     series = dataset.frame[column]
@@ -660,18 +644,15 @@ def _read_dates(dataset: Dataset, column: str, source: str, *, strict: bool) -> 
         odd = next((m for m in dataset.mixed if m.column == column), None)
         unread = (odd.n_set_aside, odd.examples[0][1]) if odd and odd.examples else (0, None)
         return _Dates(values, DateReading(column, order, ((label, n),), detail), *unread)
-    if _is_number(series):
-        dates = _compact_numbers(series, column)
-    else:
-        dates = _text_dates(series, column, source)
+    read = _parsed(series, column)
     present = int(series.notna().sum())
-    if dates is not None and dates.n_unreadable <= (1 - READABLE_SHARE) * present:
-        return dates
+    if read is not None and read.n_unreadable <= (1 - READABLE_SHARE) * present:
+        return read
     if not strict:
         return None
-    example = dates.example_unreadable if dates else _first_value(series)
+    example = read.example_unreadable if read else _first_value(series)
     raise InputError(
-        f"{source}: cannot read the dates in column '{column}' (e.g. '{example}'); "
+        f"cannot read the dates in column '{column}' (e.g. '{example}'); "
         "name the date column with --date-col or fix its values"
     )
 
@@ -681,188 +662,43 @@ def _first_value(series: pd.Series) -> str:
     return str(present.iloc[0]) if len(present) else ""
 
 
-def _compact_numbers(series: pd.Series, column: str) -> _Dates | None:
-    """Integers such as 19970101 (yyyymmdd), read by arithmetic rather than as text."""
-    numbers = series.to_numpy(dtype=float, na_value=np.nan)
-    present = ~np.isnan(numbers)
-    if not present.any():
-        return None
-    whole = np.where(present, numbers, 0).astype(np.int64)
-    year, month, day = whole // 10000, whole // 100 % 100, whole % 100
-    plausible = present & (year >= 1900) & (year <= 2200) & (numbers == whole)
-    parsed = pd.to_datetime(
-        pd.DataFrame({"year": np.where(plausible, year, 2000), "month": month, "day": day}),
-        errors="coerce",
-    ).to_numpy()
-    values = np.where(plausible, parsed, np.datetime64("NaT")).astype("datetime64[s]")
-    bad = present & np.isnat(values)
-    if bad.sum() > (1 - READABLE_SHARE) * present.sum():
-        return None
-    first = int(whole[np.argmax(present & ~bad)])
-    shown = spell_date(values[np.argmax(present & ~bad)])
-    detail = f"read as dates written yyyymmdd ({first} = {shown})"
-    reading = DateReading(column, "yyyymmdd", (("yyyymmdd", int((present & ~bad).sum())),), detail)
-    example = str(int(numbers[np.argmax(bad)])) if bad.any() else None
-    return _Dates(values, reading, int(bad.sum()), example)
-
-
-def _text_dates(series: pd.Series, column: str, source: str) -> _Dates | None:
-    """Text dates in one or several formats, parsed format by format on distinct values.
-
-    Day-first or month-first is decided per separator from the data, as the loader does:
-    a first part above 12 means day first, a second part above 12 month first.
-    """
-    text = series.astype("str").str.strip()
-    missing = (series.isna() | text.eq("")).to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(text[~missing])
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
-    if distinct.empty:
-        return None
-    parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
-    left = np.ones(len(distinct), dtype=bool)
-    counts = np.bincount(codes, minlength=len(distinct))
-    found: list[tuple[str, int, str, int]] = []  # (format, lines, order, first distinct value)
-    for label, order, mask, values in _formats(distinct, column, source):
-        mask = mask & left
-        if not mask.any():
-            continue
-        parsed[mask] = values[mask]
-        ok = mask & ~np.isnat(parsed)
-        left &= ~ok
-        if ok.any():
-            first = int(np.flatnonzero(ok)[0])
-            found.append((label, int(counts[ok].sum()), order, first))
-    if not found:
-        return None
-    full = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
-    full[~missing] = parsed[codes]
-    bad = left & (counts > 0)
-    example = distinct[bad].iloc[0] if bad.any() else None
-    order = _overall_order([o for _, _, o, _ in found])
-    examples = "; ".join(
-        f"{label} ({n:,} lines, e.g. {distinct.iloc[at]} = {spell_date(parsed[at])})"
-        for label, n, _, at in found
-    )
-    words = "read as dates" + (" in several formats" if len(found) > 1 else "")
-    reading = DateReading(
-        column, order, tuple((f, n) for f, n, _, _ in found), f"{words}: {examples}"
-    )
-    return _Dates(full, reading, int(counts[bad].sum()), example)
-
-
-def _overall_order(orders: list[str]) -> str:
-    """The day/month order when one was decided, else the single format kind, else "mixed"."""
-    day_month = {o for o in orders if o in ("day-first", "month-first")}
-    if len(day_month) == 1:
-        return day_month.pop()
-    kinds = set(orders)
-    return kinds.pop() if len(kinds) == 1 else "mixed"
-
-
-def _formats(
-    distinct: pd.Series, column: str, source: str
-) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
-    """(format label, order, values of that shape, their parse) for every shape present."""
-    result: list[tuple[str, str, np.ndarray, np.ndarray]] = []
-    ymd = distinct.str.fullmatch(_YMD.pattern).to_numpy(dtype=bool)
-    if ymd.any():
-        iso = distinct.where(ymd, "").str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
-        iso = iso.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
-        iso = iso.str.replace(r"^(\d{4})-(\d)(?=-)", r"\1-0\2", regex=True)
-        iso = iso.str.replace(r"^(\d{4}-\d{2})-(\d)(?!\d)", r"\1-0\2", regex=True)
-        values = _to_datetime(iso.where(ymd, None), "ISO8601")
-        result.append(("yyyy-mm-dd" + _time_label(distinct[ymd]), "iso", ymd, values))
-    compact = distinct.str.fullmatch(_COMPACT.pattern).to_numpy(dtype=bool)
-    if compact.any():
-        values = _to_datetime(distinct.where(compact, None), "%Y%m%d")
-        result.append(("yyyymmdd", "yyyymmdd", compact, values))
-    for sep, pattern in _DAY_MONTH.items():
-        mask = distinct.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)
-        if mask.any():
-            result.append(_day_month(distinct, mask, sep, column, source))
-    named = distinct.str.fullmatch(_MONTH_NAME.pattern).to_numpy(dtype=bool)
-    if named.any():
-        clean = distinct.where(named, "").str.replace(r"[-,.]+", " ", regex=True)
-        clean = clean.str.replace(r"\s+", " ", regex=True).str.strip()
-        values = _to_datetime(clean.where(named, None), "%d %b %Y", times=True)
-        long = _to_datetime(clean.where(named & np.isnat(values), None), "%d %B %Y", times=True)
-        values = np.where(np.isnat(values), long, values)
-        result.append(("d Mon yyyy" + _time_label(distinct[named]), "month name", named, values))
-    return result
-
-
-def _day_month(
-    distinct: pd.Series, mask: np.ndarray, sep: str, column: str, source: str
-) -> tuple[str, str, np.ndarray, np.ndarray]:
-    values = distinct[mask]
-    parts = values.str.extract(rf"^(\d{{1,2}}){re.escape(sep)}(\d{{1,2}}){re.escape(sep)}")
-    first, second = parts[0].astype(int), parts[1].astype(int)
-    first_big, second_big = bool((first > 12).any()), bool((second > 12).any())
-    if first_big and second_big:
-        a = values[(first > 12).to_numpy()].iloc[0]
-        b = values[(second > 12).to_numpy()].iloc[0]
+def _parsed(series: pd.Series, column: str) -> _Dates | None:
+    """Text dates in one or several formats, or whole numbers such as 19970101, read by
+    ``reportgen.dates``; None when no value reads as a date.  A date column must be read, so
+    one that needs both orders of day and month is an error here, where the loader leaves
+    such a column as text."""
+    found = text_dates.parse(series)
+    if found.conflict is not None:
+        a, b = found.conflict
         raise InputError(
-            f"{source}: column '{column}' mixes day-first and month-first dates "
+            f"column '{column}' mixes day-first and month-first dates "
             f"('{a}' and '{b}'); export the dates in one format"
         )
-    order = "day-first" if first_big else "month-first" if second_big else _DEFAULT_ORDER[sep]
-    a, b = ("%d", "%m") if order == "day-first" else ("%m", "%d")
-    normal = distinct.where(mask, "").str.replace(r" ?([AaPp][Mm])$", r" \1", regex=True)
-    normal = normal.str.replace("T", " ", regex=False)
-    short_year = normal.str.match(
-        rf"^\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{2}}(?!\d)"
-    )
-    parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[s]")
-    for year in ("%Y", "%y"):
-        pick = mask & (short_year.to_numpy(dtype=bool) == (year == "%y"))
-        if pick.any():
-            fmt = f"{a}{sep}{b}{sep}{year}"
-            parsed[pick] = _to_datetime(normal.where(pick, None), fmt, times=True)[pick]
-    d, m = ("d", "m") if order == "day-first" else ("m", "d")
-    label = f"{d}{sep}{m}{sep}yyyy" + _time_label(values)
-    if not (first_big or second_big):
-        order_note = order  # ambiguous: the usual order for the separator
-        label += " (order assumed)"
-        return label, order_note, mask, parsed
-    return label, order, mask, parsed
+    if not found.formats:
+        return None
+    if _is_number(series):
+        first = found.formats[0]
+        detail = f"read as dates written yyyymmdd ({first.example} = {_spelt(first)})"
+        reading = DateReading(column, "yyyymmdd", (("yyyymmdd", first.n),), detail)
+    else:
+        examples = "; ".join(
+            f"{f.label} ({f.n:,} lines, e.g. {f.example} = {_spelt(f)})" for f in found.formats
+        )
+        words = "read as dates" + (" in several formats" if len(found.formats) > 1 else "")
+        formats = tuple((f.label, f.n) for f in found.formats)
+        reading = DateReading(column, found.order, formats, f"{words}: {examples}")
+    values = found.values.astype("datetime64[s]")
+    return _Dates(values, reading, found.n_unreadable, found.example_unreadable)
 
 
-def _time_label(values: pd.Series) -> str:
-    colons = values.str.count(":")
-    if (colons >= 2).any():
-        return " H:M:S"
-    return " H:M" if (colons == 1).any() else ""
-
-
-def _to_datetime(values: pd.Series, fmt: str, *, times: bool = False) -> np.ndarray:
-    """Parse with one explicit format (and its with-time variants); NaT where it does not fit."""
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    present = values.notna().to_numpy(dtype=bool)
-    if not present.any():
-        return out
-    if not times or fmt == "ISO8601":
-        parsed = pd.to_datetime(values[present], format=fmt, errors="coerce")
-        out[present] = parsed.to_numpy().astype("datetime64[s]")
-        return out
-    text = values[present].astype(str)
-    colons = text.str.count(":").to_numpy()
-    ampm = text.str.contains(r"[AaPp][Mm]$", regex=True).to_numpy(dtype=bool)
-    index = np.flatnonzero(present)
-    for n_colons, clock in ((0, ""), (1, " %H:%M"), (2, " %H:%M:%S")):
-        for is_ampm in (False, True):
-            pick = (colons == n_colons) & (ampm == is_ampm)
-            if not pick.any():
-                continue
-            suffix = clock.replace("%H", "%I") + " %p" if is_ampm and clock else clock
-            parsed = pd.to_datetime(text[pick], format=fmt + suffix, errors="coerce")
-            out[index[pick]] = parsed.to_numpy().astype("datetime64[s]")
-    return out
+def _spelt(found: text_dates.Format) -> str:
+    return spell_date(found.example_date)
 
 
 # --------------------------------------------------------------------------- cleaning
 
 
-def _numbers(series: pd.Series, column: str, source: str) -> np.ndarray:
+def _numbers(series: pd.Series, column: str) -> np.ndarray:
     """A numeric column as floats (NaN missing); text is read where it holds numbers."""
     if _is_number(series):
         return series.to_numpy(dtype=float, na_value=np.nan)
@@ -873,7 +709,7 @@ def _numbers(series: pd.Series, column: str, source: str) -> np.ndarray:
     if bad.sum() > (1 - READABLE_SHARE) * max(int(series.notna().sum()), 1):
         example = text[bad].iloc[0]
         raise InputError(
-            f"{source}: column '{column}' does not hold numbers (e.g. '{example}'); "
+            f"column '{column}' does not hold numbers (e.g. '{example}'); "
             "choose the amount columns with --amount-col, or --quantity-col and --price-col"
         )
     return numbers
@@ -999,15 +835,14 @@ def _derive(
     columns: Columns,
     dates: _Dates,
     options: TransactionOptions,
-    source: str,
     how: str,
     why: str,
 ) -> TransactionLog:
-    quantity, price, amount = _money(frame, columns, source)
+    quantity, price, amount = _money(frame, columns)
     customer, ids = _customer_codes(frame[columns.customer])
     days = dates.values.astype("datetime64[D]")
     known = days[~np.isnat(days)]
-    as_of = _as_of(known, options.as_of, columns.date, source)
+    as_of = _as_of(known, options.as_of, columns.date)
     status, marked = _status(frame, columns)
     masks = _reasons(frame, columns, customer, days, amount, quantity, price, as_of, marked)
     set_aside = tuple(
@@ -1016,7 +851,7 @@ def _derive(
     )
     used = ~np.logical_or.reduce(list(masks.values()), initial=False)
     returned = masks["cancellation"] | masks["return"]
-    _check_some_used(used, set_aside, len(frame), columns, source)
+    _check_some_used(used, set_aside, len(frame), columns)
     if amount is None:
         items = quantity if quantity is not None else np.ones(len(frame))
         table, extra, basis = _visitors(frame, columns, customer, ids, days, items, used, as_of)
@@ -1026,7 +861,7 @@ def _derive(
         table, extra, n_only_returns, basis = _customers(
             frame, columns, customer, ids, days, amount, used, returned, withdrawn, as_of
         )
-    _check_enough_customers(len(table), int(used.sum()), len(frame), source)
+    _check_enough_customers(len(table), int(used.sum()), len(frame))
     rfm_counts = table[RFM_COLUMN].value_counts() if RFM_COLUMN in table else pd.Series(dtype=int)
     if amount is None:
         why += _no_amounts(frame, columns)
@@ -1053,47 +888,45 @@ def _derive(
     )
 
 
-def _as_of(known: np.ndarray, given: str | None, column: str, source: str) -> np.datetime64:
+def _as_of(known: np.ndarray, given: str | None, column: str) -> np.datetime64:
     """The day recency is counted to: the one given, else the day after the last purchase."""
     if known.size == 0:
-        raise InputError(f"{source}: no readable date in column '{column}'")
+        raise InputError(f"no readable date in column '{column}'")
     if given:
         return np.datetime64(given, "D")
     return known.max() + np.timedelta64(1, "D")  # type: ignore[no-any-return]
 
 
-def _check_enough_customers(n_customers: int, n_used: int, n_lines: int, source: str) -> None:
+def _check_enough_customers(n_customers: int, n_used: int, n_lines: int) -> None:
     if n_customers < MIN_CUSTOMERS:
         raise InputError(
-            f"{source}: only {n_customers} customers with purchases after cleaning "
+            f"only {n_customers} customers with purchases after cleaning "
             f"({n_used:,} of {n_lines:,} lines used); segmenting needs at least {MIN_CUSTOMERS}"
         )
 
 
 def _money(
-    frame: pd.DataFrame, columns: Columns, source: str
+    frame: pd.DataFrame, columns: Columns
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Quantity, price and amount of each line; the amount is quantity x price when the log
     has no amount column, and None when it has neither (a log without amounts)."""
-    quantity = (
-        _numbers(frame[columns.quantity], columns.quantity, source) if columns.quantity else None
-    )
-    price = _numbers(frame[columns.price], columns.price, source) if columns.price else None
+    quantity = _numbers(frame[columns.quantity], columns.quantity) if columns.quantity else None
+    price = _numbers(frame[columns.price], columns.price) if columns.price else None
     amount: np.ndarray | None = None
     if columns.amount:
-        amount = _numbers(frame[columns.amount], columns.amount, source)
+        amount = _numbers(frame[columns.amount], columns.amount)
     elif quantity is not None and price is not None:
         amount = quantity * price
     return quantity, price, amount
 
 
 def _check_some_used(
-    used: np.ndarray, set_aside: tuple[SetAside, ...], n: int, columns: Columns, source: str
+    used: np.ndarray, set_aside: tuple[SetAside, ...], n: int, columns: Columns
 ) -> None:
     if not used.any():
         counts = ", ".join(f"{s.rows:,} {LABELS[s.reason]}" for s in set_aside if s.rows)
         raise InputError(
-            f"{source}: no usable purchase lines after cleaning ({n:,} lines read; "
+            f"no usable purchase lines after cleaning ({n:,} lines read; "
             f"set aside {counts}); check the columns chosen ({_columns_text(columns)})"
         )
 

@@ -273,7 +273,7 @@ def evaluate(table: Table, seed: int = 0) -> Outcome:
     from sklearn.metrics import adjusted_rand_score
 
     start = time.perf_counter()
-    fm = build(table.frame, profile(table.frame), source=table.name)
+    fm = build(table.frame, profile(table.frame))
     selection = select_k(fm.X, Clustering(seed=seed))
     seconds = time.perf_counter() - start
     ari = None

@@ -18,7 +18,7 @@ ERRORS = {
     "empty.csv": "empty.csv is empty; export the table again with a header row and data",
     "header_only.csv": "header_only.csv has a header but no data rows",
     "too_few_rows.csv": "too_few_rows.csv: only 5 rows; segmenting needs at least 10 customers",
-    "one_column.csv": "one_column.csv has a single column ('customer_id')",
+    "one_column.csv": "one_column.csv: a single column ('customer_id')",
     "all_text.csv": "all_text.csv: no column describes how customers behave (name is contact data",
     "identical_rows.csv": "identical_rows.csv: all 40 rows are identical",
     "binary_junk.csv": "binary_junk.csv does not look like a text table",
@@ -52,6 +52,7 @@ def test_each_broken_file_gets_its_error(tmp_path: Path, name: str) -> None:
     result = _run(source, tmp_path / "out")
     assert result.exit_code == 1, result.stdout
     assert ERRORS[name] in result.stderr
+    assert result.stderr.count(name) == 1  # the file is named once
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing written

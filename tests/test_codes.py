@@ -59,7 +59,7 @@ def bank(n: int = 2000, never: float = 0.82, seed: int = 3, blanks: int = 0) -> 
 def described(frame: pd.DataFrame, k: int = 3) -> tuple[Profile, FeatureMatrix, SegmentProfiles]:
     """Profile, features and segments as the pipeline makes them (labels: ``labels(...)``)."""
     found = profile(frame)
-    matrix = build(frame, found, source="t.csv")
+    matrix = build(frame, found)
     roles = {c.name: c.role for c in found.columns}
     return found, matrix, describe(matrix, labels(matrix, k), frame, column_roles=roles)
 
@@ -112,7 +112,7 @@ def test_a_minority_code_is_never_clustered_as_minus_one() -> None:
     pdays = found.column("pdays")
     assert pdays.sentinel is not None and pdays.sentinel.count == 600
     assert pdays.n_missing == 12 and pdays.n_without_value == 612
-    matrix = build(frame, found, source="t.csv")
+    matrix = build(frame, found)
     spec = next(s for s in matrix.specs if s.column == "pdays")
     others = frame.pdays[(frame.pdays != -1) & frame.pdays.notna()]
     assert spec.missing_codes == (-1.0,) and (spec.n_coded, spec.n_imputed) == (600, 612)

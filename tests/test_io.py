@@ -984,3 +984,39 @@ def test_numbers_sorted_before_the_dates_are_still_found(tmp_path: Path) -> None
     ds = load(write(tmp_path, "sorted.csv", content))
     (mixed,) = ds.mixed
     assert (mixed.n_dates, mixed.n_numbers, mixed.read_as_dates) == (1_500, 1_500, False)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "order"),
+    [
+        (["2024/03/05", "2024/03/16"], ["2024-03-05", "2024-03-16"], "iso"),
+        (["2024-3-5", "2024-3-16"], ["2024-03-05", "2024-03-16"], "iso"),
+        (["12/1/2010 8:26 AM", "12/13/2010 9:05 PM"], ["2010-12-01T08:26", "2010-12-13T21:05"],
+         "month-first"),
+        (["5 Jan, 2020", "17 Feb, 2021"], ["2020-01-05", "2021-02-17"], "month-name"),
+    ],
+)  # fmt: skip
+def test_dates_a_log_reads_are_read_by_the_loader_too(
+    tmp_path: Path, values: list[str], expected: list[str], order: str
+) -> None:
+    """One reader (reportgen.dates) for both: what it reads in one format is dates."""
+    ds = load(
+        write(tmp_path, "d.csv", "id,v\n" + "".join(f'{i},"{v}"\n' for i, v in enumerate(values)))
+    )
+    assert ds.frame["v"].tolist() == [pd.Timestamp(e) for e in expected]
+    assert ds.date_formats == {"v": order}
+
+
+def test_two_digit_years_with_a_numeric_day_and_month_stay_text(tmp_path: Path) -> None:
+    ds = load(write(tmp_path, "d.csv", "id,v\n1,01/02/13\n2,13/02/13\n"))
+    assert ds.frame["v"].tolist() == ["01/02/13", "13/02/13"] and ds.date_formats == {}
+
+
+def test_an_impossible_date_among_dates_is_set_aside_and_said(tmp_path: Path) -> None:
+    cells = [f"{d:%Y-%m-%d}" for d in _days(60)] + ["2023-02-30"]
+    ds = load(
+        write(tmp_path, "d.csv", "id,v\n" + "".join(f"{i},{v}\n" for i, v in enumerate(cells)))
+    )
+    assert ds.date_formats == {"v": "iso"} and pd.isna(ds.frame["v"].iloc[60])
+    (mixed,) = ds.mixed
+    assert (mixed.n_dates, mixed.n_numbers, mixed.n_other) == (60, 0, 1) and mixed.read_as_dates

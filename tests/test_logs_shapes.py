@@ -104,7 +104,7 @@ def by_pandas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read(frame: pd.DataFrame, path: Path) -> TransactionLog:
     frame.to_csv(path, index=False)
-    return derive(load(path), source=path.name)
+    return derive(load(path))
 
 
 def assert_table(result: TransactionLog, expected: pd.DataFrame) -> None:
@@ -280,7 +280,7 @@ def groceries_by_pandas() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def groceries() -> TransactionLog:
-    return derive(load(GROCERIES), source=GROCERIES.name)
+    return derive(load(GROCERIES))
 
 
 def test_a_basket_log_without_amounts_is_read_as_a_log(groceries: TransactionLog) -> None:
@@ -407,7 +407,7 @@ def test_the_cli_reads_the_basket_log_without_flags(default_run: DefaultRuns) ->
 
 def test_retail_transactions_is_a_log_as_read() -> None:
     """trans_date is written '11-Feb-13': the loader reads it, and the log is recognised."""
-    result = derive(load(RETAIL), source="retail_transactions.csv")
+    result = derive(load(RETAIL))
     assert result.detected and result.columns is not None
     assert (result.columns.customer, result.columns.amount) == ("customer_id", "tran_amount")
     assert result.n_customers == 6_889
@@ -427,7 +427,7 @@ def test_a_space_aligned_log_without_header_and_integer_dates_is_read(tmp_path: 
     path.write_text(
         "".join(f"{c:05d} {d:%Y%m%d} {q:2d} {a:6.2f}\n" for c, d, q, a in rows), encoding="ascii"
     )
-    result = derive(load(path), source="cdnow.txt")
+    result = derive(load(path))
     assert result.detected and result.columns is not None and result.table is not None
     assert (result.columns.customer, result.columns.date) == ("column_1", "column_2")
     assert result.columns.amount == "column_4"

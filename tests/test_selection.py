@@ -29,7 +29,7 @@ CASES = [(3, 0), (4, 1), (5, 2), (6, 0), (7, 1), (8, 2)]
 @pytest.mark.parametrize(("k", "seed"), CASES)
 def test_true_k_is_chosen_and_segments_match_the_truth(k: int, seed: int) -> None:
     frame, truth = blobs(k, seed=seed)
-    fm = build(frame, profile(frame), source="synthetic.csv")
+    fm = build(frame, profile(frame))
     assert all(s.transform == "log1p" for s in fm.specs)  # the skew was recognised
     selection = select_k(fm.X, Clustering(seed=0))
     assert selection.k == k, selection.rationale
@@ -175,7 +175,7 @@ def test_kneedle_finds_the_knee_of_a_known_curve() -> None:
 )
 def test_too_little_to_segment_is_a_clear_error(X: np.ndarray, k: int | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        select_k(X, Clustering(k=k, seed=0), source="t.csv")
+        select_k(X, Clustering(k=k, seed=0))
 
 
 def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:

@@ -357,7 +357,7 @@ def test_mixed_date_formats_in_one_column(tmp_path: Path) -> None:
 )
 def test_day_first_integer_and_iso_dates(tmp_path: Path, style: str, order: str) -> None:
     log = make_log(60, seed=2, date_style=style)
-    result = derive(load(write(log, tmp_path / "log.csv")), source="log.csv")
+    result = derive(load(write(log, tmp_path / "log.csv")))
     assert result.detected and result.dates is not None and result.dates.order == order
     assert result.table is not None
     assert_matches_truth(result.table.drop(columns=["rfm_segment"]), truth(log))
@@ -380,7 +380,7 @@ def test_text_dates_are_parsed_format_by_format() -> None:
     )
     frame.loc[frame["date"] == "soon", "date"] = "2011-02-06"  # every value readable ...
     dataset = Dataset(frame, Path("x.csv"), "csv", "utf-8", ",", None, None, "", (), {})
-    result = derive(dataset, source="x.csv")
+    result = derive(dataset)
     assert result.detected and result.dates is not None
     assert result.dates.order == "day-first"  # 13/02 decides it
     assert dict(result.dates.formats) == {
@@ -401,7 +401,7 @@ def test_text_dates_are_parsed_format_by_format() -> None:
     "path", [MALL, *sorted(set(DATA.glob("*.[ct]sv")) - LOGS)], ids=lambda p: Path(p).name
 )
 def test_a_customer_table_is_not_taken_for_a_log(path: Path) -> None:
-    result = derive(load(path), source=path.name)
+    result = derive(load(path))
     assert not result.detected and result.how == "not detected"
     assert result.reason.startswith("not a transaction log")
 
@@ -435,13 +435,13 @@ def test_flags_override_the_guesses(tmp_path: Path) -> None:
     path = tmp_path / "two_dates.csv"
     with_extra_columns(log).to_csv(path, index=False)
     dataset = load(path)
-    guessed = derive(dataset, source=path.name)
+    guessed = derive(dataset)
     assert guessed.columns is not None and guessed.table is not None
     assert guessed.columns.date == "InvoiceDate" and guessed.columns.amount == "LineTotal"
     taxed = truth(log)["monetary_spend"] * 1.2
     assert (guessed.table.set_index("CustomerID")["monetary_spend"] - taxed).abs().max() < 0.01
     options = TransactionOptions(date="ShipDate", quantity="Quantity", price="UnitPrice")
-    chosen = derive(dataset, options, source=path.name)
+    chosen = derive(dataset, options)
     assert chosen.how == "forced" and chosen.columns is not None and chosen.table is not None
     assert chosen.columns.given == ("date", "quantity", "price")
     assert chosen.columns.amount is None and chosen.as_of == "2011-12-12"
