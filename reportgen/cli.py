@@ -25,7 +25,7 @@ from reportgen.cli_email import email_command
 from reportgen.formatting import MAX_TEXT_LENGTH, MAX_TEXT_LIMIT, MIN_TEXT_LENGTH, percent
 
 if TYPE_CHECKING:
-    from reportgen.summary import SummaryComparison
+    from reportgen.report.summary import SummaryComparison
 
 _BAR_STAGES = {"select k", "charts"}
 
@@ -250,15 +250,15 @@ def _run(
     if printer is not None:
         printer.finish(result)
     if mail_settings is not None:
-        from reportgen import mail
         from reportgen.cli_email import echo_result
+        from reportgen.mail import compose as mail
 
         echo_result(mail.send_report(result.out, mail_settings), quiet=quiet)
 
 
 def _mail_settings(config_file: Path | None, config: Any, email_to: tuple[str, ...]) -> Any:
     """Email settings checked before the run, so a bad address does not waste a run."""
-    from reportgen import mail
+    from reportgen.mail import compose as mail
 
     flags = {
         "to": email_to,
@@ -274,7 +274,7 @@ class _Printer:
     column names and values are cut at ``limit`` characters, as in the report."""
 
     def __init__(self, input: Path, limit: int = MAX_TEXT_LENGTH) -> None:
-        from reportgen.display import Shortener
+        from reportgen.report.display import Shortener
 
         self._input = input
         self._limit = limit
@@ -301,7 +301,7 @@ class _Printer:
             _print_segments(selection, segmentation, profiles, previous, self.echo)
 
     def _learn_names(self, dataset: Any, log: Any) -> None:
-        from reportgen.display import Shortener
+        from reportgen.report.display import Shortener
 
         names = [*map(str, dataset.frame.columns)]
         if log is not None and log.table is not None:
@@ -309,7 +309,7 @@ class _Printer:
         self._short = Shortener.of(names, self._limit)
 
     def finish(self, result: Any) -> None:
-        from reportgen.views import shortener
+        from reportgen.report.views import shortener
 
         self("read", (result.dataset, result.transactions))
         self._short = shortener(result.dataset, result.profile, result.segments, self._limit)
@@ -359,7 +359,7 @@ def _print_segments(
 def _k_line(sel: Any, previous_period: str | None) -> str:
     """The chosen k and why; an assign run's k is the baseline's, which no criterion chose."""
     if sel.method == "baseline" and previous_period is not None:
-        from reportgen.changes import kept_k
+        from reportgen.report.changes import kept_k
 
         return kept_k(sel.k, previous_period)
     return f"k = {sel.k}: {sel.rationale}"
@@ -367,7 +367,7 @@ def _k_line(sel: Any, previous_period: str | None) -> str:
 
 def _print_changes(comparison: SummaryComparison, echo: Callable[[str], None] = click.echo) -> None:
     """A monthly run's changes since the baseline, one line per item (as in the email)."""
-    from reportgen.changes import digest
+    from reportgen.report.changes import digest
 
     d = digest(comparison)
     echo(f"Changes since {d.previous_period}:")
@@ -388,7 +388,7 @@ def _print_transactions(log: Any, echo: Callable[[str], None] = click.echo) -> N
     lead = "Transaction log detected" if log.how == "detected" else "Read as a transaction log"
     echo(f"{lead}: {log.reason}.")
     echo(f"  Dates in {log.dates.column}: {log.dates.detail}")
-    from reportgen.transactions import LABELS
+    from reportgen.reading.transactions import LABELS
 
     parts = [f"{s.rows:,} {LABELS[s.reason]}" for s in log.set_aside if s.rows]
     if parts:
@@ -429,7 +429,7 @@ def templates_group() -> None:
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 def export_command(directory: Path, force: bool) -> None:
     """Copy the default templates to DIRECTORY as a starting point for --template-dir."""
-    from reportgen.templating import default_template_dir
+    from reportgen.report.templating import default_template_dir
 
     if directory.exists() and not directory.is_dir():
         raise click.ClickException(f"{directory} is a file; choose a folder to copy into")

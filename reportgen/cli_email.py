@@ -1,4 +1,4 @@
-"""The ``reportgen email`` command: a thin click layer over ``reportgen.mail.send_report``.
+"""The ``reportgen email`` command: a thin click layer over ``reportgen.mail.compose.send_report``.
 
 Registered on the main group with ``main.add_command(email_command, "email")``.  Same rules as
 ``cli.py``: the library checks the settings (``mail.load_settings``), and a ``ReportgenError``
@@ -143,7 +143,7 @@ def email_command(
     """
     tls = _tls(starttls, use_ssl, no_tls)
     with one_line_errors(debug):
-        from reportgen import mail
+        from reportgen.mail import compose as mail
 
         settings = mail.load_settings(config_file, {**flags, "tls": tls}, os.environ)
         result = mail.send_report(folder, settings, preview=preview, force=force)

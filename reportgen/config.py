@@ -96,7 +96,7 @@ _RUN_KEYS = {
     *(set(REPORT_KEYS) - _REPORT_KEYS),
     *TRANSACTION_KEYS,
 }
-# [email]: read here with the rest of the file, turned into mail.MailSettings by reportgen.mail
+# [email]: read here with the rest of the file, made into MailSettings by reportgen.mail.compose
 EMAIL_KEYS = (
     "from",
     "to",
@@ -246,7 +246,7 @@ def make_config(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> Con
     are not given; ``formats=()`` is ``--format none`` and is given)."""
     merged = merge(file_values, flags, empty_given={"formats"})
     branding = dict(merged.pop("branding", {}))
-    merged.pop("email", None)  # reportgen.mail's
+    merged.pop("email", None)  # reportgen.mail.compose's
     for key in ("features", "exclude", "formats"):
         if key in merged and isinstance(merged[key], (list, str)):
             value = merged[key]
@@ -445,7 +445,7 @@ COLUMN_KEYS = ("meaning", "event", "sentinel")
 
 def _validate_columns(columns: Mapping[str, Any]) -> list[str]:
     """[columns] "Name" = "meaning" or {meaning = "...", event = "..."}."""
-    from reportgen.meanings import MEANINGS
+    from reportgen.profiling.meanings import MEANINGS
 
     if not isinstance(columns, Mapping):
         return ['[columns] must map column names to a meaning, e.g. "Spending Score" = "score"']
@@ -481,7 +481,7 @@ def _validate_columns(columns: Mapping[str, Any]) -> list[str]:
 
 
 def _validate_roles(roles: Mapping[str, str]) -> list[str]:
-    from reportgen.roles import WORDS
+    from reportgen.profiling.roles import WORDS
 
     if not isinstance(roles, Mapping):
         return ["[roles] must map feature names to roles"]

@@ -12,27 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from reportgen import (
-    charts,
-    clustering,
-    display,
-    features,
-    narrative,
-    outdir,
-    outputs,
-    render,
-    views,
-    workers,
-)
-from reportgen import comparison as comparing
-from reportgen import io as loader
-from reportgen import model as saved_model
-from reportgen import profile as profiling
-from reportgen import segments as describing
-from reportgen import selection as choosing
-from reportgen import summary as summarising
-from reportgen import transactions as logs
-from reportgen.analysis import (
+from reportgen.config import Config
+from reportgen.engines.analysis import (
     Analysis,
     Assignments,
     Notify,
@@ -41,9 +22,18 @@ from reportgen.analysis import (
     silent,
     stage_timer,
 )
-from reportgen.config import Config
 from reportgen.errors import ConfigError
-from reportgen.templating import environment
+from reportgen.profiling import profile as profiling
+from reportgen.reading import tables as loader
+from reportgen.reading import transactions as logs
+from reportgen.report import charts, display, narrative, outdir, outputs, render, views, workers
+from reportgen.report import summary as summarising
+from reportgen.report.templating import environment
+from reportgen.segmenting import clustering, features
+from reportgen.segmenting import comparison as comparing
+from reportgen.segmenting import model as saved_model
+from reportgen.segmenting import segments as describing
+from reportgen.segmenting import selection as choosing
 
 STAGES = (  # in the order they run; bench/run.py prints them
     "load",
@@ -115,7 +105,7 @@ def _engine(name: str) -> Any:
         from reportgen import spark_engine  # needs the pyspark extra
 
         return spark_engine
-    from reportgen import local_engine
+    from reportgen.engines import local as local_engine
 
     return local_engine
 

@@ -114,8 +114,9 @@ class DefaultRuns:
     def _run(self, table: Path) -> DefaultRun:
         from click.testing import CliRunner
 
-        from reportgen import pipeline, render
+        from reportgen import pipeline
         from reportgen.cli import main
+        from reportgen.report import render
 
         out = self._factory.mktemp(f"shared-{table.stem}") / "out"
         results, received = [], []

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.clustering import fit
-from reportgen.features import build
 from reportgen.options import Clustering
-from reportgen.profile import profile
-from reportgen.selection import KSelection, select_k
+from reportgen.profiling.profile import profile
+from reportgen.segmenting.clustering import fit
+from reportgen.segmenting.features import build
+from reportgen.segmenting.selection import KSelection, select_k
 
 ROWS = 3_000
 METHODS = (

@@ -13,7 +13,7 @@ from reportgen import Config, run
 from reportgen.cli import main
 from reportgen.config import make_config
 from reportgen.errors import ConfigError
-from reportgen.io import load
+from reportgen.reading.tables import load
 from tests.conftest import MALL
 
 
@@ -88,7 +88,7 @@ def test_templates_export_onto_a_file_or_a_read_only_place(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("subject", ["Monthly\x0breport", "Monthly\u2028report", "a\x1bb"])
 def test_an_email_subject_with_a_line_break_or_control_character(subject: str) -> None:
-    from reportgen.mail import MailError, make_settings
+    from reportgen.mail.compose import MailError, make_settings
 
     with pytest.raises((MailError, ConfigError), match="the subject must be one line"):
         make_settings({}, {"sender": "a@example.com", "to": ("b@example.com",),
@@ -121,7 +121,7 @@ def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
 
 
 def test_a_huge_logo_is_refused(tmp_path: Path) -> None:
-    from reportgen import render
+    from reportgen.report import render
 
     logo = tmp_path / "logo.png"
     logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))

@@ -7,9 +7,9 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from reportgen import clustering
-from reportgen.clustering import assign, fit
 from reportgen.options import Clustering
+from reportgen.segmenting import clustering
+from reportgen.segmenting.clustering import assign, fit
 
 
 def _data(seed: int = 0) -> np.ndarray:
@@ -69,7 +69,7 @@ def test_chunked_assignment_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
 def test_segments_from_a_sample_sweep_agree_with_a_full_data_fit() -> None:
     """The large-table path (k swept on a 4,000-row sample, then a warm-started fit) finds
     the segments a full-data K-Means with ten starts finds (issue: ARI >= 0.95)."""
-    from reportgen.selection import select_k
+    from reportgen.segmenting.selection import select_k
 
     rng = np.random.default_rng(3)
     k, n = 5, 40_000

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 import reportgen
-from reportgen import codes
-from reportgen.clustering import Segmentation, fit
-from reportgen.features import FeatureMatrix, build
-from reportgen.io import load
 from reportgen.options import Clustering
-from reportgen.profile import ColumnProfile, Profile, profile
-from reportgen.segments import SegmentProfiles, describe
+from reportgen.profiling import codes
+from reportgen.profiling.profile import ColumnProfile, Profile, profile
+from reportgen.reading.tables import load
+from reportgen.segmenting.clustering import Segmentation, fit
+from reportgen.segmenting.features import FeatureMatrix, build
+from reportgen.segmenting.segments import SegmentProfiles, describe
 from tests.conftest import DATA
 
 TELCO = DATA / "telco_customer_churn.csv"

@@ -191,7 +191,7 @@ def test_problems_inside_the_logo_playbook_and_templates_come_together(tmp_path:
 def test_the_run_and_the_email_read_one_config_file_one_way(tmp_path: Path) -> None:
     """``read_config_file`` reads every section once; ``make_config`` takes the run's values,
     ``mail.make_settings`` the email's, both through ``config.merge`` (file < flags)."""
-    from reportgen.mail import load_settings, make_settings
+    from reportgen.mail.compose import load_settings, make_settings
 
     (tmp_path / "brand").mkdir()
     path = tmp_path / "reportgen.toml"

@@ -1,4 +1,5 @@
-"""reportgen.dates: the one reader of text dates (the loader and a transaction log use it)."""
+"""reportgen.reading.dates: the one reader of text dates (the loader and a transaction log
+use it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.dates import parse
+from reportgen.reading.dates import parse
 
 
 def day(text: str) -> np.datetime64:
@@ -140,7 +141,7 @@ def test_garbage_is_unreadable_and_counted() -> None:
 def test_the_loader_and_a_log_read_a_column_alike(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """One reader: a column in two formats (the loader keeps it as text, a log reads it)
     reads as the loader reads each format alone."""
-    from reportgen.io import load
+    from reportgen.reading.tables import load
 
     iso = [f"2023-01-{d:02d}" for d in range(1, 29)]
     dmy = [f"{d:02d}-02-2023" for d in range(1, 29)]

@@ -25,7 +25,7 @@ from reportgen.cli import main
 from reportgen.cli_email import email_command
 from reportgen.config import EMAIL_KEYS, read_config_file
 from reportgen.errors import ConfigError
-from reportgen.mail import (
+from reportgen.mail.compose import (
     PASSWORD_ENV,
     MailError,
     MailSettings,
@@ -34,7 +34,7 @@ from reportgen.mail import (
     report_labels,
     send_report,
 )
-from reportgen.summary import Summary, SummaryReport
+from reportgen.report.summary import Summary, SummaryReport
 from tests.conftest import MALL, DefaultRun
 
 SENDER = "analytics@example.com"
@@ -527,7 +527,7 @@ def test_refused_connection_is_retried_then_one_line(
     assert waits == [0.01, 0.02], "3 attempts with a doubling pause"
     assert "connection refused" in str(caught.value) and "3 attempts" in str(caught.value)
 
-    monkeypatch.setattr("reportgen.mail.time.sleep", lambda _: None)
+    monkeypatch.setattr("reportgen.mail.compose.time.sleep", lambda _: None)
     eml = tmp_path / "m.eml"
     code, _, err = invoke(
         str(report), *_people(), "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--no-tls",

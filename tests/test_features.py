@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import InputError
-from reportgen.features import apply_specs, build
-from reportgen.profile import profile
+from reportgen.profiling.profile import profile
+from reportgen.segmenting.features import apply_specs, build
 
 
 def _build(frame: pd.DataFrame, **kwargs):  # type: ignore[no-untyped-def]

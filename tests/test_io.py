@@ -1,4 +1,5 @@
-"""Tests for reportgen.io.load: formats, encodings, delimiters, value conversion and errors.
+"""Tests for reportgen.reading.tables.load: formats, encodings, delimiters, value conversion
+and errors.
 
 Expected values are written out by hand from the file contents built in each test (or, for the
 real data sets, from their documented properties), never copied from the loader's output.
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import InputError, ReportgenError
-from reportgen.io import Conversion, Dataset, load
+from reportgen.reading.tables import Conversion, Dataset, load
 from tests.conftest import MALL, PERSONALITY, WHOLESALE
 
 needs_data = pytest.mark.skipif(
@@ -999,7 +1000,7 @@ def test_numbers_sorted_before_the_dates_are_still_found(tmp_path: Path) -> None
 def test_dates_a_log_reads_are_read_by_the_loader_too(
     tmp_path: Path, values: list[str], expected: list[str], order: str
 ) -> None:
-    """One reader (reportgen.dates) for both: what it reads in one format is dates."""
+    """One reader (reportgen.reading.dates) for both: what it reads in one format is dates."""
     ds = load(
         write(tmp_path, "d.csv", "id,v\n" + "".join(f'{i},"{v}"\n' for i, v in enumerate(values)))
     )

@@ -1,6 +1,6 @@
-"""Tests for reportgen.io.load on real export shapes: a workbook whose first sheet is a data
-dictionary, space-aligned text without a header, yyyymmdd integer dates, month-name dates and
-day/month order decided from every value.
+"""Tests for reportgen.reading.tables.load on real export shapes: a workbook whose first sheet
+is a data dictionary, space-aligned text without a header, yyyymmdd integer dates, month-name
+dates and day/month order decided from every value.
 
 Expected values are written out by hand from the content each test builds (or, for the real
 files, from their documented properties and an independent pandas read), never copied from
@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from reportgen.io import Dataset, load
+from reportgen.reading.tables import Dataset, load
 from tests.conftest import ECOMMERCE, RETAIL
 from tests.test_io import error_of
 
@@ -238,7 +238,7 @@ def test_comma_file_with_spaced_values_stays_comma(tmp_path: Path) -> None:
 
 
 def test_sniff_delimiter_for_spark_never_answers_spaces() -> None:
-    from reportgen.io import sniff_delimiter
+    from reportgen.reading.tables import sniff_delimiter
 
     assert sniff_delimiter(CDNOW_HEAD) == ","  # Spark's CSV reader takes one character
 

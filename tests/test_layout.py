@@ -20,13 +20,13 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from reportgen import charts
 from reportgen.cli import main
-from reportgen.colours import distance, segment_colours
 from reportgen.config import Config
 from reportgen.formatting import percent
 from reportgen.pipeline import run
-from reportgen.templating import breakable, default_template_dir
+from reportgen.report import charts
+from reportgen.report.colours import distance, segment_colours
+from reportgen.report.templating import breakable, default_template_dir
 from tests.conftest import (
     MALL,
     PERSONALITY,
@@ -351,7 +351,7 @@ body {{ margin: 0; }}
 def test_a_segment_spilling_a_few_lines_is_refitted(tmp_path: Path) -> None:
     from weasyprint import HTML
 
-    from reportgen import render
+    from reportgen.report import render
 
     page = SPILLING.format(tail="The last card. " * 20)
     assert render.spilled_sections(HTML(string=page).render()) == ["segment-1"]
@@ -363,7 +363,7 @@ def test_a_segment_spilling_a_few_lines_is_refitted(tmp_path: Path) -> None:
 def test_a_segment_that_fits_is_laid_out_once(tmp_path: Path) -> None:
     from weasyprint import HTML
 
-    from reportgen import render
+    from reportgen.report import render
 
     page = SPILLING.format(tail="Short.").replace("250mm", "200mm")
     assert render.spilled_sections(HTML(string=page).render()) == []
@@ -373,7 +373,7 @@ def test_a_segment_that_fits_is_laid_out_once(tmp_path: Path) -> None:
 def test_the_last_rows_of_the_last_chapter_alone_on_a_page_are_refitted(tmp_path: Path) -> None:
     from weasyprint import HTML
 
-    from reportgen import render
+    from reportgen.report import render
 
     page = SPILLING.format(tail="A last row. " * 20)
     page = page.replace(".segment .filler", ".chapter .filler").replace(

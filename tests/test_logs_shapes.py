@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.io import load
-from reportgen.transactions import TransactionLog, derive
+from reportgen.reading.tables import load
+from reportgen.reading.transactions import TransactionLog, derive
 from tests.conftest import GROCERIES, RETAIL, DefaultRuns
 
 NOT_PURCHASES = ("Cancelled", "Disputed")  # the generator's statuses that are set aside
@@ -338,8 +338,8 @@ def test_basket_figures_equal_an_independent_pandas_computation(
 def test_a_log_without_spend_gets_no_spend_role_and_no_rfm_names(
     groceries: TransactionLog,
 ) -> None:
-    from reportgen.roles import assign_roles
-    from reportgen.transactions import ROLES, rfm_map
+    from reportgen.profiling.roles import assign_roles
+    from reportgen.reading.transactions import ROLES, rfm_map
 
     assert groceries.table is not None
     roles = assign_roles([(c, "count", "", "numeric") for c in BASKET_COLUMNS], ROLES)

@@ -25,13 +25,15 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from reportgen import charts, codes, labels, meanings, roles, transactions
 from reportgen.cli import main
 from reportgen.cli_email import email_command
-from reportgen.context import ChartView
-from reportgen.display import Shortener
 from reportgen.formatting import clip
-from reportgen.narrative import Recommendation
+from reportgen.profiling import codes, labels, meanings, roles
+from reportgen.reading import transactions
+from reportgen.report import charts
+from reportgen.report.context import ChartView
+from reportgen.report.display import Shortener
+from reportgen.report.narrative import Recommendation
 from tests.conftest import MALL
 
 # Shapes that made one call take seconds at 10,000 characters (quadratic); at 100,000 they

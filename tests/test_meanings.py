@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen import features, meanings
 from reportgen.formatting import percent
-from reportgen.profile import profile
+from reportgen.profiling import meanings
+from reportgen.profiling.profile import profile
+from reportgen.segmenting import features
 
 RNG = np.random.default_rng(7)
 
@@ -362,7 +363,7 @@ def test_negative_incomes_and_blank_event_dates_are_said_plainly() -> None:
 def test_utc_timestamps_mean_a_date_like_the_same_times_without_a_zone(
     tmp_path: Path, zone: str
 ) -> None:
-    from reportgen.io import load
+    from reportgen.reading.tables import load
 
     n = 60
     days = pd.Timestamp(2023, 1, 1) + pd.to_timedelta(RNG.integers(0, 700, n), unit="D")

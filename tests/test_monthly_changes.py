@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.formatting import percent
-from reportgen.summary import Summary
+from reportgen.report.summary import Summary
 from tests.conftest import MALL, blobs
 
 ID = "CustomerID"
@@ -290,8 +290,8 @@ def test_a_small_segment_losing_most_customers_is_flagged_below_the_share_thresh
 
 def test_digest_lines_for_every_status_and_a_table_without_ids() -> None:
     """Each status gets its line with the counts; without ids the customer line says why."""
-    from reportgen.changes import digest
-    from reportgen.summary import SummaryChange, SummaryComparison
+    from reportgen.report.changes import digest
+    from reportgen.report.summary import SummaryChange, SummaryComparison
 
     def seg(id: int, status: str, then: int, now: int, note: str = "") -> SummaryChange:
         return SummaryChange(

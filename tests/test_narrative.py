@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportgen.clustering import fit
 from reportgen.errors import ConfigError
-from reportgen.features import build
 from reportgen.formatting import percent
-from reportgen.narrative import load_playbook, recommend, write
 from reportgen.options import Clustering
-from reportgen.profile import profile
-from reportgen.segments import SegmentProfile, Trait, describe
-from reportgen.selection import select_k
-from reportgen.templating import environment
+from reportgen.profiling.profile import profile
+from reportgen.report.narrative import load_playbook, recommend, write
+from reportgen.report.templating import environment
+from reportgen.segmenting.clustering import fit
+from reportgen.segmenting.features import build
+from reportgen.segmenting.segments import SegmentProfile, Trait, describe
+from reportgen.segmenting.selection import select_k
 from tests.conftest import MALL
 
 

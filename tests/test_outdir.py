@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import outdir
 from reportgen.config import Config
 from reportgen.errors import ConfigError
-from reportgen.outdir import MARKER, check_target, reserve
 from reportgen.pipeline import run
+from reportgen.report import outdir
+from reportgen.report.outdir import MARKER, check_target, reserve
 from tests.conftest import MALL
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import ReportgenError
-from reportgen.outputs import segments_csv, to_json, write_segments_csv
-from reportgen.summary import Summary
+from reportgen.report.outputs import segments_csv, to_json, write_segments_csv
+from reportgen.report.summary import Summary
 from tests.conftest import DefaultRun
 
 

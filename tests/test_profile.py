@@ -1,4 +1,4 @@
-"""Tests for reportgen.profile: roles, statistics and alerts.
+"""Tests for reportgen.profiling.profile: roles, statistics and alerts.
 
 Golden values are computed independently in the tests (numpy/scipy/pandas on the raw values, or
 counted by hand on small frames), never copied from the implementation's output.
@@ -12,7 +12,7 @@ import pytest
 from scipy import stats as sps
 
 from reportgen.errors import InputError
-from reportgen.profile import ROLES, Alert, Profile, profile
+from reportgen.profiling.profile import ROLES, Alert, Profile, profile
 from tests.conftest import MALL, PERSONALITY, WHOLESALE
 
 needs_data = pytest.mark.skipif(not PERSONALITY.is_file(), reason="real data sets not available")
@@ -770,7 +770,7 @@ def test_infinite_numbers_count_as_missing() -> None:
 
 def test_whole_table_totals_replace_the_sample_counts() -> None:
     """The Spark engine profiles a sample and puts in counts over all rows."""
-    from reportgen.profile import ColumnTotals, with_totals
+    from reportgen.profiling.profile import ColumnTotals, with_totals
 
     sample = pd.DataFrame(
         {

@@ -23,9 +23,10 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from reportgen import comparison, context, stageviews, templating, transactions
 from reportgen.cli import main
-from reportgen.context import (
+from reportgen.reading import transactions
+from reportgen.report import context, stageviews, templating
+from reportgen.report.context import (
     ChartView,
     ColumnView,
     ComparisonView,
@@ -36,7 +37,8 @@ from reportgen.context import (
     StatusView,
     TransactionsView,
 )
-from reportgen.templating import default_template_dir
+from reportgen.report.templating import default_template_dir
+from reportgen.segmenting import comparison
 from tests.conftest import (
     MALL,
     PERSONALITY,
@@ -371,7 +373,8 @@ def check_value(value: Any, hint: Any, where: str, met: set[str]) -> None:
 
 def test_the_readme_context_table_is_written_from_the_views() -> None:
     assert readme_context_table() == context.context_table(), (
-        "the README's context table is out of date: python -m reportgen.context --readme README.md"
+        "the README's context table is out of date: "
+        "python -m reportgen.report.context --readme README.md"
     )
 
 

@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from reportgen import Config, render, run
+from reportgen import Config, run
 from reportgen.cli import main
+from reportgen.report import render
 from tests.conftest import MALL, DefaultRun
 
 SCRIPT = "<script>alert('x')</script>"
@@ -52,7 +53,7 @@ def test_markup_in_names_and_values_is_shown_as_text(tmp_path: Path, hostile_tab
     assert "spend <script>alert('x')</script>" in text.replace("\n", " ")
     segments = pd.read_csv(out / "segments.csv", dtype=str)
     assert segments.loc[3, "id"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
-    from reportgen import mail
+    from reportgen.mail import compose as mail
 
     settings = mail.make_settings({}, {"sender": "a@example.com", "to": ("b@example.com",)}, {})
     email_html = mail.compose(out, settings).html

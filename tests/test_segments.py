@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.clustering import fit
-from reportgen.features import build
 from reportgen.options import Clustering
-from reportgen.profile import profile
-from reportgen.roles import role_for, tokens, words_for
-from reportgen.segments import describe
+from reportgen.profiling.profile import profile
+from reportgen.profiling.roles import role_for, tokens, words_for
+from reportgen.segmenting.clustering import fit
+from reportgen.segmenting.features import build
+from reportgen.segmenting.segments import describe
 from tests.conftest import MALL
 
 
@@ -135,7 +135,7 @@ def test_birth_year_reads_as_age_the_other_way_round() -> None:
 
 
 def test_rfm_measures_give_rfm_grid_names() -> None:
-    from reportgen.rfm import rfm_name
+    from reportgen.reading.rfm import rfm_name
 
     rng = np.random.default_rng(3)
     groups = {  # recency days, orders, spend, customers
@@ -194,14 +194,14 @@ def test_rfm_measures_give_rfm_grid_names() -> None:
 def test_a_segment_set_apart_only_by_a_column_without_a_role_is_named_in_words() -> None:
     """No role word for the column: the name says the column in words, without a hyphen
     glued to a phrase ("High-mudanças transacoes q4 q1 customers")."""
-    from reportgen.roles import words_for
+    from reportgen.profiling.roles import words_for
 
     assert words_for("Mudanças Transacoes_Q4_Q1", None, "high") == (
         "High mudanças transacoes Q4 Q1",
         "customers with high mudanças transacoes Q4 Q1",
     )
     assert words_for("Fresh", None, "low") == ("Low-fresh", "low-fresh customers")
-    from reportgen.segments import Trait, _name
+    from reportgen.segmenting.segments import Trait, _name
 
     trait = Trait("Mudanças Transacoes_Q4_Q1", None, "high", 1138.9, 108.8, 946.6, 2.66)
     assert _name((trait,)) == "Customers with high mudanças transacoes Q4 Q1"

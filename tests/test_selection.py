@@ -9,12 +9,12 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from reportgen.clustering import fit
 from reportgen.errors import InputError
-from reportgen.features import build
 from reportgen.options import Clustering
-from reportgen.profile import profile
-from reportgen.selection import _kneedle, select_k
+from reportgen.profiling.profile import profile
+from reportgen.segmenting.clustering import fit
+from reportgen.segmenting.features import build
+from reportgen.segmenting.selection import _kneedle, select_k
 from tests.conftest import blobs
 from tests.known_structure import Table, separated, unequal_variance
 
@@ -191,7 +191,7 @@ def test_a_k_max_the_user_set_is_not_extended_but_the_edge_is_named() -> None:
 
 def test_outliers_missing_from_the_sweep_sample_are_still_counted() -> None:
     """On a large table the sample may hold none of the far-away customers."""
-    from reportgen.selection import _set_aside
+    from reportgen.segmenting.selection import _set_aside
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(30_000, 3))

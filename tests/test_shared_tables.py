@@ -265,8 +265,8 @@ def test_names_read_as_words(results: dict[str, RunResult], name: str) -> None:
 
 @pytest.mark.parametrize("name", TABLES)
 def test_actions_fit_the_segments(results: dict[str, RunResult], name: str) -> None:
-    from reportgen.labels import text as label_text
-    from reportgen.narrative import guard_holds, load_playbook
+    from reportgen.profiling.labels import text as label_text
+    from reportgen.report.narrative import guard_holds, load_playbook
 
     r = results[name]
     rules = {rule.objective: rule for rule in load_playbook().rules}
@@ -315,8 +315,8 @@ def test_actions_fit_the_segments(results: dict[str, RunResult], name: str) -> N
 
 @pytest.mark.parametrize("name", TABLES)
 def test_every_average_in_a_story_is_true(results: dict[str, RunResult], name: str) -> None:
-    from reportgen.labels import text as label_text
-    from reportgen.templating import number
+    from reportgen.profiling.labels import text as label_text
+    from reportgen.report.templating import number
 
     r = results[name]
     specs = {label_text(s.name): s for s in r.features.specs}

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from sklearn.metrics import adjusted_rand_score
 
-from reportgen import spark_engine
 from reportgen.cli import main
 from reportgen.config import Config
+from reportgen.engines import spark as spark_engine
 from reportgen.errors import ConfigError, InputError
 from reportgen.pipeline import run
 from tests.conftest import MALL, blobs

@@ -1,5 +1,6 @@
-"""The feature steps, written once for both engines (``reportgen.steps``): numpy values against
-an independent computation, and the order of the steps as both engines run them (no JVM)."""
+"""The feature steps, written once for both engines (``reportgen.segmenting.steps``): numpy
+values against an independent computation, and the order of the steps as both engines run
+them (no JVM)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from reportgen import steps
-from reportgen.features import FeatureSpec
+from reportgen.segmenting import steps
+from reportgen.segmenting.features import FeatureSpec
 
 SPEC = FeatureSpec(
     name="spend",
@@ -103,7 +104,7 @@ def test_the_steps_run_in_the_documented_order() -> None:
 def test_the_spark_algebra_has_every_step_the_numpy_one_has() -> None:
     """Checked without a JVM: the Spark engine implements the same operations, and its
     feature column is made by the shared steps, not by steps of its own."""
-    from reportgen import spark_engine
+    from reportgen.engines import spark as spark_engine
 
     wanted = {name for name, _ in inspect.getmembers(steps.Algebra) if not name.startswith("_")}
     numpy_side = {n for n, _ in inspect.getmembers(steps.NumpyAlgebra) if not n.startswith("_")}

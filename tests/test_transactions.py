@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
-from reportgen.io import load
-from reportgen.transactions import TransactionOptions, derive
+from reportgen.reading.tables import load
+from reportgen.reading.transactions import TransactionOptions, derive
 from tests.conftest import DATA, LOGS, MALL, DefaultRun
 
 START = datetime(2010, 12, 1, 8, 0)
@@ -290,7 +290,7 @@ def test_recency_frequency_and_monetary_equal_the_ground_truth(orders: Run) -> N
 
 
 def test_rfm_scores_and_names_per_customer(orders: Run) -> None:
-    from reportgen.rfm import quintile_scores, rfm_name
+    from reportgen.reading.rfm import quintile_scores, rfm_name
 
     table = orders.customers
     expected = truth(orders.log)
@@ -364,7 +364,7 @@ def test_day_first_integer_and_iso_dates(tmp_path: Path, style: str, order: str)
 
 
 def test_text_dates_are_parsed_format_by_format() -> None:
-    from reportgen.io import Dataset
+    from reportgen.reading.tables import Dataset
 
     values = [
         "03/02/2011",

@@ -8,14 +8,14 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from reportgen.clustering import fit
-from reportgen.features import build
-from reportgen.narrative import load_playbook, recommend, write
 from reportgen.options import Clustering
-from reportgen.profile import profile
-from reportgen.segments import OutcomeRate, SegmentProfile, Trait, describe
-from reportgen.selection import select_k
-from reportgen.templating import environment
+from reportgen.profiling.profile import profile
+from reportgen.report.narrative import load_playbook, recommend, write
+from reportgen.report.templating import environment
+from reportgen.segmenting.clustering import fit
+from reportgen.segmenting.features import build
+from reportgen.segmenting.segments import OutcomeRate, SegmentProfile, Trait, describe
+from reportgen.segmenting.selection import select_k
 
 RNG = np.random.default_rng(21)
 PLAYBOOK = load_playbook()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import workers
+from reportgen.report import workers
 from tests.conftest import MALL, ROOT
 
 

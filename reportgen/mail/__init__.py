@@ -1,0 +1,1 @@
+"""Email: the stakeholder summary built from a finished run's folder."""

@@ -1,0 +1,1 @@
+"""Profiling: what each column means, its statistics and alerts."""

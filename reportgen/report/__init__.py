@@ -1,0 +1,1 @@
+"""The report: narrative, charts, template views, HTML, PDF and the output folder."""

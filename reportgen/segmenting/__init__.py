@@ -1,0 +1,1 @@
+"""Segmenting: features, choosing k, K-Means, describing segments, months."""
