@@ -102,12 +102,12 @@ def _engine(name: str) -> Any:
     """The engine module: ``analyse(config, stage, progress, notify)`` yields the Analysis
     and, for an engine that keeps the rows itself, the writer of the per-customer file."""
     if name == "spark":
-        from reportgen import spark_engine  # needs the pyspark extra
+        from reportgen.engines import spark  # needs the pyspark extra
 
-        return spark_engine
-    from reportgen.engines import local as local_engine
+        return spark
+    from reportgen.engines import local
 
-    return local_engine
+    return local
 
 
 def prepare(

@@ -92,3 +92,14 @@ def test_the_module_map_names_every_file_in_the_tree() -> None:
     mapped = set(re.findall(r"reportgen/[\w/]+\.py", section))
     tree = {str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")}
     assert sorted(tree - mapped) == [] and sorted(mapped - tree) == []
+
+
+def test_every_module_imports() -> None:
+    """A module only helpers import (``report._warm``) fails nowhere else: import them all."""
+    import importlib
+    import importlib.util
+
+    for name in _modules():
+        if name == "engines.spark" and importlib.util.find_spec("pyspark") is None:
+            continue  # the pyspark extra
+        importlib.import_module("reportgen" if name == "__init__" else f"reportgen.{name}")

@@ -113,7 +113,7 @@ def test_a_stuck_helper_never_holds_up_the_exit(tmp_path: Path) -> None:
     queue lock that a killed sibling held) must not keep the process from exiting."""
     script = (
         "import os, signal, time\n"
-        "from reportgen import workers\n"
+        "from reportgen.report import workers\n"
         "helpers = workers.Helpers(2)\n"
         "helpers.start()\n"
         "time.sleep(0.5)\n"

@@ -13,8 +13,10 @@ matplotlib.use("Agg", force=False)
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402,F401
 from matplotlib.figure import Figure  # noqa: E402,F401
 
-from reportgen import render  # noqa: E402
-from reportgen.report import charts
+from reportgen.report import (
+    charts,
+    render,  # noqa: E402
+)
 
 
 def _warm_up() -> None:
