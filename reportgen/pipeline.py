@@ -46,8 +46,8 @@ STAGES = (  # in the order they run; bench/run.py prints them
     "narrative",
     "charts",
     "html",
-    "pdf",
     "write",
+    "pdf",  # the wait for the PDF, which a helper writes while the data files are written
 )
 
 
@@ -158,16 +158,10 @@ def report(
     parameters = {**_parameters(config, a.selection, a.segmentation), **a.parameters}
     summary, log = _summary(config, a, stories, parameters)
     names = {s.id: s.name for s in a.profiles.segments}
-    files: dict[str, Path] = {}
     with prepared.target.stage() as folder:
-        if config.report.formats:
-            pages = _pages(config, prepared, a, log, stories, parameters, stage, progress)
-            if "html" in config.report.formats:
-                files["report.html"] = _write(folder / "report.html", pages)
-            if "pdf" in config.report.formats:
-                with stage("pdf"):
-                    render.pdf(pages, folder / "report.pdf", prepared.helpers)
-                files["report.pdf"] = folder / "report.pdf"
+        files, pdf_written = _report_files(
+            config, prepared, a, folder, stories, parameters, log, stage, progress
+        )
         with stage("write"):
             if assignments is not None:
                 files.update(assignments(folder, names))
@@ -178,6 +172,8 @@ def report(
             files["summary.json"] = _write(folder / "summary.json", summary.to_json())
             model = _model(config, a.dataset, a.matrix, a.segmentation, a.profiles)
             files["model.json"] = _write(folder / "model.json", saved_model.to_json(model))
+        with stage("pdf"):  # a helper writes it while the data files are written: the wait
+            pdf_written()
     out = prepared.target.out
     return RunResult(
         out,
@@ -193,6 +189,31 @@ def report(
         timings,
         log,
     )
+
+
+def _report_files(
+    config: Config,
+    prepared: Prepared,
+    a: Analysis,
+    folder: Path,
+    stories: narrative.Narratives,
+    parameters: dict[str, Any],
+    log: logs.TransactionLog | None,
+    stage: Stage,
+    progress: Progress | None,
+) -> tuple[dict[str, Path], Callable[[], None]]:
+    """report.html, and report.pdf begun in a helper; the second is the wait for the PDF."""
+    files: dict[str, Path] = {}
+    formats = config.report.formats
+    if not formats:
+        return files, lambda: None
+    pages = _pages(config, prepared, a, log, stories, parameters, stage, progress)
+    if "html" in formats:
+        files["report.html"] = _write(folder / "report.html", pages)
+    if "pdf" not in formats:
+        return files, lambda: None
+    files["report.pdf"] = folder / "report.pdf"
+    return files, render.begin_pdf(pages, folder / "report.pdf", prepared.helpers)
 
 
 def _summary(

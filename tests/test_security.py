@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -151,11 +151,14 @@ def test_a_failed_rerun_keeps_the_previous_report(
     run(Config.build(input=MALL, out=out, formats=("html",)))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def broken_pdf(page: str, path: Path, helpers: object = None) -> None:
-        path.write_bytes(b"%PDF-1.7 half")
-        raise RuntimeError("disk full")
+    def broken_pdf(page: str, path: Path, helpers: object = None) -> Callable[[], None]:
+        def finish() -> None:  # the PDF fails after the data files were written
+            path.write_bytes(b"%PDF-1.7 half")
+            raise RuntimeError("disk full")
 
-    monkeypatch.setattr(render, "pdf", broken_pdf)
+        return finish
+
+    monkeypatch.setattr(render, "begin_pdf", broken_pdf)
     with pytest.raises(RuntimeError):
         run(Config.build(input=MALL, out=out, force=True, k=3))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

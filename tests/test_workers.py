@@ -32,6 +32,31 @@ def test_jobs_give_the_same_results_in_order_with_or_without_helpers(
     assert with_helpers == in_process == [i * i for i in range(7)]
 
 
+def _touch(path: str) -> int:
+    Path(path).write_text("done")
+    return os.getpid()
+
+
+def test_a_begun_job_runs_while_the_caller_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``begin`` (the PDF while the data files are written): in a helper the job is under way
+    before anyone waits for it; in-process it runs at the wait."""
+    monkeypatch.setenv("REPORTGEN_WORKERS", "2")
+    marker = tmp_path / "done"
+    with workers.owned() as helpers:
+        wait = helpers.begin(_touch, str(marker))
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists()  # done before the wait was called
+        assert wait() != os.getpid()
+    marker.unlink()
+    wait = workers.IN_PROCESS.begin(_touch, str(marker))
+    assert not marker.exists()
+    assert wait() == os.getpid() and marker.exists()
+
+
 def test_the_helpers_end_with_the_block_and_are_killed_when_it_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,14 @@ def pdf(page: str, path: Path, helpers: Helpers | None = None) -> None:
     next segment or the end) is set tighter (class ``fit``: a smaller chart, smaller cards
     and tables) and the document laid out once more; reports without such a spill are laid
     out once.  WeasyPrint runs in a warm helper process when ``helpers`` has one."""
-    (helpers or IN_PROCESS).call(_write_pdf, page, path)
+    begin_pdf(page, path, helpers)()
+
+
+def begin_pdf(page: str, path: Path, helpers: Helpers | None = None) -> Callable[[], None]:
+    """``pdf`` started in a warm helper while this process goes on (it writes the data files
+    meanwhile); calling the result waits for the PDF (or writes it here, then, when there
+    are no helpers)."""
+    return (helpers or IN_PROCESS).begin(_write_pdf, page, path)
 
 
 def _write_pdf(page: str, path: Path) -> None:

@@ -28,7 +28,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -72,30 +72,57 @@ class Helpers:
 
     def map_jobs(self, function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[T]:
         """``function(*job)`` for every job, in order; in the workers when they run."""
+        return self._collect(function, jobs, *self._submit(function, jobs))
+
+    def call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker when they run, else here."""
+        return next(self.map_jobs(function, [args]))
+
+    def begin(self, function: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """Start ``function(*args)`` in a worker and return at once, so this process can go on
+        with other work; calling the result waits for it (and runs it here, then, when there
+        are no workers or they failed)."""
+        jobs = [args]
+        results = self._collect(function, jobs, *self._submit(function, jobs))
+        return lambda: next(results)
+
+    def _submit(
+        self, function: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]
+    ) -> tuple[ProcessPoolExecutor | None, list[Future[Any]]]:
+        """The pool and the jobs submitted to it; no futures when the workers do not run (or
+        refuse the jobs)."""
         pool = self._pool
         if pool is None or len(jobs) == 0:
-            yield from (function(*job) for job in jobs)
-            return
+            return None, []
         try:
-            futures = [pool.submit(function, *job) for job in jobs]
+            return pool, [pool.submit(function, *job) for job in jobs]
         except (BrokenProcessPool, RuntimeError, OSError):
             self._give_up(pool)
+            return None, []
+
+    def _collect(
+        self,
+        function: Callable[..., T],
+        jobs: Sequence[tuple[Any, ...]],
+        pool: ProcessPoolExecutor | None,
+        futures: list[Future[Any]],
+    ) -> Iterator[T]:
+        """The results in order: from the workers' futures, or computed here for the jobs
+        not submitted or left when a worker died."""
+        if not futures:
             yield from (function(*job) for job in jobs)
             return
         for i, future in enumerate(futures):
             try:
                 result = future.result()
             except BrokenProcessPool:
-                self._give_up(pool)
+                if pool is not None:
+                    self._give_up(pool)
                 for future_left in futures[i:]:
                     future_left.cancel()
                 yield from (function(*job) for job in jobs[i:])
                 return
             yield result
-
-    def call(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in a worker when they run, else here."""
-        return next(self.map_jobs(function, [args]))
 
     def close(self, now: bool = False) -> None:
         """Stop the workers; ``now`` kills them instead of letting them finish, so none is
