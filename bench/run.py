@@ -37,8 +37,8 @@ from reportgen.config import Config
 from reportgen.pipeline import run
 imported = time.perf_counter() - start
 args = json.loads(sys.argv[1])
-config = Config(input=Path(args["input"]), out=Path(args["out"]), force=True,
-                **args.get("config", {}))
+config = Config.build(input=Path(args["input"]), out=Path(args["out"]), force=True,
+                      **args.get("config", {}))
 result = run(config)
 finished = time.perf_counter()
 
