@@ -17,28 +17,31 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from reportgen.pipeline import STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, os, sys, time
 from pathlib import Path
 start = time.perf_counter()
+import reportgen
 from reportgen.config import Config
 from reportgen.pipeline import run
 imported = time.perf_counter() - start
 args = json.loads(sys.argv[1])
-config = Config.build(input=Path(args["input"]), out=Path(args["out"]), force=True,
-                      **args.get("config", {}))
+build = getattr(Config, "build", Config)  # versions before the option groups: flat Config
+config = build(input=Path(args["input"]), out=Path(args["out"]), force=True,
+               **args.get("config", {}))
 result = run(config)
 finished = time.perf_counter()
 
@@ -77,13 +80,12 @@ if args.get("agreement") and config.engine == "local":  # after the peak was rea
     full = KMeans(result.selection.k, n_init=3, random_state=1).fit_predict(result.features.X)
     agreement = round(float(adjusted_rand_score(full, result.segmentation.labels)), 4)
 print(json.dumps({"import": round(imported, 3), "stages": result.timings,
+                  "source": str(Path(reportgen.__file__).resolve().parent.parent),
                   "after_run": round(time.perf_counter() - finished, 3),
                   "ari_vs_full_fit": agreement,
                   "k": result.selection.k, "rows": result.profile.n_rows,
                   "peak_mb": (own or 0) + helpers or None, "main_mb": own,
-                  "helpers_mb": round(helpers, 1),
-                  "labels": str(result.out / ("segments" if config.engine == "spark"
-                                              else "segments.csv"))}))
+                  "helpers_mb": round(helpers, 1)}))
 """
 
 
@@ -151,28 +153,47 @@ def orders(n: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
+def child(code: str, payload: dict, source: Path) -> tuple[dict, float, float]:
+    """Run ``code`` in a fresh Python that imports reportgen from ``source`` (its folder is the
+    working directory and first on PYTHONPATH); its last line of output as JSON, its wall time
+    and its own peak memory (MB). Output goes to files, so a chatty child cannot fill a pipe."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(source), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, json.dumps(payload)],
+            stdout=out,
+            stderr=err,
+            cwd=source,
+            env=env,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark run failed on {payload['input']}:\n{stderr[-2000:]}")
+    return json.loads(stdout.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024
+
+
 def measure(
-    input_path: Path, out: Path, config: dict[str, object] | None = None, agreement: bool = False
+    input_path: Path,
+    out: Path,
+    config: dict[str, object] | None = None,
+    agreement: bool = False,
+    source: Path = ROOT,
 ) -> dict:
     """Run reportgen in a child process; wall time, stage times and the child's peak RSS."""
-    payload = json.dumps(
-        {"input": str(input_path), "out": str(out), "config": config or {}, "agreement": agreement}
-    )
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, payload],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark run failed on {input_path}:\n{stderr.decode()[-2000:]}")
-    data = json.loads(stdout.decode().strip().splitlines()[-1])
+    payload = {"input": str(input_path), "out": str(out), "config": config or {}}
+    data, wall, own_peak = child(CHILD, {**payload, "agreement": agreement}, source)
+    if data.pop("source") != str(source):  # e.g. a PYTHONPATH or .pth that wins over ours
+        raise SystemExit(f"the benchmark imported reportgen from elsewhere than {source}")
     wall -= data.pop("after_run")  # memory readings and the agreement fit are not the run
-    peak = data.pop("peak_mb", None) or usage.ru_maxrss / 1024
+    peak = data.pop("peak_mb", None) or own_peak
     data.update(wall=round(wall, 3), peak_mb=round(peak, 1))
     return data
 
@@ -201,20 +222,19 @@ print(json.dumps({"seconds": round(time.perf_counter() - start, 2), "k": k,
 NAIVE_SILHOUETTE_ROWS = 20_000  # silhouette on all rows is quadratic: beyond this, skipped
 
 
-def naive(input_path: Path, rows: int) -> dict:
+def naive(input_path: Path, rows: int, source: Path = ROOT) -> dict:
     """The approach reportgen replaces: a full-data K-Means sweep (k = 2..10, n_init=10) with
     silhouette on all rows where feasible; no profile, no charts, no report."""
-    payload = json.dumps({"input": str(input_path), "silhouette": rows <= NAIVE_SILHOUETTE_ROWS})
-    out = subprocess.run(
-        [sys.executable, "-c", NAIVE, payload], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    payload = {"input": str(input_path), "silhouette": rows <= NAIVE_SILHOUETTE_ROWS}
+    return child(NAIVE, payload, source)[0]
 
 
 SPARK = {"engine": "spark", "spark_master": "local[2]"}
+ENGINES = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}
+Case = tuple[str, Callable[[], Path], dict[str, object]]  # name, its table (made when needed)
 
 
-def agreement(local_csv: str, spark_parquet: str) -> float:
+def agreement(local_csv: Path, spark_parquet: Path) -> float:
     """Adjusted Rand index between the two engines' segments of the same customers."""
     from sklearn.metrics import adjusted_rand_score
 
@@ -224,12 +244,53 @@ def agreement(local_csv: str, spark_parquet: str) -> float:
     return round(float(adjusted_rand_score(joined["segment_local"], joined["segment_spark"])), 4)
 
 
-def main() -> None:
+def cached(path: Path, make: Callable[[Path], object]) -> Path:
+    """``path``, made by ``make`` unless it is already there (written under another name first,
+    so an interrupted run leaves no half table). The tables are seeded: the same every time."""
+    if not path.exists():
+        progress(f"writing {path.name} ...")
+        partial = path.with_name(f"{path.stem}.partial{path.suffix}")
+        make(partial)
+        partial.replace(path)
+    return path
+
+
+def cases(sizes: list[int], table_format: str, data: Path) -> list[Case]:
+    """Every case the script knows, each table made (or found in ``data``) only when run."""
+    listed: list[Case] = [
+        ("mall", lambda: ROOT / "sample_data" / "mall_customers.csv", {}),
+        (
+            "k10",
+            lambda: cached(data / "k10-5000.csv", lambda p: synthetic(5_000, p, k=10)),
+            {"k": 10},
+        ),
+        (
+            "transactions-50000",
+            lambda: cached(data / "orders-50000.csv", lambda p: orders(50_000, p)),
+            {},
+        ),
+    ]
+    for size in sizes:
+        path = data / f"synthetic-{size}.{table_format}"
+        listed.append((f"synthetic-{size}", partial(cached, path, partial(synthetic, size)), {}))
+    return listed
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes", default="10000,100000", help="comma-separated synthetic table sizes (rows)"
     )
-    parser.add_argument("--cases", default="", help="only these cases (mall, k10, synthetic-N)")
+    parser.add_argument(
+        "--cases",
+        default="",
+        help="only these cases (mall, k10, transactions-50000, synthetic-N; a synthetic-N "
+        "named here need not be in --sizes)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
         "--markdown", type=Path, help="also write the tables as Markdown to this file"
@@ -247,7 +308,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=["local", "spark", "both"],
+        choices=list(ENGINES),
         default="local",
         help="run the synthetic tables through the local engine, Spark (local[2]) or both",
     )
@@ -257,44 +318,79 @@ def main() -> None:
         default="csv",
         help="file format of the synthetic tables (default csv)",
     )
-    args = parser.parse_args()
-    wanted = {c for c in args.cases.split(",") if c}
-    results = {}
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep the generated tables in this folder and reuse them when they are there "
+        "(default: a temporary folder, removed at the end)",
+    )
+    parser.add_argument(
+        "--reportgen",
+        type=Path,
+        default=ROOT,
+        metavar="DIR",
+        help="import reportgen from this source tree, e.g. a worktree of the previous version "
+        "(default: the checkout this script is in)",
+    )
+    args = parser.parse_args(argv)
+    args.cases = [c for c in args.cases.split(",") if c]
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.sizes += [
+        int(c.removeprefix("synthetic-"))
+        for c in args.cases
+        if c.startswith("synthetic-") and int(c.removeprefix("synthetic-")) not in args.sizes
+    ]
+    args.reportgen = args.reportgen.resolve()
+    if not (args.reportgen / "reportgen" / "__init__.py").exists():
+        parser.error(f"--reportgen {args.reportgen}: no reportgen package there")
+    return args
+
+
+def run_case(name: str, table: Path, config: dict[str, object], args, work: Path) -> dict:
+    """One case through each engine asked for: its results by label (``name`` for the local
+    engine, ``name spark`` for Spark), with the agreement and naive figures asked for."""
+    results: dict[str, dict] = {}
+    outputs: dict[str, Path] = {}
+    synthetic_case = name.startswith("synthetic-")
+    for engine in ENGINES[args.engine] if synthetic_case else ["local"]:
+        label = name if engine == "local" else f"{name} spark"
+        settings = config if engine == "local" else {**config, **SPARK}
+        outputs[label] = work / f"out-{label.replace(' ', '-')}"
+        results[label] = measure(
+            table,
+            outputs[label],
+            settings,
+            agreement=args.agreement and synthetic_case and engine == "local",
+            source=args.reportgen,
+        )
+        progress(f"{label}: {results[label]['wall']:.1f} s")
+    if args.engine == "both" and synthetic_case:
+        results[f"{name} spark"]["ari_vs_local"] = agreement(
+            outputs[name] / "segments.csv", outputs[f"{name} spark"] / "segments"
+        )
+    if args.naive and synthetic_case:
+        first = next(iter(results.values()))
+        first["naive"] = naive(table, first["rows"], args.reportgen)
+        progress(f"{name} naive: {first['naive']['seconds']:.1f} s")
+    for out in outputs.values():
+        shutil.rmtree(out, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    args = parse_args()
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
         work = Path(tmp)
-        cases: list[tuple[str, Path, dict[str, object]]] = [
-            ("mall", ROOT / "sample_data" / "mall_customers.csv", {}),
-            ("k10", synthetic(5_000, work / "k10.csv", k=10), {"k": 10}),
-            ("transactions-50000", orders(50_000, work / "orders.csv"), {}),
-        ]
-        for size in (int(s) for s in args.sizes.split(",") if s):
-            table = work / f"s{size}.{args.table_format}"
-            cases.append((f"synthetic-{size}", synthetic(size, table), {}))
-        engines = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}[args.engine]
-        for name, path, config in cases:
-            if wanted and name not in wanted:
-                continue
-            synthetic_case = name.startswith("synthetic-")
-            for engine in engines if synthetic_case else ["local"]:
-                label = name if engine == "local" else f"{name} spark"
-                settings = config if engine == "local" else {**config, **SPARK}
-                results[label] = measure(
-                    path,
-                    work / f"out-{label}",
-                    settings,
-                    agreement=args.agreement and synthetic_case and engine == "local",
-                )
-                print(f"{label}: {results[label]['wall']:.1f} s", file=sys.stderr)
-            if args.engine == "both" and synthetic_case:
-                results[f"{name} spark"]["ari_vs_local"] = agreement(
-                    results[name].pop("labels"), results[f"{name} spark"].pop("labels")
-                )
-            if args.naive and synthetic_case:
-                first = results[name] if name in results else results[f"{name} spark"]
-                first["naive"] = naive(path, first["rows"])
-                print(f"{name} naive: {first['naive']['seconds']:.1f} s", file=sys.stderr)
-            for r in results.values():
-                r.pop("labels", None)
+        data = args.data or work / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        known = cases(args.sizes, args.table_format, data)
+        unknown = set(args.cases) - {name for name, _, _ in known}
+        if unknown:
+            raise SystemExit(f"unknown cases: {', '.join(sorted(unknown))}")
+        for name, table, config in known:
+            if not args.cases or name in args.cases:
+                results.update(run_case(name, table(), config, args, work))
     _print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -345,8 +441,17 @@ def _markdown(results: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stage_names(results: dict[str, dict]) -> list[str]:
+    """Every stage timed in these results, in the order they ran (so versions of reportgen with
+    other stages print theirs)."""
+    names: dict[str, None] = {}
+    for r in results.values():
+        names.update(dict.fromkeys(r["stages"]))
+    return list(names)
+
+
 def _print_table(results: dict[str, dict]) -> None:
-    stages_shown = (*STAGES, "spark start")
+    stages_shown = stage_names(results)
     head = (
         f"{'case':<24}{'rows':>11}{'k':>4}{'import':>8}"
         + "".join(f"{s[:8]:>9}" for s in stages_shown)
