@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,6 +231,7 @@ def naive(input_path: Path, rows: int, source: Path = ROOT) -> dict:
 
 
 SPARK = {"engine": "spark", "spark_master": "local[2]"}
+MEDIANS = ("import", "wall", "peak_mb", "main_mb", "helpers_mb")  # stages' medians too
 ENGINES = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}
 Case = tuple[str, Callable[[], Path], dict[str, object]]  # name, its table (made when needed)
 
@@ -242,6 +244,26 @@ def agreement(local_csv: Path, spark_parquet: Path) -> float:
     theirs = pd.read_parquet(spark_parquet, columns=["customer_id", "segment"])
     joined = ours.merge(theirs, on="customer_id", suffixes=("_local", "_spark"))
     return round(float(adjusted_rand_score(joined["segment_local"], joined["segment_spark"])), 4)
+
+
+def median_run(runs: list[dict]) -> dict:
+    """One case's runs as one result: the median of each figure (import, every stage, wall,
+    peak MB), rows and k from the last run, every run's raw figures under ``runs``. ``ks``
+    lists the k of every run when they differ."""
+    last = runs[-1]
+    result = {key: value for key, value in last.items() if key not in MEDIANS and key != "stages"}
+    for key in MEDIANS:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        result[key] = round(statistics.median(values), 3) if values else None
+    stages = stage_names({str(i): r for i, r in enumerate(runs)})
+    result["stages"] = {
+        s: round(statistics.median(r["stages"][s] for r in runs if s in r["stages"]), 4)
+        for s in stages
+    }
+    if len({r["k"] for r in runs}) > 1:
+        result["ks"] = [r["k"] for r in runs]
+    result["runs"] = runs
+    return result
 
 
 def cached(path: Path, make: Callable[[Path], object]) -> Path:
@@ -319,6 +341,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="file format of the synthetic tables (default csv)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each case N times, each in a fresh process, and report the median of every "
+        "figure (the JSON keeps each run's)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         help="keep the generated tables in this folder and reuse them when they are there "
@@ -340,6 +370,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         for c in args.cases
         if c.startswith("synthetic-") and int(c.removeprefix("synthetic-")) not in args.sizes
     ]
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     args.reportgen = args.reportgen.resolve()
     if not (args.reportgen / "reportgen" / "__init__.py").exists():
         parser.error(f"--reportgen {args.reportgen}: no reportgen package there")
@@ -355,15 +387,26 @@ def run_case(name: str, table: Path, config: dict[str, object], args, work: Path
     for engine in ENGINES[args.engine] if synthetic_case else ["local"]:
         label = name if engine == "local" else f"{name} spark"
         settings = config if engine == "local" else {**config, **SPARK}
-        outputs[label] = work / f"out-{label.replace(' ', '-')}"
-        results[label] = measure(
-            table,
-            outputs[label],
-            settings,
-            agreement=args.agreement and synthetic_case and engine == "local",
-            source=args.reportgen,
-        )
-        progress(f"{label}: {results[label]['wall']:.1f} s")
+        runs = []
+        for i in range(1, args.repeat + 1):
+            if runs:  # only the last run's output is kept (for --previous and --keep)
+                shutil.rmtree(outputs[label], ignore_errors=True)
+            outputs[label] = work / f"out-{label.replace(' ', '-')}-{i}"
+            runs.append(
+                measure(
+                    table,
+                    outputs[label],
+                    settings,  # the agreement fit (not timed) once: it is the same every run
+                    agreement=args.agreement and synthetic_case and engine == "local" and i == 1,
+                    source=args.reportgen,
+                )
+            )
+            progress(f"{label} run {i} of {args.repeat}: {runs[-1]['wall']:.1f} s")
+        results[label] = median_run(runs)
+        if args.agreement and synthetic_case and engine == "local":
+            results[label]["ari_vs_full_fit"] = runs[0]["ari_vs_full_fit"]
+        if "ks" in results[label]:
+            progress(f"{label}: k differs between runs: {results[label]['ks']}")
     if args.engine == "both" and synthetic_case:
         results[f"{name} spark"]["ari_vs_local"] = agreement(
             outputs[name] / "segments.csv", outputs[f"{name} spark"] / "segments"
@@ -457,6 +500,9 @@ def _print_table(results: dict[str, dict]) -> None:
         + "".join(f"{s[:8]:>9}" for s in stages_shown)
         + f"{'wall s':>9}{'peak MB':>9}"
     )
+    repeats = {len(r["runs"]) for r in results.values()}
+    if repeats != {1}:
+        print(f"medians of {' or '.join(map(str, sorted(repeats)))} runs")
     print(head)
     for name, r in results.items():
         stages = "".join(f"{r['stages'].get(s, 0.0):>9.2f}" for s in stages_shown)
