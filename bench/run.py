@@ -236,14 +236,66 @@ ENGINES = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}
 Case = tuple[str, Callable[[], Path], dict[str, object]]  # name, its table (made when needed)
 
 
-def agreement(local_csv: Path, spark_parquet: Path) -> float:
-    """Adjusted Rand index between the two engines' segments of the same customers."""
+def read_segments(folder: Path) -> pd.DataFrame:
+    """An output folder's customers: its id column (the first, read as text) as ``id`` and
+    ``segment``; from segments.csv, or the Spark engine's segments/ Parquet folder."""
+    if (folder / "segments.csv").exists():
+        id_column = pd.read_csv(folder / "segments.csv", nrows=0).columns[0]
+        frame = pd.read_csv(
+            folder / "segments.csv", usecols=[id_column, "segment"], dtype={id_column: str}
+        )
+    else:
+        frame = pd.read_parquet(folder / "segments")
+        id_column = frame.columns[0]
+        frame = frame[[id_column, "segment"]].astype({id_column: str})
+    return frame.rename(columns={id_column: "id"})[["id", "segment"]]
+
+
+def join_segments(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
+    """Two ``read_segments`` tables customer by customer: ``ours`` and ``theirs`` segments of
+    the ids in both."""
+    return ours.merge(theirs, on="id", suffixes=("_ours", "_theirs")).rename(
+        columns={"segment_ours": "ours", "segment_theirs": "theirs"}
+    )
+
+
+def compare_segments(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
+    """The adjusted Rand index between two runs' segments of the same customers, each run's k
+    (segments found) and how many customers each had and both share."""
     from sklearn.metrics import adjusted_rand_score
 
-    ours = pd.read_csv(local_csv, usecols=["customer_id", "segment"])
-    theirs = pd.read_parquet(spark_parquet, columns=["customer_id", "segment"])
-    joined = ours.merge(theirs, on="customer_id", suffixes=("_local", "_spark"))
-    return round(float(adjusted_rand_score(joined["segment_local"], joined["segment_spark"])), 4)
+    joined = join_segments(ours, theirs)
+    ari = adjusted_rand_score(joined["ours"], joined["theirs"]) if len(joined) else float("nan")
+    return {
+        "ari": round(float(ari), 4),
+        "k": int(ours["segment"].nunique()),
+        "k_previous": int(theirs["segment"].nunique()),
+        "rows": len(ours),
+        "rows_previous": len(theirs),
+        "joined": len(joined),
+    }
+
+
+def describe_comparison(c: dict) -> str:
+    """ "1.000 vs previous, k 5 = 5" or "k changed 5 -> 6 (adjusted Rand 0.812)", and the
+    customers not in both when there are any."""
+    if "missing" in c:
+        return f"no previous segments in {c['missing']}"
+    if c["k"] == c["k_previous"]:
+        text = f"{c['ari']:.3f} vs previous, k {c['k_previous']} = {c['k']}"
+    else:
+        text = f"k changed {c['k_previous']} -> {c['k']} (adjusted Rand {c['ari']:.3f})"
+    if not c["rows"] == c["rows_previous"] == c["joined"]:
+        text += f"; {c['joined']:,} customers in both ({c['rows']:,} now, "
+        text += f"{c['rows_previous']:,} before)"
+    return text
+
+
+def compare_with_previous(out: Path, previous: Path) -> dict:
+    """``compare_segments`` of an output folder against a previous version's of the case."""
+    if not (previous / "segments.csv").exists() and not (previous / "segments").is_dir():
+        return {"missing": str(previous)}
+    return compare_segments(read_segments(out), read_segments(previous))
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -298,6 +350,11 @@ def cases(sizes: list[int], table_format: str, data: Path) -> list[Case]:
     return listed
 
 
+def folder_name(label: str) -> str:
+    """A result's folder under --keep and --previous: the case, ``-spark`` for Spark."""
+    return label.replace(" ", "-")
+
+
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -349,6 +406,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "figure (the JSON keeps each run's)",
     )
     parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep each case's output folder (of its last run) as DIR/<case>, e.g. "
+        "DIR/synthetic-1000000/segments.csv (Spark: DIR/<case>-spark)",
+    )
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="DIR",
+        help="compare each case's segments with DIR/<case>/segments.csv, kept by an earlier "
+        "run with --keep (e.g. of the previous version): adjusted Rand index, joined on the "
+        "id column, and k",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         help="keep the generated tables in this folder and reuse them when they are there "
@@ -370,6 +442,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         for c in args.cases
         if c.startswith("synthetic-") and int(c.removeprefix("synthetic-")) not in args.sizes
     ]
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     args.reportgen = args.reportgen.resolve()
@@ -391,7 +465,7 @@ def run_case(name: str, table: Path, config: dict[str, object], args, work: Path
         for i in range(1, args.repeat + 1):
             if runs:  # only the last run's output is kept (for --previous and --keep)
                 shutil.rmtree(outputs[label], ignore_errors=True)
-            outputs[label] = work / f"out-{label.replace(' ', '-')}-{i}"
+            outputs[label] = work / f"out-{folder_name(label)}-{i}"
             runs.append(
                 measure(
                     table,
@@ -407,16 +481,25 @@ def run_case(name: str, table: Path, config: dict[str, object], args, work: Path
             results[label]["ari_vs_full_fit"] = runs[0]["ari_vs_full_fit"]
         if "ks" in results[label]:
             progress(f"{label}: k differs between runs: {results[label]['ks']}")
+        if args.previous:
+            results[label]["previous"] = compare_with_previous(
+                outputs[label], args.previous / folder_name(label)
+            )
+            progress(f"{label}: {describe_comparison(results[label]['previous'])}")
     if args.engine == "both" and synthetic_case:
-        results[f"{name} spark"]["ari_vs_local"] = agreement(
-            outputs[name] / "segments.csv", outputs[f"{name} spark"] / "segments"
-        )
+        spark, local = read_segments(outputs[f"{name} spark"]), read_segments(outputs[name])
+        results[f"{name} spark"]["ari_vs_local"] = compare_segments(spark, local)["ari"]
     if args.naive and synthetic_case:
         first = next(iter(results.values()))
         first["naive"] = naive(table, first["rows"], args.reportgen)
         progress(f"{name} naive: {first['naive']['seconds']:.1f} s")
-    for out in outputs.values():
-        shutil.rmtree(out, ignore_errors=True)
+    for label, out in outputs.items():
+        if args.keep:
+            kept = args.keep / folder_name(label)
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.move(out, kept)
+        else:
+            shutil.rmtree(out, ignore_errors=True)
     return results
 
 
