@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -529,8 +530,31 @@ def run_case(name: str, table: Path, config: dict[str, object], args, work: Path
     return results
 
 
+def machine(source: Path, repeat: int) -> dict:
+    """Where and on what the figures were taken: the load average says whether it was quiet."""
+    commit = subprocess.run(
+        ["git", "-C", str(source), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "python": sys.version.split()[0],
+        "cores": os.cpu_count(),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "reportgen": str(source),
+        "commit": commit or None,
+        "repeat": repeat,
+    }
+
+
 def main() -> None:
     args = parse_args()
+    meta = machine(args.reportgen, args.repeat)
+    progress(
+        f"reportgen from {meta['reportgen']} ({meta['commit']}); {meta['cores']} cores, "
+        f"load average {meta['load_average'][0]:.2f} (1 min)"
+    )
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
         work = Path(tmp)
@@ -543,12 +567,18 @@ def main() -> None:
         for name, table, config in known:
             if not args.cases or name in args.cases:
                 results.update(run_case(name, table(), config, args, work))
+    meta["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
     _print_table(results)
+    print(
+        f"load average {meta['load_average'][0]:.2f} before, "
+        f"{meta['load_average_after'][0]:.2f} after, on {meta['cores']} cores"
+    )
+    figures = {"meta": meta, "cases": results}
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if args.markdown:
         args.markdown.write_text(_markdown(results), encoding="utf-8")
-    print(json.dumps(results))
+    print(json.dumps(figures))
 
 
 MD_STAGES = ("spark start", "load", "profile", "features", "select k", "fit", "describe")
@@ -602,6 +632,47 @@ def elbow_table(results: dict[str, dict]) -> Table:
     return header, rows
 
 
+# Issue 17's targets for the local engine, on a quiet machine: case -> (wall s, peak MB or None)
+TARGETS = {
+    "mall": (4.0, None),
+    "synthetic-1000000": (10.0, None),
+    "synthetic-10000000": (45.0, 4096.0),
+}
+
+
+def target_verdict(label: str, wall: float, peak_mb: float) -> tuple[str, str]:
+    """The case's target, written out, and "yes" or "no" (both "-" when it has none)."""
+    if label not in TARGETS:
+        return "-", "-"
+    seconds, megabytes = TARGETS[label]
+    text = f"{seconds:g} s" + (f", {megabytes:,.0f} MB" if megabytes else "")
+    met = wall < seconds and (megabytes is None or peak_mb < megabytes)
+    return text, "yes" if met else "no"
+
+
+def summary_table(results: dict[str, dict]) -> Table:
+    """One row a case: median wall and peak MB, the target and whether it is met, and the
+    comparison with the previous version's segments."""
+    header = ["case", "rows", "runs", "wall s", "peak MB", "target", "met", "vs previous"]
+    rows = []
+    for name, r in results.items():
+        target, met = target_verdict(name, r["wall"], r["peak_mb"])
+        previous = describe_comparison(r["previous"]) if "previous" in r else "-"
+        rows.append(
+            [
+                name,
+                f"{r['rows']:,}",
+                str(len(r["runs"])),
+                f"{r['wall']:.2f}",
+                f"{r['peak_mb']:,.0f}",
+                target,
+                met,
+                previous,
+            ]
+        )
+    return header, rows
+
+
 def tables(results: dict[str, dict]) -> list[tuple[str, str, Table]]:
     """The tables after the stage table that have rows: title, a note, the table."""
     made = [
@@ -613,17 +684,25 @@ def tables(results: dict[str, dict]) -> list[tuple[str, str, Table]]:
             "silhouette",
             elbow_table(results),
         ),
+        (
+            "summary",
+            "medians over the runs; peak MB is the main process's high-water mark plus its "
+            "helpers'; the targets (issue 17) are for a quiet machine",
+            summary_table(results),
+        ),
     ]
     return [(title, note, table) for title, note, table in made if table[1]]
 
 
 def text_table(header: list[str], rows: list[list[str]]) -> str:
     """Columns as wide as their widest cell; the first left-aligned, the others right."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    columns = list(zip(header, *rows, strict=True))
+    widths = [max(map(len, column)) for column in columns]
+    numeric = [all(re.fullmatch(r"-|[\d,.]+x?", c) for c in column[1:]) for column in columns]
 
     def line(cells: list[str]) -> str:
-        first, *rest = zip(cells, widths, strict=True)
-        return "  ".join([first[0].ljust(first[1]), *(c.rjust(w) for c, w in rest)]).rstrip()
+        aligned = zip(cells, widths, numeric, strict=True)
+        return "  ".join(c.rjust(w) if right else c.ljust(w) for c, w, right in aligned).rstrip()
 
     return "\n".join(line(row) for row in [header, *rows])
 
