@@ -5,11 +5,16 @@ Each case runs in a fresh Python process (so imports and peak memory are measure
     python bench/run.py                      # sample data + 10k and 100k synthetic rows
     python bench/run.py --sizes 10000,1000000 --json bench/results.json
     python bench/run.py --cases mall,k10     # only some cases
+    python bench/run.py --cases mall,synthetic-100000 --repeat 3 --elbow   # medians of 3 runs,
+        # and a notebook-style elbow sweep on each synthetic table, timed the same way
+    python bench/run.py --reportgen ../before --keep runs/before   # the previous version ...
+    python bench/run.py --previous runs/before                     # ... and its same segments?
 
 Cases: `mall` (the quick start), `k10` (a 10-segment report, to time the PDF), and one
 `synthetic-N` per size (8 skewed numeric measures, 2 categorical columns, 2% missing values,
 seeded), and `transactions-50000` (an invoice-line export shaped like UCI Online Retail,
-read as a transaction log).  Prints a table and, with --json, writes the figures as JSON.
+read as a transaction log).  Prints a table of stages, the elbow comparison and a summary
+against issue 17's targets, and with --json writes every run's figures as JSON.
 """
 
 from __future__ import annotations
@@ -291,8 +296,8 @@ def compare_segments(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict:
 
 
 def describe_comparison(c: dict) -> str:
-    """ "1.000 vs previous, k 5 = 5" or "k changed 5 -> 6 (adjusted Rand 0.812)", and the
-    customers not in both when there are any."""
+    """A comparison in words: "1.000 vs previous, k 5 = 5" or "k changed 5 -> 6 (adjusted Rand
+    0.812)", and how many customers each run had when they are not the same customers."""
     if "missing" in c:
         return f"no previous segments in {c['missing']}"
     if c["k"] == c["k_previous"]:
@@ -337,9 +342,9 @@ def cached(path: Path, make: Callable[[Path], object]) -> Path:
     so an interrupted run leaves no half table). The tables are seeded: the same every time."""
     if not path.exists():
         progress(f"writing {path.name} ...")
-        partial = path.with_name(f"{path.stem}.partial{path.suffix}")
-        make(partial)
-        partial.replace(path)
+        unfinished = path.with_name(f"{path.stem}.partial{path.suffix}")
+        make(unfinished)
+        unfinished.replace(path)
     return path
 
 
@@ -470,17 +475,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.elbow = {int(size) for size in args.elbow.split(",") if size}
     elif args.elbow is None:
         args.elbow = set()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     args.reportgen = args.reportgen.resolve()
     if not (args.reportgen / "reportgen" / "__init__.py").exists():
         parser.error(f"--reportgen {args.reportgen}: no reportgen package there")
     return args
 
 
-def run_case(name: str, table: Path, config: dict[str, object], args, work: Path) -> dict:
+def run_case(
+    name: str, table: Path, config: dict[str, object], args: argparse.Namespace, work: Path
+) -> dict[str, dict]:
     """One case through each engine asked for: its results by label (``name`` for the local
     engine, ``name spark`` for Spark), with the agreement, elbow and previous figures asked for."""
     results: dict[str, dict] = {}
