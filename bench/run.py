@@ -251,6 +251,7 @@ def elbow(input_path: Path, repeat: int, label: str) -> dict:
 
 SPARK = {"engine": "spark", "spark_master": "local[2]"}
 MEDIANS = ("import", "wall", "peak_mb", "main_mb", "helpers_mb")  # stages' medians too
+FIGURES = "figures.json"  # under --keep: the run's figures, the "before" of a later --previous
 ENGINES = {"local": ["local"], "spark": ["spark"], "both": ["local", "spark"]}
 Case = tuple[str, Callable[[], Path], dict[str, object]]  # name, its table (made when needed)
 
@@ -436,7 +437,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         metavar="DIR",
         help="keep each case's output folder (of its last run) as DIR/<case>, e.g. "
-        "DIR/synthetic-1000000/segments.csv (Spark: DIR/<case>-spark)",
+        "DIR/synthetic-1000000/segments.csv (Spark: DIR/<case>-spark), and the figures as "
+        f"DIR/{FIGURES}",
     )
     parser.add_argument(
         "--previous",
@@ -444,7 +446,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="DIR",
         help="compare each case's segments with DIR/<case>/segments.csv, kept by an earlier "
         "run with --keep (e.g. of the previous version): adjusted Rand index, joined on the "
-        "id column, and k",
+        f"id column, and k; and its times and memory with DIR/{FIGURES} (before and after)",
     )
     parser.add_argument(
         "--data",
@@ -537,6 +539,19 @@ def run_case(
     return results
 
 
+def previous_figures(previous: Path | None) -> dict[str, dict]:
+    """The medians of the run that kept ``previous`` (its figures.json), by case: wall,
+    peak MB and k, to set before this run's; empty when there is none."""
+    if not previous or not (previous / FIGURES).exists():
+        return {}
+    figures = json.loads((previous / FIGURES).read_text(encoding="utf-8"))
+    return {
+        label: {"wall": r["wall"], "peak_mb": r["peak_mb"], "k": r["k"], "runs": len(r["runs"])}
+        | {"commit": figures["meta"]["commit"]}
+        for label, r in figures["cases"].items()
+    }
+
+
 def machine(source: Path, repeat: int) -> dict:
     """Where and on what the figures were taken: the load average says whether it was quiet."""
     commit = subprocess.run(
@@ -571,9 +586,12 @@ def main() -> None:
         unknown = set(args.cases) - {name for name, _, _ in known}
         if unknown:
             raise SystemExit(f"unknown cases: {', '.join(sorted(unknown))}")
+        before = previous_figures(args.previous)
         for name, table, config in known:
             if not args.cases or name in args.cases:
                 results.update(run_case(name, table(), config, args, work))
+                for label in results.keys() & before.keys():
+                    results[label]["before"] = before[label]
     meta["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
     _print_table(results)
     print(
@@ -581,8 +599,9 @@ def main() -> None:
         f"{meta['load_average_after'][0]:.2f} after, on {meta['cores']} cores"
     )
     figures = {"meta": meta, "cases": results}
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    for path in [args.json, args.keep and args.keep / FIGURES]:
+        if path:
+            path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     if args.markdown:
         args.markdown.write_text(_markdown(results), encoding="utf-8")
     print(json.dumps(figures))
@@ -680,9 +699,37 @@ def summary_table(results: dict[str, dict]) -> Table:
     return header, rows
 
 
+def before_after_table(results: dict[str, dict]) -> Table:
+    """The previous version's medians (from --previous DIR/figures.json) against this run's."""
+    header = ["case", "rows", "before s", "after s", "speed-up", "before MB", "after MB"]
+    header.append("segments")
+    rows = [
+        [
+            name,
+            f"{r['rows']:,}",
+            f"{r['before']['wall']:.2f}",
+            f"{r['wall']:.2f}",
+            f"{r['before']['wall'] / r['wall']:.1f}x",
+            f"{r['before']['peak_mb']:,.0f}",
+            f"{r['peak_mb']:,.0f}",
+            describe_comparison(r["previous"]) if "previous" in r else "-",
+        ]
+        for name, r in results.items()
+        if "before" in r
+    ]
+    return header, rows
+
+
 def tables(results: dict[str, dict]) -> list[tuple[str, str, Table]]:
     """The tables after the stage table that have rows: title, a note, the table."""
+    commits = {r["before"]["commit"] for r in results.values() if "before" in r}
     made = [
+        (
+            f"before ({', '.join(sorted(map(str, commits)))}) and after",
+            "medians of each version's runs; speed-up = before s / after s; segments: the "
+            "adjusted Rand index against the previous version's, customer by customer",
+            before_after_table(results),
+        ),
         (
             "reportgen against a notebook-style elbow sweep (k = 1..10, 10 starts each on all "
             "rows, silhouette on 10,000 rows)",
@@ -705,7 +752,10 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
     """Columns as wide as their widest cell; the first left-aligned, the others right."""
     columns = list(zip(header, *rows, strict=True))
     widths = [max(map(len, column)) for column in columns]
-    numeric = [all(re.fullmatch(r"-|[\d,.]+x?", c) for c in column[1:]) for column in columns]
+    numeric = [  # right-aligned: columns of numbers ("-" where there is none)
+        all(re.fullmatch(r"-|[\d,.]+x?", c) for c in column[1:]) and set(column[1:]) != {"-"}
+        for column in columns
+    ]
 
     def line(cells: list[str]) -> str:
         aligned = zip(cells, widths, numeric, strict=True)
