@@ -574,7 +574,8 @@ def main() -> None:
     args = parse_args()
     meta = machine(args.reportgen, args.repeat)
     progress(
-        f"reportgen from {meta['reportgen']} ({meta['commit']}); {meta['cores']} cores, "
+        f"reportgen from {meta['reportgen']} ({meta['commit'] or 'not a git checkout'}); "
+        f"{meta['cores']} cores, "
         f"load average {meta['load_average'][0]:.2f} (1 min)"
     )
     results: dict[str, dict] = {}
@@ -677,26 +678,19 @@ def target_verdict(label: str, wall: float, peak_mb: float) -> tuple[str, str]:
 
 
 def summary_table(results: dict[str, dict]) -> Table:
-    """One row a case: median wall and peak MB, the target and whether it is met, and the
-    comparison with the previous version's segments."""
-    header = ["case", "rows", "runs", "wall s", "peak MB", "target", "met", "vs previous"]
+    """One row a case: median wall and peak MB, the target and whether it is met, and (with
+    --previous) the comparison with the previous version's segments."""
+    header = ["case", "rows", "runs", "wall s", "peak MB", "target", "met"]
+    with_previous = any("previous" in r for r in results.values())
     rows = []
     for name, r in results.items():
         target, met = target_verdict(name, r["wall"], r["peak_mb"])
-        previous = describe_comparison(r["previous"]) if "previous" in r else "-"
-        rows.append(
-            [
-                name,
-                f"{r['rows']:,}",
-                str(len(r["runs"])),
-                f"{r['wall']:.2f}",
-                f"{r['peak_mb']:,.0f}",
-                target,
-                met,
-                previous,
-            ]
-        )
-    return header, rows
+        row = [name, f"{r['rows']:,}", str(len(r["runs"])), f"{r['wall']:.2f}"]
+        row += [f"{r['peak_mb']:,.0f}", target, met]
+        if with_previous:
+            row.append(describe_comparison(r["previous"]) if "previous" in r else "-")
+        rows.append(row)
+    return header + ["vs previous"] * with_previous, rows
 
 
 def before_after_table(results: dict[str, dict]) -> Table:
