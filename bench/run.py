@@ -547,7 +547,7 @@ def previous_figures(previous: Path | None) -> dict[str, dict]:
     figures = json.loads((previous / FIGURES).read_text(encoding="utf-8"))
     return {
         label: {"wall": r["wall"], "peak_mb": r["peak_mb"], "k": r["k"], "runs": len(r["runs"])}
-        | {"commit": figures["meta"]["commit"]}
+        | {"version": figures["meta"]["commit"] or figures["meta"]["reportgen"]}
         for label, r in figures["cases"].items()
     }
 
@@ -716,10 +716,10 @@ def before_after_table(results: dict[str, dict]) -> Table:
 
 def tables(results: dict[str, dict]) -> list[tuple[str, str, Table]]:
     """The tables after the stage table that have rows: title, a note, the table."""
-    commits = {r["before"]["commit"] for r in results.values() if "before" in r}
+    versions = {r["before"]["version"] for r in results.values() if "before" in r}
     made = [
         (
-            f"before ({', '.join(sorted(map(str, commits)))}) and after",
+            f"before ({', '.join(sorted(versions))}) and after",
             "medians of each version's runs; speed-up = before s / after s; segments: the "
             "adjusted Rand index against the previous version's, customer by customer",
             before_after_table(results),
