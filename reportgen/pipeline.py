@@ -35,7 +35,7 @@ from reportgen.segmenting import model as saved_model
 from reportgen.segmenting import segments as describing
 from reportgen.segmenting import selection as choosing
 
-STAGES = (  # in the order they run; bench/run.py prints them
+STAGES = (  # in the order they run
     "load",
     "transactions",
     "profile",
