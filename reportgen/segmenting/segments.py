@@ -7,7 +7,7 @@ difference, which is what a marketer reads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +19,7 @@ from reportgen.profiling.roles import WORDS, assign_roles, short_label, tokens, 
 from reportgen.reading.rfm import quintile_scores, rfm_name
 from reportgen.segmenting.clustering import Segmentation
 from reportgen.segmenting.descriptors import Outcome
-from reportgen.segmenting.features import FeatureMatrix, observed_values
+from reportgen.segmenting.features import FeatureMatrix, observed_column
 
 TRAIT_Z = 0.3  # a standardized difference below this is not a distinguishing trait
 SKEW_POINTS = 0.10  # a category share 10 points away from overall is worth saying
@@ -131,12 +131,11 @@ def describe(
     # a flag derived from a sentinel code ("pdays = -1 (never)") is a flag like the others
     column_roles = {**(column_roles or {}), **{d.name: "binary" for d in features.derived}}
     labels = segmentation.labels
-    values = _observed(features, frame)
     roles = assign_roles(
         [(s.name, s.meaning, s.detail, s.kind) for s in features.specs], role_overrides
     )
     ids = segmentation.segment_ids
-    g = _group(features, segmentation, frame, values)
+    g = _group(features, segmentation, frame)
     drafts = [
         _draft(i, s, g, features, roles, column_roles, len(labels)) for i, s in enumerate(ids)
     ]
@@ -174,22 +173,20 @@ class _Grouped:
     columns: list[str]  # the observed values' columns
     sizes: np.ndarray
     z_means: np.ndarray  # segment x feature, standardized units
-    means: pd.DataFrame
-    medians: pd.DataFrame
+    means: dict[str, pd.Series]  # observed column -> mean by segment position
+    medians: dict[str, pd.Series]
     spreads: list[float]
     overall: dict[str, float]
     tables: dict[str, pd.DataFrame]  # described column -> counts by segment
     overall_mix: dict[str, Any]
     rates: list[list[OutcomeRate]]
     numbers: dict[str, Any]  # descriptor number -> (means by segment, overall)
-    measured: dict[str, np.ndarray]
+    measured: dict[str, np.ndarray]  # descriptor numbers
     positions: dict[str, Any]  # column -> (above median, below median, median rank) by segment
     context_roles: dict[str, str | None]
 
 
-def _group(
-    features: FeatureMatrix, segmentation: Segmentation, frame: pd.DataFrame, values: pd.DataFrame
-) -> _Grouped:
+def _group(features: FeatureMatrix, segmentation: Segmentation, frame: pd.DataFrame) -> _Grouped:
     ids = segmentation.segment_ids
     lookup = np.zeros(max(ids) + 1, dtype=np.int64)
     lookup[list(ids)] = np.arange(len(ids))
@@ -202,28 +199,42 @@ def _group(
             for j in range(features.X.shape[1])
         ]
     )
-    grouped = values.groupby(pos)
     spreads = (np.bincount(pos, weights=segmentation.distances, minlength=len(ids)) / safe).tolist()
     tables = {
         c: _counts_by_segment(features.column(frame, c), pos, len(ids)) for c in features.described
     }
+    # one observed column at a time (grouped as a whole table, ten million rows held the
+    # columns twice over: 1.3 GB more at the peak); the same statistics to the last bit
+    columns: list[str] = []
+    means: dict[str, pd.Series] = {}
+    medians: dict[str, pd.Series] = {}
+    overall: dict[str, float] = {}
+    positions: dict[str, Any] = {}
+    for c, observed in _observed(features, frame):
+        column = pd.Series(observed)
+        grouped = column.groupby(pos)
+        columns.append(c)
+        means[c], medians[c] = grouped.mean(), grouped.median()
+        overall[c] = float(column.mean())  # NaN skipped
+        positions[c] = _position(observed, pos, len(ids))
+        del column, grouped, observed
     extra = features.descriptors
-    measured = {c: values[c].to_numpy(dtype=float) for c in values.columns}
-    measured |= {c: extra.numbers[c].to_numpy(dtype=float) for c in extra.numbers}
+    measured = {c: extra.numbers[c].to_numpy(dtype=float) for c in extra.numbers}
+    positions |= {c: _position(v, pos, len(ids)) for c, v in measured.items()}
     return _Grouped(
-        columns=list(values.columns),
+        columns=columns,
         sizes=sizes,
         z_means=z_means,
-        means=grouped.mean(),
-        medians=grouped.median(),
+        means=means,
+        medians=medians,
         spreads=spreads,
-        overall={c: float(values[c].mean()) for c in values.columns},  # NaN skipped
+        overall=overall,
         tables=tables,
         overall_mix={c: _mix(t.sum(axis=0)) for c, t in tables.items()},
         rates=[_outcome_rates(o, pos, len(ids)) for o in extra.outcomes],
         numbers={c: _means(extra.numbers[c].to_numpy(), pos, len(ids)) for c in extra.numbers},
         measured=measured,
-        positions={c: _position(v, pos, len(ids)) for c, v in measured.items()},
+        positions=positions,
         context_roles={c: extra.roles.get(c) for c in extra.numbers},
     )
 
@@ -338,16 +349,20 @@ def _means(values: np.ndarray, pos: np.ndarray, k: int) -> tuple[list[float], fl
     return means, float(values[known].mean()) if known.any() else float("nan")
 
 
-def _observed(features: FeatureMatrix, frame: pd.DataFrame) -> pd.DataFrame:
-    """The features as observed (missing values left out of averages); the imputed values
-    when the table at hand does not hold the feature columns (a saved model's own values)."""
+def _observed(features: FeatureMatrix, frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """The features as observed (missing values left out of averages), a column at a time;
+    the imputed values when the table at hand does not hold the feature columns (a saved
+    model's own values)."""
     if all(s.column in frame.columns for s in features.specs) and len(frame) == len(
         features.values
     ):
-        observed = observed_values(frame, features.specs)
-        observed.index = features.values.index
-        return observed
-    return features.values
+        # a dict of columns keeps the last of two features of one name, where it stood first
+        last = {s.name: s for s in features.specs}
+        for name, spec in last.items():
+            yield name, observed_column(frame, spec)
+        return
+    for c in features.values.columns:
+        yield str(c), features.values[c].to_numpy(dtype=float)
 
 
 TWIN_R = 0.7  # features this correlated tell one story: a name uses only one of them
