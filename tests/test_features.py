@@ -69,6 +69,23 @@ def test_missing_values_take_the_median_and_are_counted() -> None:
     assert fm.values["Basket"].isna().sum() == 0
 
 
+def test_values_are_read_from_the_table_as_it_was_when_built() -> None:
+    frame = _table()
+    frame.loc[[3, 10], "Basket"] = np.nan
+    fm = _build(frame)
+    before = fm.values.copy()
+    frame.loc[:, "Basket"] = 0.0  # the caller's later change is not the matrix's
+    frame["Spend"] = 1.0
+    pd.testing.assert_frame_equal(fm.values, before)
+    assert list(before.columns) == ["Basket", "Spend"]
+    rows = np.array([10, 0, 3, 199])
+    for name in fm.names:
+        pd.testing.assert_series_equal(fm.value(name), before[name])
+        pd.testing.assert_series_equal(fm.value(name, rows), before[name].iloc[rows])
+    with pytest.raises(KeyError):
+        fm.value("CustomerID")
+
+
 def test_extreme_outliers_are_pulled_in_to_the_fence() -> None:
     frame = _table()
     frame.loc[0, "Basket"] = 1000.0

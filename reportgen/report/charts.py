@@ -552,7 +552,7 @@ def _box_values(
     """The segment labels and the original values of ``names`` of at most ``BOX_ROWS``
     customers (quartiles of 50k rows are enough), drawn with the run's seed."""
     rows_drawn = _sample_rows(len(seg.labels), BOX_ROWS, seed)
-    values = {name: features.values[name].to_numpy()[rows_drawn] for name in names}
+    values = {name: features.value(name, rows_drawn).to_numpy() for name in names}
     return seg.labels[rows_drawn], values
 
 

@@ -112,7 +112,7 @@ class DerivedFlag:
 class FeatureMatrix:
     specs: tuple[FeatureSpec, ...]
     X: np.ndarray  # standardized features, rows in input order
-    values: pd.DataFrame  # the features in original units (imputed, not transformed)
+    table: pd.DataFrame  # the rows the features come from (``values`` reads them)
     dropped: tuple[DroppedColumn, ...]
     described: tuple[str, ...]  # columns described per segment (categories and flags)
     ids: pd.Series  # customer id per row (the id column or 1-based row numbers)
@@ -133,6 +133,22 @@ class FeatureMatrix:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.specs)
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """The features in original units (imputed, not transformed), read from ``table``
+        when asked: on ten million rows they would hold 640 MB through the whole run."""
+        return original_values(self.table, self.specs)
+
+    def value(self, name: str, rows: np.ndarray | None = None) -> pd.Series:
+        """``values[name]``, read alone; only the rows at the positions ``rows`` if given
+        (every step is value by value: the same numbers as ``values[name].iloc[rows]``)."""
+        same = [s for s in self.specs if s.name == name]
+        if not same:
+            raise KeyError(name)
+        spec = same[-1]  # of two features of one name, ``values`` holds the last
+        column = self.table[spec.column] if rows is None else self.table[spec.column].iloc[rows]
+        return pd.Series(_raw(column, spec), index=column.index, name=name)
 
 
 def build(
@@ -167,11 +183,10 @@ def build(
         _explain_nothing_to_cluster(frame, profile)
     described, derived = _described_columns(profile, [*chosen, *exclude], exclude)
     ids, id_label = _ids(frame, profile.id_column)
-    X, values = _matrix(frame, kept)
     return FeatureMatrix(
         specs=kept,
-        X=X,
-        values=values,
+        X=apply_specs(frame, kept),
+        table=_snapshot(frame),
         dropped=tuple(dropped),
         described=described,
         ids=ids,
@@ -194,11 +209,10 @@ def from_specs(
     )
     described, derived = _described_columns(profile, list(used), ())
     ids, id_label = _ids(frame, profile.id_column)
-    X, values = _matrix(frame, specs)
     return FeatureMatrix(
         tuple(specs),
-        X,
-        values,
+        apply_specs(frame, specs),
+        _snapshot(frame),
         dropped,
         described,
         ids,
@@ -284,8 +298,18 @@ def _as_what(col: ColumnProfile) -> str:
 
 
 def apply_specs(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> np.ndarray:
-    """Standardized feature matrix for ``frame``: the saved steps, applied in order."""
-    return _stack([_standardized(_raw(frame[s.column], s), s) for s in specs])
+    """Standardized feature matrix for ``frame``: the saved steps, applied in order, a
+    column at a time written in place (a list of columns to stack would double it)."""
+    X = np.empty((len(frame), len(specs)))  # row-major, as np.column_stack makes it
+    for j, spec in enumerate(specs):
+        X[:, j] = _standardized(_raw(frame[spec.column], spec), spec)
+    return X
+
+
+def _snapshot(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as it is now, without copying it (copy-on-write: a later change to
+    ``frame`` copies what it changes, so the matrix's values stay those of its X)."""
+    return frame.copy(deep=False)
 
 
 def original_values(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> pd.DataFrame:
@@ -309,24 +333,6 @@ def observed_column(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
 
 def _standardized(raw: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     return steps.NUMPY.affine(_transformed(raw, spec), spec.center, spec.scale)
-
-
-def _matrix(frame: pd.DataFrame, specs: Sequence[FeatureSpec]) -> tuple[np.ndarray, pd.DataFrame]:
-    """X and the values, each column read once and written in place: on ten million rows
-    the lists of columns ``_stack`` and ``_values`` copy would be another 1.3 GB."""
-    X = np.empty((len(frame), len(specs)))  # row-major, as np.column_stack makes it
-    raws = np.empty((len(specs), len(frame)))  # a feature a row: the values' one block
-    for j, spec in enumerate(specs):
-        raws[j] = _raw(frame[spec.column], spec)
-        X[:, j] = _standardized(raws[j], spec)
-    names = [s.name for s in specs]
-    if len(set(names)) < len(names):  # a dict keeps one column a name, as it always has
-        return X, _values(list(raws), specs, frame.index)
-    return X, pd.DataFrame(raws.T, columns=names, index=frame.index, copy=False)
-
-
-def _stack(columns: list[np.ndarray]) -> np.ndarray:
-    return np.column_stack(columns).astype(np.float64, copy=False)  # one copy, not two
 
 
 def _values(raws: list[np.ndarray], specs: Sequence[FeatureSpec], index: pd.Index) -> pd.DataFrame:

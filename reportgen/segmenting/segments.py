@@ -139,7 +139,7 @@ def describe(
     drafts = [
         _draft(i, s, g, features, roles, column_roles, len(labels)) for i, s in enumerate(ids)
     ]
-    drafts = _with_rfm(drafts, features.values, roles, labels)
+    drafts = _with_rfm(drafts, features, roles, labels)
     twins = _twins(features)
     fresh = _rfm_names(drafts, _unique_names(drafts, twins))
     chosen = _keep_names(drafts, fresh, names or {})
@@ -353,16 +353,14 @@ def _observed(features: FeatureMatrix, frame: pd.DataFrame) -> Iterator[tuple[st
     """The features as observed (missing values left out of averages), a column at a time;
     the imputed values when the table at hand does not hold the feature columns (a saved
     model's own values)."""
-    if all(s.column in frame.columns for s in features.specs) and len(frame) == len(
-        features.values
-    ):
+    if all(s.column in frame.columns for s in features.specs) and len(frame) == len(features.X):
         # a dict of columns keeps the last of two features of one name, where it stood first
         last = {s.name: s for s in features.specs}
         for name, spec in last.items():
             yield name, observed_column(frame, spec)
         return
-    for c in features.values.columns:
-        yield str(c), features.values[c].to_numpy(dtype=float)
+    for name in dict.fromkeys(features.names):  # the columns of ``features.values``
+        yield name, features.value(name).to_numpy(dtype=float)
 
 
 TWIN_R = 0.7  # features this correlated tell one story: a name uses only one of them
@@ -488,7 +486,7 @@ RFM_MAJORITY = 0.5  # an RFM name needs most of the segment's customers in that 
 
 def _with_rfm(
     drafts: list[SegmentProfile],
-    values: pd.DataFrame,
+    features: FeatureMatrix,
     roles: Mapping[str, str | None],
     labels: np.ndarray,
 ) -> list[SegmentProfile]:
@@ -500,7 +498,9 @@ def _with_rfm(
     }
     if None in pick.values():
         return drafts
-    recency, frequency, spend = (values[str(pick[r])] for r in ("recency", "frequency", "spend"))
+    recency, frequency, spend = (
+        features.value(str(pick[r])) for r in ("recency", "frequency", "spend")
+    )
     cells = _rfm_cells(recency, frequency, spend)
     result = []
     for d in drafts:
