@@ -199,3 +199,20 @@ def test_outliers_missing_from_the_sweep_sample_are_still_counted() -> None:
     sample = X[1000:21000]  # the sweep sample holds none of them
     outliers, kept = _set_aside(X, sample)
     assert outliers == 4 and len(kept) == len(sample)
+
+
+def test_silhouette_from_the_kept_distances_is_scikit_learns_to_the_last_bit() -> None:
+    """The sweep computes the silhouette rows' distances once for every k; each k's silhouette
+    must still be the very float ``silhouette_score`` gives (the report prints them)."""
+    from reportgen.segmenting.selection import _new_sweep, _silhouette
+
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(c, 1.0, (300, 4)) for c in (0, 3, 6)])
+    sweep = _new_sweep(X, rng, 700, 0, 2, 0.02, 0)
+    assert sweep.distances is not None
+    points = X[sweep.sil_idx]
+    labelings = [KMeans(k, n_init=1, random_state=k).fit_predict(points) for k in range(2, 9)]
+    odd = rng.integers(0, 4, len(points)) * 3  # label values with gaps
+    odd[5] = 20  # a segment of one customer
+    for labels in [*labelings, odd, rng.integers(0, 2, len(points))]:
+        assert _silhouette(sweep, labels) == float(silhouette_score(points, labels))

@@ -34,6 +34,7 @@ MIN_ROWS = 10  # fewer customers than this cannot be segmented meaningfully
 START_ROWS = 3_000  # each k's starts are compared on at most this many rows of the sample
 STABILITY_ROWS = 1_500  # resample fits draw from at most this many of those
 STABILITY_FRACTION = 0.8
+SHARED_DISTANCE_ROWS = 5_000  # up to this many silhouette rows, their distances are kept (200 MB)
 REFERENCE_ROWS = 1_500  # rows of each no-cluster reference set (and of the data they meet)
 REFERENCES = 2  # reference sets of each kind (Gaussian, uniform box), at least
 REFERENCE_BUDGET = 3_000  # rows per kind: small tables get more sets, up to MAX_REFERENCES
@@ -154,6 +155,7 @@ class _Sweep:
     resamples: int
     handful: int  # a segment this small and far from the rest is outliers, not a segment
     stab_idx: np.ndarray  # rows of the start subset that resamples are drawn from
+    distances: np.ndarray | None = None  # the silhouette rows' distances, transposed (or None)
 
 
 def select_k(
@@ -281,9 +283,11 @@ def _new_sweep(
     stab_idx = np.sort(rng.choice(len(sub_idx), min(STABILITY_ROWS, len(sub_idx)), replace=False))
     references = _references(sample[sub_idx], seed)
     handful = int(max(HANDFUL, HANDFUL_SHARE * len(sample)))
+    distances = _distances(sample[sil_idx]) if len(sil_idx) <= SHARED_DISTANCE_ROWS else None
     return _Sweep(
-        sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful, stab_idx
-    )
+        sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful, stab_idx,
+        distances,
+    )  # fmt: skip
 
 
 def _run_sweep(
@@ -469,7 +473,7 @@ def _gap(
 def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     """Every criterion at one k: the best of ``n_init`` starts on the subset, then refined."""
     from sklearn.cluster import KMeans
-    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     sample, seed = sweep.sample, sweep.seed
     sub = sample[sweep.sub_idx]
@@ -486,7 +490,7 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     score = KScore(
         k=k,
         inertia=float(model.inertia_),
-        silhouette=float(silhouette_score(sample[sweep.sil_idx], sil_labels)) if several else 0.0,
+        silhouette=_silhouette(sweep, sil_labels) if several else 0.0,
         calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
         davies_bouldin=float(davies_bouldin_score(sample, labels)),
         stability=_stability(sub[sweep.stab_idx], labels[sweep.sub_idx][sweep.stab_idx], k, sweep),
@@ -500,6 +504,42 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     )
     lonely = _lonely(labels, model.cluster_centers_, float(model.inertia_), sweep)
     return score, model.cluster_centers_, lonely
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """The rows' distances as scikit-learn's silhouette computes them, once for every k;
+    transposed, so a cluster's distances to each row are whole rows of it."""
+    from sklearn.metrics import pairwise_distances_chunked
+
+    return np.ascontiguousarray(np.vstack(list(pairwise_distances_chunked(points))).T)
+
+
+def _silhouette(sweep: _Sweep, labels: np.ndarray) -> float:
+    """``silhouette_score`` on the silhouette rows, from the distances kept in the sweep.
+
+    The same float as scikit-learn's: each row's distances to a cluster are summed one by one
+    in row order, as its ``np.bincount`` does (adding whole rows of the transposed distances
+    is elementwise, so no pairwise summation reorders them), then the same operations follow.
+    """
+    codes = np.unique(labels, return_inverse=True)[1].ravel()
+    freqs = np.bincount(codes)
+    if sweep.distances is None or len(freqs) >= len(labels):  # large, or it raises there
+        from sklearn.metrics import silhouette_score
+
+        return float(silhouette_score(sweep.sample[sweep.sil_idx], labels))
+    sums = np.empty((len(labels), len(freqs)))
+    for c in range(len(freqs)):
+        sums[:, c] = np.add.reduce(sweep.distances[codes == c], axis=0)
+    rows = np.arange(len(labels))
+    intra = sums[rows, codes]
+    sums[rows, codes] = np.inf
+    sums /= freqs
+    inter = sums.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra /= (freqs - 1).take(codes, mode="clip")
+        values = inter - intra
+        values /= np.maximum(intra, inter)
+    return float(np.mean(np.nan_to_num(values)))
 
 
 def _lonely(labels: np.ndarray, centers: np.ndarray, inertia: float, sweep: _Sweep) -> np.ndarray:
