@@ -216,3 +216,16 @@ def test_silhouette_from_the_kept_distances_is_scikit_learns_to_the_last_bit() -
     odd[5] = 20  # a segment of one customer
     for labels in [*labelings, odd, rng.integers(0, 2, len(points))]:
         assert _silhouette(sweep, labels) == float(silhouette_score(points, labels))
+
+
+def test_distinct_rows_are_counted_as_numpy_unique_counts_them() -> None:
+    from reportgen.segmenting.selection import _distinct_rows
+
+    rng = np.random.default_rng(4)
+    tables = [np.array([[0.0, 1.0], [-0.0, 1.0], [0.0, -1.0]]), np.array([[np.nan], [np.nan]])]
+    for p, levels in [(1, 2), (3, 3), (5, 1000)]:
+        X = rng.integers(-1, levels, size=(5_000, p)).astype(float)
+        X[rng.random(X.shape) < 0.3] *= -1  # some zeros become -0.0
+        tables += [X, X[:, ::-1], X.astype(np.float32)]
+    for X in tables:
+        assert _distinct_rows(X) == len(np.unique(X, axis=0))
