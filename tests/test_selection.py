@@ -218,6 +218,26 @@ def test_silhouette_from_the_kept_distances_is_scikit_learns_to_the_last_bit() -
         assert _silhouette(sweep, labels) == float(silhouette_score(points, labels))
 
 
+def test_each_k_is_fitted_with_one_openmp_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The k run side by side, one OpenMP thread each: OpenMP's limit is per thread, so it
+    must be set in the pool's threads (set where the pool starts, it did not reach them)."""
+    from threadpoolctl import threadpool_info
+
+    from reportgen.segmenting import selection
+
+    seen: list[set[int]] = []
+    real = selection._score_k
+
+    def spy(sweep: object, k: int) -> object:
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+        return real(sweep, k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selection, "_score_k", spy)
+    frame, _ = blobs(3, seed=1)
+    select_k(build(frame, profile(frame)).X, Clustering(k_max=5, seed=0))
+    assert len(seen) == 4 and all(threads == {1} for threads in seen)
+
+
 def test_distinct_rows_are_counted_as_numpy_unique_counts_them() -> None:
     from reportgen.segmenting.selection import _distinct_rows
 

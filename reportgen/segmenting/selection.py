@@ -299,10 +299,8 @@ def _run_sweep(
     # 30x slower when another process held a core. Each k has its own seed, so the result
     # does not depend on the order the threads finish in.
     workers = max(1, min(len(ks), os.cpu_count() or 1))
-    from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
-
     scores, centroids, lonely = [], {}, []
-    with threadpool_limits(limits=1, user_api="openmp"), ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers, initializer=_one_openmp_thread) as pool:
         jobs = [pool.submit(_score_k, sweep, kk) for kk in ks]
         for i, (kk, job) in enumerate(zip(ks, jobs, strict=True)):
             score, centers, members = job.result()
@@ -312,6 +310,17 @@ def _run_sweep(
             if progress:
                 progress(i + 1, len(ks))
     return scores, centroids, np.unique(np.concatenate(lonely)).astype(np.int64)
+
+
+def _one_openmp_thread() -> None:
+    """Limit a pool thread's K-Means to one OpenMP thread.
+
+    OpenMP's thread count belongs to each thread: a limit set in the thread that starts the
+    pool does not reach the pool's threads, whose fits then ran as many threads as cores each.
+    """
+    from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
+
+    threadpool_limits(limits=1, user_api="openmp")  # kept until the pool's thread ends
 
 
 def _distinct_rows(X: np.ndarray) -> int:
