@@ -199,3 +199,53 @@ def test_outliers_missing_from_the_sweep_sample_are_still_counted() -> None:
     sample = X[1000:21000]  # the sweep sample holds none of them
     outliers, kept = _set_aside(X, sample)
     assert outliers == 4 and len(kept) == len(sample)
+
+
+def test_silhouette_from_the_kept_distances_is_scikit_learns_to_the_last_bit() -> None:
+    """The sweep computes the silhouette rows' distances once for every k; each k's silhouette
+    must still be the very float ``silhouette_score`` gives (the report prints them)."""
+    from reportgen.segmenting.selection import _new_sweep, _silhouette
+
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(c, 1.0, (300, 4)) for c in (0, 3, 6)])
+    sweep = _new_sweep(X, rng, 700, 0, 2, 0.02, 0)
+    assert sweep.distances is not None
+    points = X[sweep.sil_idx]
+    labelings = [KMeans(k, n_init=1, random_state=k).fit_predict(points) for k in range(2, 9)]
+    odd = rng.integers(0, 4, len(points)) * 3  # label values with gaps
+    odd[5] = 20  # a segment of one customer
+    for labels in [*labelings, odd, rng.integers(0, 2, len(points))]:
+        assert _silhouette(sweep, labels) == float(silhouette_score(points, labels))
+
+
+def test_each_k_is_fitted_with_one_openmp_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The k run side by side, one OpenMP thread each: OpenMP's limit is per thread, so it
+    must be set in the pool's threads (set where the pool starts, it did not reach them)."""
+    from threadpoolctl import threadpool_info
+
+    from reportgen.segmenting import selection
+
+    seen: list[set[int]] = []
+    real = selection._score_k
+
+    def spy(sweep: object, k: int) -> object:
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+        return real(sweep, k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selection, "_score_k", spy)
+    frame, _ = blobs(3, seed=1)
+    select_k(build(frame, profile(frame)).X, Clustering(k_max=5, seed=0))
+    assert len(seen) == 4 and all(threads == {1} for threads in seen)
+
+
+def test_distinct_rows_are_counted_as_numpy_unique_counts_them() -> None:
+    from reportgen.segmenting.selection import _distinct_rows
+
+    rng = np.random.default_rng(4)
+    tables = [np.array([[0.0, 1.0], [-0.0, 1.0], [0.0, -1.0]]), np.array([[np.nan], [np.nan]])]
+    for p, levels in [(1, 2), (3, 3), (5, 1000)]:
+        X = rng.integers(-1, levels, size=(5_000, p)).astype(float)
+        X[rng.random(X.shape) < 0.3] *= -1  # some zeros become -0.0
+        tables += [X, X[:, ::-1], X.astype(np.float32)]
+    for X in tables:
+        assert _distinct_rows(X) == len(np.unique(X, axis=0))

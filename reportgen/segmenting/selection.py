@@ -34,6 +34,7 @@ MIN_ROWS = 10  # fewer customers than this cannot be segmented meaningfully
 START_ROWS = 3_000  # each k's starts are compared on at most this many rows of the sample
 STABILITY_ROWS = 1_500  # resample fits draw from at most this many of those
 STABILITY_FRACTION = 0.8
+SHARED_DISTANCE_ROWS = 5_000  # up to this many silhouette rows, their distances are kept (200 MB)
 REFERENCE_ROWS = 1_500  # rows of each no-cluster reference set (and of the data they meet)
 REFERENCES = 2  # reference sets of each kind (Gaussian, uniform box), at least
 REFERENCE_BUDGET = 3_000  # rows per kind: small tables get more sets, up to MAX_REFERENCES
@@ -154,6 +155,7 @@ class _Sweep:
     resamples: int
     handful: int  # a segment this small and far from the rest is outliers, not a segment
     stab_idx: np.ndarray  # rows of the start subset that resamples are drawn from
+    distances: np.ndarray | None = None  # the silhouette rows' distances, transposed (or None)
 
 
 def select_k(
@@ -281,9 +283,11 @@ def _new_sweep(
     stab_idx = np.sort(rng.choice(len(sub_idx), min(STABILITY_ROWS, len(sub_idx)), replace=False))
     references = _references(sample[sub_idx], seed)
     handful = int(max(HANDFUL, HANDFUL_SHARE * len(sample)))
+    distances = _distances(sample[sil_idx]) if len(sil_idx) <= SHARED_DISTANCE_ROWS else None
     return _Sweep(
-        sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful, stab_idx
-    )
+        sample, sil_idx, sub_idx, references, seed, n_init, min_share, resamples, handful, stab_idx,
+        distances,
+    )  # fmt: skip
 
 
 def _run_sweep(
@@ -295,10 +299,8 @@ def _run_sweep(
     # 30x slower when another process held a core. Each k has its own seed, so the result
     # does not depend on the order the threads finish in.
     workers = max(1, min(len(ks), os.cpu_count() or 1))
-    from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
-
     scores, centroids, lonely = [], {}, []
-    with threadpool_limits(limits=1, user_api="openmp"), ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers, initializer=_one_openmp_thread) as pool:
         jobs = [pool.submit(_score_k, sweep, kk) for kk in ks]
         for i, (kk, job) in enumerate(zip(ks, jobs, strict=True)):
             score, centers, members = job.result()
@@ -310,8 +312,29 @@ def _run_sweep(
     return scores, centroids, np.unique(np.concatenate(lonely)).astype(np.int64)
 
 
+def _one_openmp_thread() -> None:
+    """Limit a pool thread's K-Means to one OpenMP thread.
+
+    OpenMP's thread count belongs to each thread: a limit set in the thread that starts the
+    pool does not reach the pool's threads, whose fits then ran as many threads as cores each.
+    """
+    from threadpoolctl import threadpool_limits  # scikit-learn and SciPy load on first use
+
+    threadpool_limits(limits=1, user_api="openmp")  # kept until the pool's thread ends
+
+
 def _distinct_rows(X: np.ndarray) -> int:
-    return len(np.unique(X[:200_000], axis=0)) if len(X) <= 200_000 else 200_000
+    """Distinct rows, as ``np.unique(X, axis=0)`` counts them (200,000 for larger tables).
+
+    Each row is compared as one block of bytes, -0.0 made 0.0 first: the same count, three
+    times faster than unique's sort of the rows as records of floats.
+    """
+    if len(X) > 200_000:
+        return 200_000
+    if X.dtype != np.float64 or X.ndim != 2 or not X.shape[1] or np.isnan(X).any():
+        return len(np.unique(X, axis=0))  # NaN is unequal to itself there, equal as bytes
+    rows = np.ascontiguousarray(X + 0.0)
+    return len(np.unique(rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))))
 
 
 def _check_size(n: int, distinct: int, k: int | None) -> None:
@@ -469,7 +492,7 @@ def _gap(
 def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     """Every criterion at one k: the best of ``n_init`` starts on the subset, then refined."""
     from sklearn.cluster import KMeans
-    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     sample, seed = sweep.sample, sweep.seed
     sub = sample[sweep.sub_idx]
@@ -486,7 +509,7 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     score = KScore(
         k=k,
         inertia=float(model.inertia_),
-        silhouette=float(silhouette_score(sample[sweep.sil_idx], sil_labels)) if several else 0.0,
+        silhouette=_silhouette(sweep, sil_labels) if several else 0.0,
         calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
         davies_bouldin=float(davies_bouldin_score(sample, labels)),
         stability=_stability(sub[sweep.stab_idx], labels[sweep.sub_idx][sweep.stab_idx], k, sweep),
@@ -500,6 +523,42 @@ def _score_k(sweep: _Sweep, k: int) -> tuple[KScore, np.ndarray, np.ndarray]:
     )
     lonely = _lonely(labels, model.cluster_centers_, float(model.inertia_), sweep)
     return score, model.cluster_centers_, lonely
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """The rows' distances as scikit-learn's silhouette computes them, once for every k;
+    transposed, so a cluster's distances to each row are whole rows of it."""
+    from sklearn.metrics import pairwise_distances_chunked
+
+    return np.ascontiguousarray(np.vstack(list(pairwise_distances_chunked(points))).T)
+
+
+def _silhouette(sweep: _Sweep, labels: np.ndarray) -> float:
+    """``silhouette_score`` on the silhouette rows, from the distances kept in the sweep.
+
+    The same float as scikit-learn's: each row's distances to a cluster are summed one by one
+    in row order, as its ``np.bincount`` does (adding whole rows of the transposed distances
+    is elementwise, so no pairwise summation reorders them), then the same operations follow.
+    """
+    codes = np.unique(labels, return_inverse=True)[1].ravel()
+    freqs = np.bincount(codes)
+    if sweep.distances is None or len(freqs) >= len(labels):  # large, or it raises there
+        from sklearn.metrics import silhouette_score
+
+        return float(silhouette_score(sweep.sample[sweep.sil_idx], labels))
+    sums = np.empty((len(labels), len(freqs)))
+    for c in range(len(freqs)):
+        sums[:, c] = np.add.reduce(sweep.distances[codes == c], axis=0)
+    rows = np.arange(len(labels))
+    intra = sums[rows, codes]
+    sums[rows, codes] = np.inf
+    sums /= freqs
+    inter = sums.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra /= (freqs - 1).take(codes, mode="clip")
+        values = inter - intra
+        values /= np.maximum(intra, inter)
+    return float(np.mean(np.nan_to_num(values)))
 
 
 def _lonely(labels: np.ndarray, centers: np.ndarray, inertia: float, sweep: _Sweep) -> np.ndarray:
