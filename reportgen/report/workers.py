@@ -71,7 +71,8 @@ class Helpers:
         threading.Thread(target=self._spin_up, args=(pool,), daemon=True).start()
 
     def map_jobs(self, function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[T]:
-        """``function(*job)`` for every job, in order; in the workers when they run."""
+        """``function(*job)`` for every job, in order; in the workers when they run.  The jobs
+        are submitted at once, before the first result is asked for."""
         return self._collect(function, jobs, *self._submit(function, jobs))
 
     def call(self, function: Callable[..., T], *args: Any) -> T:
@@ -82,8 +83,7 @@ class Helpers:
         """Start ``function(*args)`` in a worker and return at once, so this process can go on
         with other work; calling the result waits for it (and runs it here, then, when there
         are no workers or they failed)."""
-        jobs = [args]
-        results = self._collect(function, jobs, *self._submit(function, jobs))
+        results = self.map_jobs(function, [args])
         return lambda: next(results)
 
     def _submit(
